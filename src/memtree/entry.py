@@ -1,0 +1,290 @@
+"""Entry <-> markdown text: the frontmatter codec of docs/format.md. Pure: no file I/O.
+
+The only user of python-frontmatter and PyYAML. Writes fields in one fixed order, lists
+in one style, and keeps unknown keys after the known ones, so git diffs stay small.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import frontmatter
+import yaml
+
+from .errors import InvalidEntry
+from .model import FORMAT_VERSION, Entry, Maturity, Relation, Source, Status
+
+ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+ID_LENGTH = 10
+ID_RE = re.compile(rf"^[{ID_ALPHABET}]{{{ID_LENGTH}}}$")
+KNOWN_FIELDS = (
+    "format",
+    "id",
+    "title",
+    "summary",
+    "type",
+    "tags",
+    "aliases",
+    "relations",
+    "importance",
+    "maturity",
+    "status",
+    "pinned",
+    "created",
+    "updated",
+    "source",
+)
+WIKILINK_RE = re.compile(r"\[\[([^\]|#]+)(?:[#|][^\]]*)?\]\]")
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def new_id() -> str:
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def parse(text: str, path: str = "") -> Entry:
+    """Parse an entry file's text. Raises InvalidEntry naming the path, line and field."""
+    meta, body = split_meta(text, path)
+    return from_mapping(meta, body, path)
+
+
+def split_meta(text: str, path: str = "") -> tuple[dict[str, Any], str]:
+    """Split text into its frontmatter mapping and body, with line-precise errors."""
+    path = _where(path)
+    if "\x00" in text:
+        raise InvalidEntry(f"{path}: binary file, not a markdown entry")
+    if not text.strip():
+        raise InvalidEntry(f"{path}: empty file")
+    if not text.startswith("---"):
+        raise InvalidEntry(f"{path}:1: no frontmatter (the file must start with '---')")
+    try:
+        raw_meta, body = frontmatter.default_handlers.YAMLHandler().split(text)
+    except ValueError as exc:
+        raise InvalidEntry(f"{path}:1: frontmatter is not closed by a '---' line") from exc
+    try:
+        meta = yaml.load(raw_meta, Loader=_Loader) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or "malformed YAML"
+        raise InvalidEntry(f"{path}:{line}: invalid YAML frontmatter: {problem}") from exc
+    if not isinstance(meta, dict):
+        raise InvalidEntry(f"{path}:2: frontmatter must be a mapping of fields")
+    return meta, body.lstrip("\n")
+
+
+def from_mapping(meta: Mapping[str, Any], body: str = "", path: str = "") -> Entry:
+    """Build an Entry from already-loaded frontmatter, checking every field's type."""
+    where = _where(path)
+
+    def bad(field: str, why: str) -> InvalidEntry:
+        return InvalidEntry(f"{where}: field '{field}' {why}")
+
+    title = meta.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise bad("title", "is required and must be text")
+    entry_id = meta.get("id", "")
+    entry_id = "" if entry_id is None else str(entry_id)
+    importance = meta.get("importance", 50)
+    if isinstance(importance, bool) or not isinstance(importance, int | float):
+        raise bad("importance", f"must be a number 0-100, got {importance!r}")
+    if not 0 <= importance <= 100:
+        raise bad("importance", f"must be between 0 and 100, got {importance}")
+    try:
+        maturity = Maturity(str(meta.get("maturity", "draft")).lower())
+    except ValueError:
+        raise bad("maturity", f"must be draft, validated or core, got {meta['maturity']!r}")
+    try:
+        status = Status(str(meta.get("status", "active")).lower())
+    except ValueError:
+        raise bad("status", f"must be active, superseded or archived, got {meta['status']!r}")
+    pinned = meta.get("pinned", False)
+    if not isinstance(pinned, bool):
+        raise bad("pinned", "must be true or false")
+    fmt = meta.get("format", FORMAT_VERSION)
+    if isinstance(fmt, bool) or not isinstance(fmt, int):
+        raise bad("format", "must be an integer")
+    return Entry(
+        id=entry_id,
+        title=title.strip(),
+        path=path,
+        summary=_text(meta.get("summary"), "summary", where),
+        type=_text(meta.get("type"), "type", where) or "fact",
+        tags=_strings(meta.get("tags"), "tags", where),
+        aliases=_strings(meta.get("aliases"), "aliases", where),
+        relations=_relations(meta.get("relations"), where),
+        importance=int(round(importance)),
+        maturity=maturity,
+        status=status,
+        pinned=pinned,
+        created=_stamp(meta.get("created"), "created", where),
+        updated=_stamp(meta.get("updated"), "updated", where),
+        source=_source(meta.get("source"), where),
+        body=body,
+        format=fmt,
+        extra=tuple((k, v) for k, v in meta.items() if k not in KNOWN_FIELDS),
+    )
+
+
+def _where(path: str) -> str:
+    """How errors name a file: memory paths get their `.md` back."""
+    if not path:
+        return "<entry>"
+    return path if path.endswith(".md") else path + ".md"
+
+
+def _text(value: Any, field: str, where: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return str(value).strip()
+    raise InvalidEntry(f"{where}: field '{field}' must be text")
+
+
+def _strings(value: Any, field: str, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise InvalidEntry(f"{where}: field '{field}' must be a list of text")
+    out: list[str] = []
+    for item in value:
+        if not isinstance(item, str | int | float) or isinstance(item, bool):
+            raise InvalidEntry(f"{where}: field '{field}' must be a list of text, got {item!r}")
+        text = str(item).strip()
+        if text and text not in out:
+            out.append(text)
+    return tuple(out)
+
+
+def _relations(value: Any, where: str) -> tuple[Relation, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InvalidEntry(f"{where}: field 'relations' must be a list of {{type, target}}")
+    out: list[Relation] = []
+    for item in value:
+        if not isinstance(item, dict) or not item.get("type") or not item.get("target"):
+            raise InvalidEntry(f"{where}: field 'relations' item {item!r} needs type and target")
+        rel = Relation(str(item["type"]).strip(), str(item["target"]).strip())
+        if rel not in out:
+            out.append(rel)
+    return tuple(out)
+
+
+def _stamp(value: Any, field: str, where: str) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%dT00:00:00Z")
+    if isinstance(value, str):
+        try:
+            return _stamp(dt.datetime.fromisoformat(value.replace("Z", "+00:00")), field, where)
+        except ValueError:
+            pass
+    raise InvalidEntry(f"{where}: field '{field}' must be a date-time like 2026-01-31T09:00:00Z")
+
+
+def _source(value: Any, where: str) -> Source:
+    if value is None:
+        return Source()
+    if isinstance(value, str):
+        return Source(by=value)
+    if not isinstance(value, dict):
+        raise InvalidEntry(f"{where}: field 'source' must be a mapping {{by, session, commit, files}}")
+    files = _strings(value.get("files"), "source.files", where)
+    session = value.get("session")
+    commit = value.get("commit")
+    return Source(
+        by=str(value.get("by") or ""),
+        session=str(session) if session not in (None, "") else None,
+        commit=str(commit) if commit not in (None, "") else None,
+        files=files,
+    )
+
+
+def wikilinks(body: str) -> list[str]:
+    """Targets of `[[target]]` links in a body, in order, without duplicates."""
+    seen: list[str] = []
+    for match in WIKILINK_RE.finditer(body):
+        target = match.group(1).strip().removesuffix(".md")
+        if target and target not in seen:
+            seen.append(target)
+    return seen
+
+
+# ---------------------------------------------------------------- writing
+
+
+def render(entry: Entry) -> str:
+    """The file text for an entry: fixed field order, stable list styles, unknown keys last."""
+    lines = ["---"]
+    lines.append(f"format: {entry.format}")
+    lines.append(f"id: {_scalar(entry.id)}")
+    lines.append(f"title: {_scalar(entry.title)}")
+    lines.append(f"summary: {_scalar(entry.summary)}")
+    lines.append(f"type: {_scalar(entry.type)}")
+    lines.append(f"tags: {_flow_list(entry.tags)}")
+    lines.append(f"aliases: {_flow_list(entry.aliases)}")
+    if entry.relations:
+        lines.append("relations:")
+        for rel in entry.relations:
+            lines.append(f"  - {{type: {_scalar(rel.type)}, target: {_scalar(rel.target)}}}")
+    else:
+        lines.append("relations: []")
+    lines.append(f"importance: {entry.importance}")
+    lines.append(f"maturity: {entry.maturity.value}")
+    lines.append(f"status: {entry.status.value}")
+    if entry.pinned:
+        lines.append("pinned: true")
+    lines.append(f"created: {entry.created or now_iso()}")
+    lines.append(f"updated: {entry.updated or entry.created or now_iso()}")
+    lines.append(f"source: {_flow_map(entry.source.to_dict())}")
+    for key, value in entry.extra:
+        lines.append(_dump_pair(key, value))
+    lines.append("---")
+    body = entry.body.rstrip("\n")
+    return "\n".join(lines) + "\n" + (body + "\n" if body else "")
+
+
+def _scalar(value: Any) -> str:
+    if value is None or value == "":
+        return '""'
+    dumped: str = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, width=10**9)
+    return dumped.removesuffix("\n...\n").rstrip("\n")
+
+
+def _flow_list(items: Iterable[Any]) -> str:
+    return "[" + ", ".join(_scalar(i) for i in items) + "]"
+
+
+def _flow_map(mapping: Mapping[str, Any]) -> str:
+    parts = []
+    for key, value in mapping.items():
+        shown = _flow_list(value) if isinstance(value, list | tuple) else _scalar(value)
+        parts.append(f"{key}: {shown}")
+    return "{" + ", ".join(parts) + "}"
+
+
+def _dump_pair(key: str, value: Any) -> str:
+    dumped: str = yaml.dump(
+        {key: value}, Dumper=_Dumper, default_flow_style=False, sort_keys=False, width=10**9
+    )
+    return dumped.rstrip("\n")

@@ -1,0 +1,382 @@
+"""`Memory`: the one public object. CLI commands, MCP tools and agent hooks call its methods.
+
+It decides what to write and delegates the writing to store.py, the layout to tree.py,
+retrieval to retrieve.py and history to history.py. It holds no CLI or rendering concerns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import config, store, tree
+from . import entry as codec
+from .errors import Ambiguous, InvalidEntry, NotFound
+from .model import Change, Entry, Maturity, Problem, Relation, Source, Status
+
+GITIGNORE = ".index/\n.local/\n"
+CONFIG_TEXT = "# memtree configuration: see docs/format.md\nformat = 1\n"
+
+
+class Memory:
+    """A memory root on disk, plus who is acting on it (for provenance)."""
+
+    def __init__(
+        self,
+        root: Path,
+        settings: config.Settings | None = None,
+        actor: str | None = None,
+        tool: str = "cli",
+        session: str | None = None,
+    ) -> None:
+        self.root = root
+        self.settings = settings or config.load_settings(root)
+        self.actor = actor or config.default_author()
+        self.tool = tool
+        self.session = session
+
+    # ------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, root: str | Path | None = None, **who: Any) -> Memory:
+        """Open the memory at `root`, or the nearest `.memory/` above the working directory."""
+        found = config.find_root(root)
+        return cls(found, config.load_settings(found), **who)
+
+    @classmethod
+    def init(cls, folder: str | Path | None = None, as_root: bool = False, **who: Any) -> Memory:
+        """Create `<folder>/.memory/` (or `folder` itself with `as_root`) with config and ignores."""
+        base = Path(folder or ".").expanduser().resolve()
+        root = base if as_root else base / config.ROOT_NAME
+        root.mkdir(parents=True, exist_ok=True)
+        if not (root / config.CONFIG_NAME).exists():
+            store.atomic_write(root / config.CONFIG_NAME, CONFIG_TEXT)
+        if not (root / ".gitignore").exists():
+            store.atomic_write(root / ".gitignore", GITIGNORE)
+        memory = cls(root, config.load_settings(root), **who)
+        memory._after_init()
+        return memory
+
+    # ------------------------------------------------------------ reading
+
+    def load(self, archived: bool = True) -> tuple[list[Entry], list[Problem]]:
+        return store.load_all(self.root, archived=archived)
+
+    def resolve(self, ref: str) -> str:
+        """The memory path of an entry named by path, id, slug or title (unique)."""
+        text = ref.strip().removesuffix(".md")
+        if not text:
+            raise NotFound("empty entry reference")
+        if "/" in text:
+            for candidate in (text, f"{tree.ARCHIVE_DIR}/{text}"):
+                parts = tree.split_path(candidate)
+                if len(parts) >= 3 and tree.file_for(self.root, candidate).is_file():
+                    return "/".join(parts)
+        for field in ("id", "slug", "title"):
+            matches = self._catalog_match(field, text)
+            if len(matches) == 1:
+                return matches[0]
+            if len(matches) > 1:
+                shown = ", ".join(matches[:5])
+                raise Ambiguous(f"{ref!r} matches {len(matches)} entries by {field}: {shown}")
+        raise NotFound(f"{ref!r}: no entry with that path, id, slug or title")
+
+    def _catalog_match(self, field: str, text: str) -> list[str]:
+        entries, _ = self.load()
+        low = text.lower()
+        if field == "id":
+            return [e.path for e in entries if e.id == text]
+        if field == "slug":
+            return [e.path for e in entries if e.slug == low]
+        return [e.path for e in entries if e.title.lower() == low]
+
+    def get(self, ref: str) -> Entry:
+        return store.read(self.root, self.resolve(ref))
+
+    def entries(
+        self,
+        domain: str | None = None,
+        topic: str | None = None,
+        type: str | None = None,
+        tag: str | None = None,
+        status: str | None = None,
+    ) -> list[Entry]:
+        """Entries matching every filter given; archived ones only when status asks for them."""
+        found, _ = self.load(archived=status in ("archived", "all"))
+        out = []
+        for item in found:
+            if domain and item.domain != domain:
+                continue
+            if topic and item.topic != topic:
+                continue
+            if type and item.type != type:
+                continue
+            if tag and tag not in item.tags:
+                continue
+            if status not in (None, "all") and item.status.value != status:
+                continue
+            out.append(item)
+        return out
+
+    def tree(self) -> dict[str, Any]:
+        """Domains, topics and entries as a nested mapping with counts."""
+        entries, _ = self.load(archived=False)
+        top: dict[str, Any] = {"name": self.root.name, "path": "", "count": 0, "children": {}}
+        for item in entries:
+            node = top
+            node["count"] += 1
+            parts = item.path.split("/")
+            for depth, part in enumerate(parts[:-1]):
+                kids = node["children"]
+                path = "/".join(parts[: depth + 1])
+                node = kids.setdefault(part, {"name": part, "path": path, "count": 0, "children": {}})
+                node["count"] += 1
+            node.setdefault("entries", []).append(
+                {"path": item.path, "title": item.title, "type": item.type, "status": item.status.value}
+            )
+        return _listify(top)
+
+    def validate(self) -> list[Problem]:
+        from .validate import check
+
+        return check(self)
+
+    def templates(self) -> list[Any]:
+        from . import templates
+
+        return templates.available(self.root)
+
+    # ------------------------------------------------------------ retrieval
+
+    def query(self, text: str, limit: int = 10, include_all: bool = False) -> Any:
+        """Tiered retrieval: path/id/glob, keyword, full text. Returns a Result."""
+        from . import retrieve
+
+        return retrieve.query(self, text, limit=limit, include_all=include_all)
+
+    # ------------------------------------------------------------ writing
+
+    def add(
+        self,
+        title: str,
+        path: str,
+        body: str | None = None,
+        *,
+        summary: str = "",
+        type: str | None = None,
+        tags: Sequence[str] = (),
+        aliases: Sequence[str] = (),
+        importance: int | None = None,
+        maturity: str | None = None,
+        template: str | None = None,
+        slug: str | None = None,
+        relations: Iterable[tuple[str, str]] = (),
+        files: Sequence[str] = (),
+        commit: str | None = None,
+        pinned: bool = False,
+        force: bool = False,
+        reason: str | None = None,
+    ) -> Entry:
+        """Create an entry at `path` (DOMAIN/TOPIC[/SUBTOPIC]); refuses to replace unless `force`."""
+        if not title or not title.strip():
+            raise InvalidEntry("title: must not be empty")
+        rel = tree.entry_path(path, slug or tree.slugify(title))
+        defaults: dict[str, Any] = {}
+        if template:
+            from . import templates
+
+            chosen = templates.get(template, self.root)
+            defaults = dict(chosen.defaults)
+            if not body:
+                body = chosen.fill(title.strip(), codec.now_iso()[:10])
+        rels = tuple(Relation(t, self._relation_target(target)) for t, target in relations)
+        stamp = codec.now_iso()
+        meta = {
+            "id": codec.new_id(),
+            "title": title.strip(),
+            "summary": summary or defaults.get("summary", ""),
+            "type": type or defaults.get("type", "fact"),
+            "tags": _merge(defaults.get("tags") or [], tags),
+            "aliases": _merge(defaults.get("aliases") or [], aliases),
+            "importance": importance if importance is not None else defaults.get("importance", 50),
+            "maturity": maturity or defaults.get("maturity", "draft"),
+            "pinned": pinned,
+            "created": stamp,
+            "updated": stamp,
+        }
+        item = codec.from_mapping(meta, body or "", rel)
+        source = Source(self.actor, self.session, commit, tuple(files))
+        item = dataclasses.replace(item, relations=rels, source=source)
+        with store.lock(self.root):
+            if force and tree.file_for(self.root, rel).exists():
+                old = store.read(self.root, rel)
+                item = dataclasses.replace(item, id=old.id or item.id, created=old.created or stamp)
+            store.write(self.root, item, overwrite=force)
+        self._record(Change("add", (rel,), f"add {rel}: {item.title}", reason))
+        return item
+
+    def update(self, ref: str, reason: str | None = None, **fields: Any) -> Entry:
+        """Change frontmatter fields (or `body`) of an entry; bumps `updated`."""
+        rel = self.resolve(ref)
+        with store.lock(self.root):
+            old = store.read(self.root, rel)
+            meta = _meta_of(old)
+            body = fields.pop("body", old.body)
+            for key, value in fields.items():
+                if value is not None:
+                    meta[key] = value
+            meta["updated"] = codec.now_iso()
+            new = codec.from_mapping(meta, body, rel)
+            new = dataclasses.replace(new, relations=old.relations, source=old.source)
+            if "relations" in fields and fields["relations"] is not None:
+                new = dataclasses.replace(new, relations=tuple(fields["relations"]))
+            store.write(self.root, new, overwrite=True)
+        changed = ", ".join(sorted(k for k, v in fields.items() if v is not None)) or "body"
+        self._record(Change("update", (rel,), f"update {rel}: {changed}", reason))
+        return new
+
+    def replace_text(self, ref: str, text: str, reason: str | None = None) -> Entry:
+        """Replace an entry's whole file text after validating it (used by `edit`)."""
+        rel = self.resolve(ref)
+        new = codec.parse(text, rel)
+        with store.lock(self.root):
+            old = store.read(self.root, rel)
+            if new.id != old.id:
+                raise InvalidEntry(f"{rel}: field 'id' must not change (was {old.id!r})")
+            if codec.render(new) == codec.render(old):
+                return old
+            new = dataclasses.replace(new, updated=codec.now_iso())
+            store.write(self.root, new, overwrite=True)
+        self._record(Change("edit", (rel,), f"edit {rel}", reason))
+        return new
+
+    def move(self, ref: str, dest: str, reason: str | None = None) -> Entry:
+        """Move an entry to folder `dest` (or to a full `dest.md` path); fixes inbound links."""
+        from .relink import rewrite_links
+
+        old_rel = self.resolve(ref)
+        if dest.endswith(".md"):
+            parts = tree.split_path(dest.removesuffix(".md"))
+            new_rel = tree.entry_path("/".join(parts[:-1]), parts[-1])
+        else:
+            new_rel = tree.entry_path(dest, old_rel.rsplit("/", 1)[-1])
+        if new_rel == old_rel:
+            return store.read(self.root, old_rel)
+        with store.lock(self.root):
+            store.move(self.root, old_rel, new_rel)
+            touched = rewrite_links(self, old_rel, new_rel)
+        self._record(Change("move", (old_rel, new_rel, *touched), f"move {old_rel} -> {new_rel}", reason))
+        return store.read(self.root, new_rel)
+
+    def remove(self, ref: str, hard: bool = False, reason: str | None = None) -> Entry:
+        """Archive an entry (into `_archive/`, status archived) or delete it with `hard`."""
+        rel = self.resolve(ref)
+        with store.lock(self.root):
+            old = store.read(self.root, rel)
+            if hard:
+                store.delete(self.root, rel)
+                self._record(Change("delete", (rel,), f"delete {rel}: {old.title}", reason))
+                return old
+            if rel.startswith(tree.ARCHIVE_DIR + "/"):
+                return old
+            new_rel = f"{tree.ARCHIVE_DIR}/{rel}"
+            archived = dataclasses.replace(
+                old, path=new_rel, status=Status.ARCHIVED, updated=codec.now_iso()
+            )
+            store.write(self.root, archived, overwrite=False)
+            store.delete(self.root, rel)
+        self._record(Change("archive", (rel, new_rel), f"archive {rel}: {old.title}", reason))
+        return archived
+
+    def link(self, ref: str, rel_type: str, target: str, reason: str | None = None) -> Entry:
+        """Add a typed relation from one entry to another; both must exist."""
+        rel = self.resolve(ref)
+        relation = Relation(_relation_type(rel_type), self._relation_target(target))
+        if relation.target == rel:
+            raise InvalidEntry(f"link {ref!r}: an entry cannot relate to itself")
+        with store.lock(self.root):
+            old = store.read(self.root, rel)
+            if relation in old.relations:
+                return old
+            new = dataclasses.replace(
+                old, relations=(*old.relations, relation), updated=codec.now_iso()
+            )
+            store.write(self.root, new, overwrite=True)
+        summary = f"link {rel} -{relation.type}-> {relation.target}"
+        self._record(Change("link", (rel,), summary, reason))
+        return new
+
+    def unlink(
+        self, ref: str, target: str, rel_type: str | None = None, reason: str | None = None
+    ) -> Entry:
+        """Remove relations from an entry to `target` (of one type, or all types)."""
+        rel = self.resolve(ref)
+        names = {target.removesuffix(".md")}
+        try:
+            target_rel = self.resolve(target)
+            names |= {target_rel, store.read(self.root, target_rel).id}
+        except NotFound:
+            pass  # a dangling relation can still be removed by its literal target
+        with store.lock(self.root):
+            old = store.read(self.root, rel)
+            keep = tuple(
+                r for r in old.relations
+                if not (r.target in names and (rel_type is None or r.type == rel_type))
+            )
+            if len(keep) == len(old.relations):
+                raise NotFound(f"{rel}: no relation to {target!r}" + (f" of type {rel_type}" if rel_type else ""))
+            new = dataclasses.replace(old, relations=keep, updated=codec.now_iso())
+            store.write(self.root, new, overwrite=True)
+        self._record(Change("unlink", (rel,), f"unlink {rel} -> {target}", reason))
+        return new
+
+    def _relation_target(self, target: str) -> str:
+        """Targets are stored as the memory path of an existing entry (or kept as an id)."""
+        rel = self.resolve(target)
+        return rel.removeprefix(tree.ARCHIVE_DIR + "/")
+
+    # ------------------------------------------------------------ history hooks
+
+    def _record(self, change: Change) -> None:
+        from . import history
+
+        history.record(self, dataclasses.replace(
+            change, actor=change.actor or self.actor, session=change.session or self.session,
+            tool=self.tool,
+        ))
+
+    def _after_init(self) -> None:
+        from . import history
+
+        history.on_init(self)
+
+
+def _relation_type(value: str) -> str:
+    name = value.strip().lower().replace("-", "_")
+    if not name or not name.replace("_", "").isalnum():
+        raise InvalidEntry(f"relation type {value!r}: use a word like relates_to or depends_on")
+    return name
+
+
+def _merge(first: Iterable[str], second: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for item in (*first, *second):
+        if item and item not in out:
+            out.append(item)
+    return out
+
+
+def _meta_of(item: Entry) -> dict[str, Any]:
+    meta = item.to_dict(body=False)
+    meta.pop("path", None)
+    return meta
+
+
+def _listify(node: dict[str, Any]) -> dict[str, Any]:
+    node["children"] = [_listify(child) for _, child in sorted(node["children"].items())]
+    return node
+
+
+__all__ = ["Memory", "Maturity", "Status"]

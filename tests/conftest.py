@@ -1,0 +1,52 @@
+"""Shared fixtures: real memory roots in temporary folders and the installed `memtree` command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from memtree import Memory
+
+MEMTREE = Path(sys.executable).with_name("memtree")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("MEMTREE_AUTHOR", "person:tester")
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Tester")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "tester@example.com")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Tester")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "tester@example.com")
+    monkeypatch.delenv("MEMTREE_ROOT", raising=False)
+
+
+@pytest.fixture
+def memory(tmp_path: Path) -> Memory:
+    return Memory.init(tmp_path / "project")
+
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Run:
+    """Run the installed `memtree` command in a subprocess (cwd: the project folder)."""
+    project = tmp_path / "project"
+    project.mkdir(exist_ok=True)
+
+    def _run(*args: str, input: str | None = None, cwd: Path | None = None,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        full_env = {**os.environ, **(env or {})}
+        return subprocess.run(
+            [str(MEMTREE), *args], cwd=cwd or project, input=input if input is not None else "",
+            capture_output=True, text=True, env=full_env, timeout=60,
+        )
+
+    return _run
