@@ -156,6 +156,19 @@ class Memory:
 
         return retrieve.query(self, text, limit=limit, include_all=include_all)
 
+    def context(self, text: str, budget: int = 800, limit: int = 8,
+                exclude: Any = ()) -> Any:
+        """A context pack for an agent prompt: best entries within `budget` tokens."""
+        from . import context
+
+        return context.build(self, text, budget=budget, limit=limit, exclude=exclude)
+
+    # ------------------------------------------------------------ history (issue: git)
+
+    # ------------------------------------------------------------ lifecycle
+
+    # ------------------------------------------------------------ agents
+
     # ------------------------------------------------------------ writing
 
     def add(

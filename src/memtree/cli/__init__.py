@@ -46,7 +46,7 @@ def _main(
     common.STATE.root = root
 
 
-from . import entries, retrieval  # noqa: E402,F401  (registers commands)
+from . import agents, entries, history, lifecycle, retrieval  # noqa: E402,F401  (registers commands)
 
 
 def run(args: list[str]) -> int:

@@ -1,0 +1,3 @@
+"""Commands for the history area (registered on import)."""
+
+from __future__ import annotations
