@@ -204,6 +204,7 @@ class Hit:
     status: str = "active"
     parts: tuple[tuple[str, float], ...] = ()
     snippet: str = ""
+    flags: tuple[str, ...] = ()  # e.g. "possibly stale: src/x.py changed", "superseded by …"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -218,6 +219,7 @@ class Hit:
             "why": self.why,
             "parts": {k: round(v, 4) for k, v in self.parts},
             "snippet": self.snippet,
+            "flags": list(self.flags),
         }
 
 
