@@ -77,7 +77,7 @@ def split_meta(text: str, path: str = "") -> tuple[dict[str, Any], str]:
         meta = yaml.load(raw_meta, Loader=_Loader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        line = mark.line + 1 if mark is not None else 1  # raw_meta starts after the first ---
         problem = getattr(exc, "problem", None) or "malformed YAML"
         raise InvalidEntry(f"{path}:{line}: invalid YAML frontmatter: {problem}") from exc
     if not isinstance(meta, dict):

@@ -28,8 +28,10 @@ _WHERE_RE = re.compile(r"^(?P<path>[^\n]*?):(?P<line>\d+): (?P<msg>.*)$", re.S)
 
 
 @contextlib.contextmanager
-def lock(root: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+def lock(root: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the root's write lock (an flock on `.local/.lock`), waiting up to `timeout`."""
+    if timeout is None:
+        timeout = _lock_timeout()
     local = root / LOCAL_DIR
     local.mkdir(exist_ok=True)
     fd = os.open(local / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
@@ -51,6 +53,15 @@ def lock(root: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def _lock_timeout() -> float:
+    from .config import env
+
+    try:
+        return float(env("MEMTREE_LOCK_TIMEOUT") or LOCK_TIMEOUT)
+    except ValueError:
+        return LOCK_TIMEOUT
 
 
 def atomic_write(path: Path, text: str) -> None:

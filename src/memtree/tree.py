@@ -22,7 +22,8 @@ SLUG_MAX = 60
 
 def slugify(text: str, limit: int = SLUG_MAX) -> str:
     """A file-name slug: ascii lowercase, runs of other characters become '-'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    folded = text.replace("ß", "ss").replace("æ", "ae").replace("ø", "o")
+    ascii_text = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     slug = slug[:limit].rstrip("-")
     return slug or "entry"

@@ -14,12 +14,14 @@ from . import common
 from .common import JsonOpt, ReasonOpt
 from . import app
 
-Ref = Annotated[str, typer.Argument(help="Entry path (domain/topic/slug), id, slug or title.")]
+Ref = Annotated[
+    str, typer.Argument(help="Entry path (domain/topic/slug), id, slug or title.", metavar="ENTRY")
+]
 
 
 @app.command()
 def init(
-    folder: Annotated[Path, typer.Argument(help="Project folder to hold .memory/.")] = Path("."),
+    folder: Annotated[Path, typer.Argument(help="Project folder to hold .memory/.", metavar="DIR")] = Path("."),
     as_root: Annotated[bool, typer.Option("--as-root", help="Make FOLDER itself the root.")] = False,
     json: JsonOpt = False,
 ) -> None:
@@ -32,7 +34,7 @@ def init(
 
 @app.command()
 def add(
-    title: Annotated[str, typer.Argument(help="Entry title.")],
+    title: Annotated[str, typer.Argument(help="Entry title.", metavar="TITLE")],
     path: Annotated[str | None, typer.Option("--path", "-p", help="DOMAIN/TOPIC[/SUBTOPIC].")] = None,
     domain: Annotated[str | None, typer.Option("--domain", help="Domain (instead of --path).")] = None,
     topic: Annotated[str | None, typer.Option("--topic", help="Topic (with --domain).")] = None,
@@ -155,7 +157,7 @@ def tree(json: JsonOpt = False) -> None:
 @app.command()
 def mv(
     ref: Ref,
-    dest: Annotated[str, typer.Argument(help="DOMAIN/TOPIC[/SUBTOPIC], or a full path ending in .md.")],
+    dest: Annotated[str, typer.Argument(help="DOMAIN/TOPIC[/SUBTOPIC], or a full path ending in .md.", metavar="DEST")],
     reason: ReasonOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -180,7 +182,7 @@ def rm(
 @app.command()
 def link(
     ref: Ref,
-    target: Annotated[str, typer.Argument(help="The related entry.")],
+    target: Annotated[str, typer.Argument(help="The related entry.", metavar="TARGET")],
     type: Annotated[str, typer.Option("--type", help="relates_to, depends_on, part_of, contradicts…")] = "relates_to",
     reason: ReasonOpt = None,
     json: JsonOpt = False,
@@ -193,7 +195,7 @@ def link(
 @app.command()
 def unlink(
     ref: Ref,
-    target: Annotated[str, typer.Argument(help="The related entry.")],
+    target: Annotated[str, typer.Argument(help="The related entry.", metavar="TARGET")],
     type: Annotated[str | None, typer.Option("--type", help="Only relations of this type.")] = None,
     reason: ReasonOpt = None,
     json: JsonOpt = False,

@@ -13,7 +13,7 @@ from .common import JsonOpt
 
 @app.command()
 def query(
-    text: Annotated[str, typer.Argument(help="What to look for: words, a path, an id or a glob.")],
+    text: Annotated[str, typer.Argument(help="What to look for: words, a path, an id or a glob.", metavar="TEXT")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many hits.")] = 10,
     all_: Annotated[bool, typer.Option("--all", help="Include superseded and archived entries.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Show tier and score parts.")] = False,
