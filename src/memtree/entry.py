@@ -105,11 +105,11 @@ def from_mapping(meta: Mapping[str, Any], body: str = "", path: str = "") -> Ent
     try:
         maturity = Maturity(str(meta.get("maturity", "draft")).lower())
     except ValueError:
-        raise bad("maturity", f"must be draft, validated or core, got {meta['maturity']!r}")
+        raise bad("maturity", f"must be draft, validated or core, got {meta['maturity']!r}") from None
     try:
         status = Status(str(meta.get("status", "active")).lower())
     except ValueError:
-        raise bad("status", f"must be active, superseded or archived, got {meta['status']!r}")
+        raise bad("status", f"must be active, superseded or archived, got {meta['status']!r}") from None
     pinned = meta.get("pinned", False)
     if not isinstance(pinned, bool):
         raise bad("pinned", "must be true or false")
@@ -191,7 +191,7 @@ def _stamp(value: Any, field: str, where: str) -> str:
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
     if isinstance(value, dt.date):
         return value.strftime("%Y-%m-%dT00:00:00Z")
     if isinstance(value, str):
@@ -284,7 +284,7 @@ def _flow_map(mapping: Mapping[str, Any]) -> str:
 
 
 def _dump_pair(key: str, value: Any) -> str:
-    dumped: str = yaml.dump(
+    dumped = yaml.dump(
         {key: value}, Dumper=_Dumper, default_flow_style=False, sort_keys=False, width=10**9
     )
-    return dumped.rstrip("\n")
+    return str(dumped).rstrip("\n")

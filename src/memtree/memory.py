@@ -280,7 +280,8 @@ class Memory:
         with store.lock(self.root):
             store.move(self.root, old_rel, new_rel)
             touched = rewrite_links(self, old_rel, new_rel)
-        self._record(Change("move", (old_rel, new_rel, *touched), f"move {old_rel} -> {new_rel}", reason))
+        paths = (old_rel, new_rel, *touched)
+        self._record(Change("move", paths, f"move {old_rel} -> {new_rel}", reason))
         return store.read(self.root, new_rel)
 
     def remove(self, ref: str, hard: bool = False, reason: str | None = None) -> Entry:
@@ -339,7 +340,8 @@ class Memory:
                 if not (r.target in names and (rel_type is None or r.type == rel_type))
             )
             if len(keep) == len(old.relations):
-                raise NotFound(f"{rel}: no relation to {target!r}" + (f" of type {rel_type}" if rel_type else ""))
+                kind = f" of type {rel_type}" if rel_type else ""
+                raise NotFound(f"{rel}: no relation to {target!r}{kind}")
             new = dataclasses.replace(old, relations=keep, updated=codec.now_iso())
             store.write(self.root, new, overwrite=True)
         self._record(Change("unlink", (rel,), f"unlink {rel} -> {target}", reason))

@@ -6,25 +6,25 @@ Pure values only; nothing here reads or writes files.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 FORMAT_VERSION = 1
 
 
-class Maturity(str, Enum):
+class Maturity(StrEnum):
     DRAFT = "draft"
     VALIDATED = "validated"
     CORE = "core"
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     ACTIVE = "active"
     SUPERSEDED = "superseded"
     ARCHIVED = "archived"
 
 
-class Tier(str, Enum):
+class Tier(StrEnum):
     """Which retrieval tier found a hit."""
 
     PATH = "path"

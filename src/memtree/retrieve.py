@@ -15,7 +15,10 @@ if TYPE_CHECKING:
     from .memory import Memory
 
 WORD_RE = re.compile(r"[a-z0-9]+")
-STOP = frozenset("a an and are as at be by do does for from how i in is it of on or the to we what when where which who why with".split())
+STOP = frozenset(
+    "a an and are as at be by do does for from how i in is it of on or the to we what when where "
+    "which who why with".split()
+)
 
 
 def words(text: str) -> list[str]:
@@ -60,5 +63,6 @@ def _keyword_tier(entries: list[Entry], text: str) -> list[Hit]:
         body = set(words(item.summary + " " + item.body))
         score = (2 * len(asked & names) + len(asked & body)) / (3 * len(asked))
         if score > 0:
-            out.append(_hit(item, Tier.KEYWORD, score, "words in " + ", ".join(sorted(asked & (names | body)))))
+            matched = ", ".join(sorted(asked & (names | body)))
+            out.append(_hit(item, Tier.KEYWORD, score, f"words in {matched}"))
     return out

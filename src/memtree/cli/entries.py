@@ -10,9 +10,8 @@ import typer
 
 from .. import views
 from ..errors import ProblemsFound, UsageError
-from . import common
+from . import app, common
 from .common import JsonOpt, ReasonOpt
-from . import app
 
 Ref = Annotated[
     str, typer.Argument(help="Entry path (domain/topic/slug), id, slug or title.", metavar="ENTRY")
