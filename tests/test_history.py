@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 from history_support import commits, data, git, mt, ok, project
-
 from memtree import Memory
 
 
