@@ -7,12 +7,15 @@ touch what a person has staged. Until a memory is tracked by git, recording does
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import re
 import shlex
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -109,8 +112,8 @@ def find(memory: Memory) -> Repo | None:
     mode = mode_of(memory)
     if (root / ".git").exists():
         return Repo(root, _gitdir(root), "", "standalone")
-    if mode == "standalone":
-        return None
+    if mode != "embedded":
+        return None  # a root never set up for history (no mode in config.toml) is left alone
     out = try_git(root, "rev-parse", "--show-toplevel", "--absolute-git-dir")
     if not out:
         return None
@@ -171,7 +174,7 @@ def record(memory: Memory, change: Change) -> None:
 def commit(memory: Memory, repo: Repo, changes: Sequence[Change], *, everything: bool = False,
            reverts: Sequence[str] = (), strict: bool = False) -> str | None:
     """Commit `changes` and the deferred queue; defer (or with `strict`, refuse) when busy."""
-    with store.lock(memory.root):
+    with _commit_lock(memory.root):
         queued = read_queue(memory.root)
         why = blocker(repo)
         if why:
@@ -190,6 +193,19 @@ def commit(memory: Memory, repo: Repo, changes: Sequence[Change], *, everything:
         if queued:
             write_queue(memory.root, [])
         return sha
+
+
+@contextlib.contextmanager
+def _commit_lock(root: Path) -> Iterator[None]:
+    """Serialise memtree's commits (a lock of its own: writers may still hold the store lock)."""
+    local = root / store.LOCAL_DIR
+    local.mkdir(exist_ok=True)
+    fd = os.open(local / ".commit.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _hold(repo: Repo, changes: Sequence[Change], hold: bool) -> None:

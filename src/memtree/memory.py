@@ -48,10 +48,7 @@ class Memory:
     @classmethod
     def init(cls, folder: str | Path | None = None, as_root: bool = False,
              mode: str | None = None, autocommit: bool | None = None, **who: Any) -> Memory:
-        """Create `<folder>/.memory/` (or `folder` itself with `as_root`) with config and ignores.
-
-        `mode` is embedded or standalone (default: embedded inside a git work tree);
-        `autocommit` False leaves changes for people to commit (see docs/history.md)."""
+        """Create `<folder>/.memory/` (or `folder` itself with `as_root`); see docs/history.md."""
         base = Path(folder or ".").expanduser().resolve()
         root = base if as_root else base / config.ROOT_NAME
         root.mkdir(parents=True, exist_ok=True)
@@ -172,55 +169,46 @@ class Memory:
     def log(self, ref: str | None = None, limit: int | None = None) -> list[Any]:
         """Commits that changed the memory, or one entry (followed across moves), newest first."""
         from . import timeline
-
         return timeline.log(self, ref, limit)
 
     def diff(self, rev: str | None = None) -> Any:
         """Changes to the memory since `rev` (default: uncommitted changes against HEAD)."""
         from . import timeline
-
         return timeline.diff(self, rev)
 
     def why(self, ref: str) -> Any:
         """Provenance of an entry: who created it, from what source, each change and its reason."""
         from . import timeline
-
         return timeline.why(self, ref)
 
     def show_at(self, ref: str, rev: str) -> Entry:
         """An entry as it was at revision `rev`."""
         from . import timeline
-
         return timeline.entry_at(self, ref, rev)
 
     def text_at(self, ref: str, rev: str) -> str:
         """An entry's exact file text at revision `rev`."""
         from . import timeline
-
         return timeline.text_at(self, ref, rev)[1]
 
     def restore(self, ref: str, rev: str, reason: str | None = None) -> Entry:
         """Bring an entry back to its exact content at `rev` (recorded as a new change)."""
         from . import timeline
-
         return timeline.restore(self, ref, rev, reason)
 
     def undo(self, n: int = 1, reason: str | None = None) -> Any:
         """Revert memtree's last `n` changes, refusing when unrelated work touched those files."""
         from . import undo
-
         return undo.undo(self, n, reason)
 
     def commit(self, reason: str | None = None) -> str | None:
         """Commit deferred changes and any uncommitted memory files now; the new commit or None."""
         from . import teamsync
-
         return teamsync.commit_now(self, reason)
 
     def sync(self, remote: str | None = None) -> Any:
         """Fold usage signals, commit, fetch, merge (with the entry merge driver) and push."""
         from . import teamsync
-
         return teamsync.sync(self, remote)
 
     # ------------------------------------------------------------ lifecycle
