@@ -66,7 +66,7 @@ def locate(memory: Memory, ref: str) -> tuple[str | None, str | None]:
 
 def log(memory: Memory, ref: str | None = None, limit: int | None = None) -> list[Revision]:
     repo = require(memory)
-    revs = revisions(repo)
+    revs = revisions(repo, *([f"-n{limit}"] if limit and ref is None else []))
     if ref is not None:
         path, entry_id = locate(memory, ref)
         revs = follow(revs, path, entry_id)
