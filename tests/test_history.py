@@ -161,6 +161,27 @@ def test_mid_rebase_is_not_harmed_and_commit_is_deferred(tmp_path: Path) -> None
     assert data(proj, "show", made["id"])["importance"] == 77
 
 
+def test_rebase_abort_keeps_a_deferred_edit(tmp_path: Path) -> None:
+    proj = project(tmp_path / "p")
+    ok(proj, "init")
+    made = data(proj, "add", "Base", "--path", "dev/git", "--body", "first")
+    git(proj, "checkout", "-q", "-b", "feature")
+    (proj / "app.py").write_text("print('feature')\n")
+    git(proj, "commit", "-q", "-am", "feature")
+    git(proj, "checkout", "-q", "main")
+    (proj / "app.py").write_text("print('main')\n")
+    git(proj, "commit", "-q", "-am", "main")
+    git(proj, "checkout", "-q", "feature")
+    git(proj, "rebase", "main", check=False)
+    assert "deferred" in mt(proj, "edit", made["id"], "--body", "edited mid-rebase").stderr
+    git(proj, "rebase", "--abort")
+    assert data(proj, "show", made["id"])["body"].strip() == "edited mid-rebase"
+    assert data(proj, "commit")["commit"]
+    assert git(proj, "log", "-1", "--format=%s").startswith("update dev/git/base: body")
+    assert git(proj, "status", "--porcelain") == ""
+    assert "S " not in git(proj, "ls-files", "-v", ".memory")
+
+
 def test_detached_head_defers_until_commit(tmp_path: Path) -> None:
     proj = project(tmp_path / "p")
     ok(proj, "init")

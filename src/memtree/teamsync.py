@@ -43,10 +43,11 @@ def changed_files(repo: history.Repo) -> tuple[str, ...]:
 def commit_now(memory: Memory, reason: str | None = None) -> str | None:
     """Commit deferred changes and every uncommitted memory file (for --no-autocommit users)."""
     repo = require(memory)
-    files = changed_files(repo)
-    summary = f"commit {len(files)} changed memory file(s)" if files else "commit deferred changes"
-    return history.commit(memory, repo, [_change(memory, "commit", files, summary, reason)],
-                          strict=True)
+    queued = {repo.path(p) for c in history.read_queue(memory.root) for p in c.paths}
+    files = tuple(f for f in changed_files(repo) if repo.path(f) not in queued)
+    summary = f"commit {len(files)} changed memory file(s)"
+    extra = [_change(memory, "commit", files, summary, reason)] if files else []
+    return history.commit(memory, repo, extra, strict=True)
 
 
 def sync(memory: Memory, remote: str | None = None) -> dict[str, Any]:
