@@ -30,6 +30,7 @@ ANTONYMS = {"disable": "enable", "disabled": "enabled", "false": "true", "off": 
             "disallowed": "allowed", "reject": "accept", "rejected": "accepted",
             "unsupported": "supported", "insecure": "secure", "unsafe": "safe"}
 SUBJECT_SIMILARITY = 0.5  # title word Jaccard at or above which two entries share a subject
+# …or their titles share a word (not a number) and they sit in one domain or share a tag
 STATEMENT_SIMILARITY = 0.6  # content word Jaccard at or above which two sentences say the same thing
 
 
@@ -85,7 +86,11 @@ def _text(item: Entry) -> str:
 def _same_subject(a: Entry, b: Entry) -> bool:
     names_a = {x.lower() for x in (a.title, *a.aliases)}
     names_b = {x.lower() for x in (b.title, *b.aliases)}
-    return bool(names_a & names_b) or jaccard(words(a.title), words(b.title)) >= SUBJECT_SIMILARITY
+    title_a, title_b = words(a.title), words(b.title)
+    if names_a & names_b or jaccard(title_a, title_b) >= SUBJECT_SIMILARITY:
+        return True
+    shared = {w for w in title_a & title_b if not w[0].isdigit()}
+    return bool(shared) and (a.domain == b.domain or bool(set(a.tags) & set(b.tags)))
 
 
 def _linked(a: Entry, b: Entry) -> set[str]:

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import entry as codec
@@ -59,6 +59,7 @@ class Upkeep:
         def resolve(self, ref: str) -> str: ...
         def get(self, ref: str) -> Entry: ...
         def load(self, archived: bool = True) -> tuple[list[Entry], list[Problem]]: ...
+        add: Callable[..., Entry]
         def link(self, ref: str, rel_type: str, target: str, reason: str | None = None) -> Entry: ...
         def _record(self, change: Change) -> None: ...
 
@@ -94,6 +95,21 @@ class Upkeep:
             store.write(self.root, new, overwrite=True)
         self._record(Change(action, (rel,), summary.format(path=rel), reason))
         return new
+
+    def add_with(self, title: str, path: str, body: str | None = None, *, supersedes: str | None = None,
+                 anchors: Sequence[str] = (), reason: str | None = None, **fields: Any) -> Entry:
+        """`add`, then anchor the new entry and let it supersede an older one (checked first)."""
+        from . import anchors as code
+
+        old = self.resolve(supersedes) if supersedes else None
+        made = [code.make(code.project_dir(self.root), spec) for spec in anchors]
+        item = self.add(title, path, body, reason=reason, **fields)
+        if made:
+            item = self._rewrite(item.path, _setter(anchors=tuple(made)), "anchor",
+                                 "anchor {path} to " + ", ".join(a.spec() for a in made), reason)
+        if old is not None:
+            item = self.supersede(old, item.path, reason or f"{item.title} replaces it")[1]
+        return item
 
     # ------------------------------------------------------------ pin and feedback
 
