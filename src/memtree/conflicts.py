@@ -29,6 +29,7 @@ ANTONYMS = {"disable": "enable", "disabled": "enabled", "false": "true", "off": 
             "avoid": "use", "forbid": "allow", "forbidden": "allowed", "disallow": "allow",
             "disallowed": "allowed", "reject": "accept", "rejected": "accepted",
             "unsupported": "supported", "insecure": "secure", "unsafe": "safe"}
+POSITIVES = frozenset(ANTONYMS.values())
 SUBJECT_SIMILARITY = 0.5  # title word Jaccard at or above which two entries share a subject
 # …or their titles share a word (not a number) and they sit in one domain or share a tag
 STATEMENT_SIMILARITY = 0.6  # content word Jaccard at or above which two sentences say the same thing
@@ -65,7 +66,7 @@ def statement(sentence: str) -> tuple[frozenset[str], bool]:
         elif word in ANTONYMS:
             negated = not negated
             content.add(ANTONYMS[word])
-        elif word not in STOP:
+        elif word not in STOP or word in POSITIVES:
             content.add(word)
     return frozenset(content), negated
 
