@@ -124,8 +124,8 @@ def make(project: Path, spec: str) -> Anchor:
     anchor = Anchor(path, lines, symbol)
     found = block(text, anchor)
     if found is None:
-        what = f"symbol {symbol!r}" if symbol else f"lines {lines} (the file has {len(text)})"
-        raise InvalidEntry(f"--anchor {spec!r}: {what} not found in {path}")
+        what = f"symbol {symbol!r}" if symbol else f"lines {lines}"
+        raise InvalidEntry(f"--anchor {spec!r}: {what} not found in {path} ({len(text)} lines)")
     return replace(anchor, hash=digest(found), commit=commit_of(project))
 
 
