@@ -223,11 +223,13 @@ def refreshed(anchor: Anchor, finding: Finding, commit: str | None) -> Anchor:
 # ---------------------------------------------------------------- cheap stale flags
 
 
-def stale_flags(root: Path, entries: list[Entry]) -> dict[str, str]:
+def stale_flags(memory: Any, entries: list[Entry]) -> dict[str, str]:
     """`{entry id: "possibly stale: …"}` for anchored entries whose code changed or disappeared.
 
-    Cheap: a file is rehashed only when its mtime or size differ from `.local/anchors.json`.
+    `memory` is a Memory (or its root Path). Cheap: a file is rehashed only when its mtime or size
+    differ from `.local/anchors.json`.
     """
+    root: Path = memory if isinstance(memory, Path) else memory.root
     project = project_dir(root)
     cache_file = root / ".local" / CACHE
     cache = _load_cache(cache_file)

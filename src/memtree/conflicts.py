@@ -84,13 +84,27 @@ def _text(item: Entry) -> str:
     return f"{item.title}. {item.summary}. {item.body}"
 
 
-def _same_subject(a: Entry, b: Entry) -> bool:
-    names_a = {x.lower() for x in (a.title, *a.aliases)}
-    names_b = {x.lower() for x in (b.title, *b.aliases)}
-    title_a, title_b = words(a.title), words(b.title)
-    if names_a & names_b or jaccard(title_a, title_b) >= SUBJECT_SIMILARITY:
+@dataclass(frozen=True)
+class _Facts:
+    """What the pair checks need from one entry, computed once."""
+
+    title: set[str]
+    names: set[str]
+    values: dict[str, set[str]]
+    statements: list[tuple[str, frozenset[str], bool]]
+
+
+def _facts(item: Entry) -> _Facts:
+    sentences = [s.strip() for s in SENTENCE_RE.split(_text(item)) if s.strip()]
+    parsed = [(s, *statement(s)) for s in sentences]
+    return _Facts(words(item.title), {x.lower() for x in (item.title, *item.aliases)},
+                  values(_text(item)), [p for p in parsed if len(p[1]) >= 2])
+
+
+def _same_subject(a: Entry, b: Entry, fa: _Facts, fb: _Facts) -> bool:
+    if fa.names & fb.names or jaccard(fa.title, fb.title) >= SUBJECT_SIMILARITY:
         return True
-    shared = {w for w in title_a & title_b if not w[0].isdigit()}
+    shared = {w for w in fa.title & fb.title if not w[0].isdigit()}
     return bool(shared) and (a.domain == b.domain or bool(set(a.tags) & set(b.tags)))
 
 
@@ -100,8 +114,8 @@ def _linked(a: Entry, b: Entry) -> set[str]:
         r.type for r in b.relations if r.target in names_a}
 
 
-def _value_clash(a: Entry, b: Entry) -> str | None:
-    va, vb = values(_text(a)), values(_text(b))
+def _value_clash(fa: _Facts, fb: _Facts) -> str | None:
+    va, vb = fa.values, fb.values
     for key in sorted(va.keys() & vb.keys()):
         if not va[key] & vb[key]:
             first, second = ", ".join(sorted(va[key])), ", ".join(sorted(vb[key]))
@@ -109,15 +123,9 @@ def _value_clash(a: Entry, b: Entry) -> str | None:
     return None
 
 
-def _negation_clash(a: Entry, b: Entry) -> str | None:
-    sa = [s.strip() for s in SENTENCE_RE.split(_text(a)) if s.strip()]
-    sb = [s.strip() for s in SENTENCE_RE.split(_text(b)) if s.strip()]
-    parsed_b = [(s, statement(s)) for s in sb]
-    for first in sa:
-        words_a, neg_a = statement(first)
-        if len(words_a) < 2:
-            continue
-        for second, (words_b, neg_b) in parsed_b:
+def _negation_clash(fa: _Facts, fb: _Facts) -> str | None:
+    for first, words_a, neg_a in fa.statements:
+        for second, words_b, neg_b in fb.statements:
             if neg_a != neg_b and jaccard(set(words_a), set(words_b)) >= STATEMENT_SIMILARITY:
                 return f"opposite statements: {first[:80]!r} vs {second[:80]!r}"
     return None
@@ -148,11 +156,13 @@ def find(entries: list[Entry]) -> list[Conflict]:
             if rel.type == "contradicts" and other is not None:
                 seen.add(frozenset((item.path, other.path)))
                 out.append(Conflict(item.path, other.path, "contradicts", "linked by contradicts"))
+    facts = {e.path: _facts(e) for e in active}
     for a, b in _candidates(active):
         key = frozenset((a.path, b.path))
-        if key in seen or not _same_subject(a, b) or _linked(a, b) & {"supersedes", "superseded_by"}:
+        fa, fb = facts[a.path], facts[b.path]
+        if key in seen or not _same_subject(a, b, fa, fb) or _linked(a, b) & {"supersedes", "superseded_by"}:
             continue
-        for kind, reason in (("values", _value_clash(a, b)), ("negation", _negation_clash(a, b))):
+        for kind, reason in (("values", _value_clash(fa, fb)), ("negation", _negation_clash(fa, fb))):
             if reason:
                 seen.add(key)
                 out.append(Conflict(a.path, b.path, kind, reason))

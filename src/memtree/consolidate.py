@@ -102,18 +102,24 @@ def _names(item: Entry) -> list[str]:
     return [n.lower() for n in (item.title, *item.aliases) if len(n) >= MIN_NAME]
 
 
+def _mentions(body: str, name: str) -> bool:
+    return re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", body) is not None
+
+
 def links(entries: list[Entry], skip: set[frozenset[str]]) -> list[Proposal]:
     out = []
+    names = {e.path: [(n, set(TOKEN_RE.findall(n))) for n in _names(e)] for e in entries}
     for item in entries:
         body = item.body.lower()
+        body_words = set(TOKEN_RE.findall(body))
         linked = {r.target for r in item.relations} | set(wikilinks(item.body))
         for other in entries:
             if other is item or {other.path, other.id} & linked:
                 continue
             if frozenset((item.path, other.path)) in skip:
                 continue
-            for name in _names(other):
-                if name in body and re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", body):
+            for name, name_words in names[other.path]:
+                if name_words <= body_words and name in body and _mentions(body, name):
                     out.append(Proposal("link", item.path, f"mentions {name!r}", other.path))
                     break
     return out
