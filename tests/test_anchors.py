@@ -171,3 +171,22 @@ def test_cli_add_anchor_and_check(run: Run, project: Path) -> None:
     assert out.returncode == 10 and "changed" in out.stdout and "save-files" in out.stdout
     assert run("check", "--update").returncode == 0
     assert run("check").returncode == 0
+
+
+def test_anchors_field_round_trips_and_bad_values_are_named() -> None:
+    from memtree import entry as codec
+
+    text = ("---\nid: abcdefghjk\ntitle: T\ncreated: 2026-01-01T00:00:00Z\nupdated: 2026-01-01T00:00:00Z\n"
+            "source: {by: person:x}\n"
+            "anchors:\n  - {path: src/a.py, lines: 3-9, hash: '0123', commit: 3f2a9c1}\n"
+            "  - {path: src/b.py, symbol: load, hash: ff00aa}\n---\nBody\n")
+    item = codec.parse(text, "d/t/x")
+    assert [a.spec() for a in item.anchors] == ["src/a.py:3-9", "src/b.py#load"]
+    assert item.anchors[0].hash == "0123"
+    again = codec.render(item)
+    assert codec.parse(again, "d/t/x") == item and codec.render(codec.parse(again, "d/t/x")) == again
+    assert again.index("source:") < again.index("anchors:")
+    with pytest.raises(InvalidEntry, match="d/t/x.md: field 'anchors' must be a list"):
+        codec.parse("---\ntitle: T\nanchors: src/a.py\n---\n", "d/t/x")
+    with pytest.raises(InvalidEntry, match="needs a path"):
+        codec.parse("---\ntitle: T\nanchors:\n  - {lines: 1-2}\n---\n", "d/t/x")

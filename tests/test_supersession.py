@@ -7,8 +7,7 @@ import json
 import pytest
 
 from conftest import Run
-from memtree import Memory
-from memtree import chains
+from memtree import Memory, chains
 from memtree.entry import now_iso
 from memtree.errors import InvalidEntry, UsageError
 from memtree.model import Status
