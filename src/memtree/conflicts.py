@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
+from .lifecycle import DEFAULT, Params
 from .model import Entry, Status
 
 TOKEN_RE = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*")
@@ -30,9 +31,7 @@ ANTONYMS = {"disable": "enable", "disabled": "enabled", "false": "true", "off": 
             "disallowed": "allowed", "reject": "accept", "rejected": "accepted",
             "unsupported": "supported", "insecure": "secure", "unsafe": "safe"}
 POSITIVES = frozenset(ANTONYMS.values())
-SUBJECT_SIMILARITY = 0.5  # title word Jaccard at or above which two entries share a subject
-# …or their titles share a word (not a number) and they sit in one domain or share a tag
-STATEMENT_SIMILARITY = 0.6  # content word Jaccard at or above which two sentences say the same thing
+CHAINED = {"supersedes", "superseded_by"}  # pairs in one supersession chain are not conflicts
 
 
 @dataclass(frozen=True)
@@ -101,8 +100,9 @@ def _facts(item: Entry) -> _Facts:
                   values(_text(item)), [p for p in parsed if len(p[1]) >= 2])
 
 
-def _same_subject(a: Entry, b: Entry, fa: _Facts, fb: _Facts) -> bool:
-    if fa.names & fb.names or jaccard(fa.title, fb.title) >= SUBJECT_SIMILARITY:
+def _same_subject(a: Entry, b: Entry, fa: _Facts, fb: _Facts, params: Params) -> bool:
+    """Shared name, similar titles, or a shared title word within one domain or tag."""
+    if fa.names & fb.names or jaccard(fa.title, fb.title) >= params.subject_similarity:
         return True
     shared = {w for w in fa.title & fb.title if not w[0].isdigit()}
     return bool(shared) and (a.domain == b.domain or bool(set(a.tags) & set(b.tags)))
@@ -123,10 +123,10 @@ def _value_clash(fa: _Facts, fb: _Facts) -> str | None:
     return None
 
 
-def _negation_clash(fa: _Facts, fb: _Facts) -> str | None:
+def _negation_clash(fa: _Facts, fb: _Facts, params: Params) -> str | None:
     for first, words_a, neg_a in fa.statements:
         for second, words_b, neg_b in fb.statements:
-            if neg_a != neg_b and jaccard(set(words_a), set(words_b)) >= STATEMENT_SIMILARITY:
+            if neg_a != neg_b and jaccard(set(words_a), set(words_b)) >= params.statement_similarity:
                 return f"opposite statements: {first[:80]!r} vs {second[:80]!r}"
     return None
 
@@ -144,7 +144,7 @@ def _candidates(entries: list[Entry]) -> Iterable[tuple[Entry, Entry]]:
         yield entries[i], entries[j]
 
 
-def find(entries: list[Entry]) -> list[Conflict]:
+def find(entries: list[Entry], params: Params = DEFAULT) -> list[Conflict]:
     """Contradiction candidates among active entries, each with its reason."""
     active = [e for e in entries if e.status is Status.ACTIVE]
     look = {key: e for e in active for key in (e.id, e.path)}
@@ -160,9 +160,10 @@ def find(entries: list[Entry]) -> list[Conflict]:
     for a, b in _candidates(active):
         key = frozenset((a.path, b.path))
         fa, fb = facts[a.path], facts[b.path]
-        if key in seen or not _same_subject(a, b, fa, fb) or _linked(a, b) & {"supersedes", "superseded_by"}:
+        if key in seen or not _same_subject(a, b, fa, fb, params) or _linked(a, b) & CHAINED:
             continue
-        for kind, reason in (("values", _value_clash(fa, fb)), ("negation", _negation_clash(fa, fb))):
+        clashes = (("values", _value_clash(fa, fb)), ("negation", _negation_clash(fa, fb, params)))
+        for kind, reason in clashes:
             if reason:
                 seen.add(key)
                 out.append(Conflict(a.path, b.path, kind, reason))

@@ -19,7 +19,6 @@ from .model import Entry, Maturity, Status
 
 TOKEN_RE = re.compile(r"[a-z0-9]+")
 SHINGLE = 3  # words per shingle
-MIN_NAME = 8  # shortest title or alias (characters) looked for in other bodies
 
 
 @dataclass(frozen=True)
@@ -98,17 +97,17 @@ def archives(entries: list[Entry], score: Mapping[str, float], now: dt.datetime,
     return out
 
 
-def _names(item: Entry) -> list[str]:
-    return [n.lower() for n in (item.title, *item.aliases) if len(n) >= MIN_NAME]
+def _names(item: Entry, shortest: float) -> list[str]:
+    return [n.lower() for n in (item.title, *item.aliases) if len(n) >= shortest]
 
 
 def _mentions(body: str, name: str) -> bool:
     return re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", body) is not None
 
 
-def links(entries: list[Entry], skip: set[frozenset[str]]) -> list[Proposal]:
+def links(entries: list[Entry], skip: set[frozenset[str]], shortest: float) -> list[Proposal]:
     out = []
-    names = {e.path: [(n, set(TOKEN_RE.findall(n))) for n in _names(e)] for e in entries}
+    names = {e.path: [(n, set(TOKEN_RE.findall(n))) for n in _names(e, shortest)] for e in entries}
     for item in entries:
         body = item.body.lower()
         body_words = set(TOKEN_RE.findall(body))
@@ -136,5 +135,5 @@ def propose(entries: list[Entry], totals: Mapping[tuple[str, str], int], now: dt
     archived = archives(rest, score, now, params)
     gone |= {p.path for p in archived}
     pairs = {frozenset((p.path, p.other)) for p in merged}
-    linked = links([e for e in rest if e.path not in gone], pairs)
+    linked = links([e for e in rest if e.path not in gone], pairs, params.link_min_chars)
     return [*merged, *archived, *linked]

@@ -17,7 +17,6 @@ from .errors import InvalidEntry
 from .model import Entry, Maturity
 
 RECENCY_HALF_LIFE_DAYS = 30.0 * math.log(2)  # recency = exp(-days / 30)
-MATURITY_BOOST = {Maturity.CORE: 1.15, Maturity.VALIDATED: 1.0, Maturity.DRAFT: 0.85}
 
 
 @dataclass(frozen=True)
@@ -42,6 +41,13 @@ class Params:
     merge_similarity: float = 0.6  # shingle Jaccard at or above which entries are near-duplicates
     factor_min: float = 0.6  # lifecycle_factor bounds: usage can never outweigh relevance
     factor_max: float = 1.3
+    boost_core: float = 1.15  # maturity boosts in lifecycle_factor (pinned counts as core)
+    boost_validated: float = 1.0
+    boost_draft: float = 0.85
+    subject_similarity: float = 0.5  # conflicts: title-word Jaccard for "same subject"
+    statement_similarity: float = 0.6  # conflicts: content-word Jaccard for "same statement"
+    link_min_chars: float = 8  # consolidate: shortest title/alias looked for in other bodies
+    summary_top: float = 5  # entries listed in each _index.md summary
 
     @classmethod
     def from_settings(cls, table: Mapping[str, Any] | None) -> Params:
@@ -65,6 +71,8 @@ class Params:
 
 
 DEFAULT = Params()
+MATURITY_BOOST = {Maturity.CORE: DEFAULT.boost_core, Maturity.VALIDATED: DEFAULT.boost_validated,
+                  Maturity.DRAFT: DEFAULT.boost_draft}
 
 
 @dataclass(frozen=True)
@@ -160,8 +168,10 @@ def recency(entry: Entry, now: dt.datetime, params: Params = DEFAULT) -> float:
     return math.exp(-age_days(entry, now) / params.recency_days)
 
 
-def maturity_boost(entry: Entry) -> float:
-    return 1.15 if entry.pinned else MATURITY_BOOST.get(entry.maturity, 1.0)
+def maturity_boost(entry: Entry, params: Params = DEFAULT) -> float:
+    if entry.pinned or entry.maturity is Maturity.CORE:
+        return params.boost_core
+    return params.boost_validated if entry.maturity is Maturity.VALIDATED else params.boost_draft
 
 
 def lifecycle_factor(entry: Entry, now: dt.datetime, usage: Usage | None = None,
@@ -174,7 +184,7 @@ def lifecycle_factor(entry: Entry, now: dt.datetime, usage: Usage | None = None,
         imp = entry.importance / 100.0
     else:
         imp = importance(entry, now, usage, params) / 100.0
-    factor = (0.8 + 0.2 * imp + 0.1 * recency(entry, now, params)) * maturity_boost(entry)
+    factor = (0.8 + 0.2 * imp + 0.1 * recency(entry, now, params)) * maturity_boost(entry, params)
     return max(params.factor_min, min(params.factor_max, factor))
 
 

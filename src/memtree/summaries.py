@@ -19,7 +19,6 @@ from .model import Entry, Status
 
 START = "<!-- memtree:summary:start -->"
 END = "<!-- memtree:summary:end -->"
-TOP = 5  # entries listed per summary
 HASH_KEY = "children_hash"
 
 
@@ -78,10 +77,10 @@ def states(root: Path, entries: list[Entry]) -> list[Summary]:
 
 
 def render(folder: str, members: list[Entry], existing: tuple[dict[str, Any], str] | None,
-           score: Callable[[Entry], float]) -> str:
+           score: Callable[[Entry], float], top: int = 5) -> str:
     """The `_index.md` text: kept human fields and prose, a regenerated block between markers."""
     meta, body = existing if existing else ({}, "")
-    ranked = sorted(members, key=lambda e: (-score(e), e.path))[:TOP]
+    ranked = sorted(members, key=lambda e: (-score(e), e.path))[:top]
     auto = meta.get("auto_summary") is True or not meta.get("summary")
     titles = "; ".join(e.title for e in ranked[:3])
     fields: dict[str, Any] = dict(meta)
@@ -104,7 +103,7 @@ def render(folder: str, members: list[Entry], existing: tuple[dict[str, Any], st
 
 
 def regenerate(root: Path, entries: list[Entry], score: Callable[[Entry], float],
-               only_stale: bool = True) -> list[str]:
+               only_stale: bool = True, top: int = 5) -> list[str]:
     """Write `_index.md` for every folder whose summary is missing or stale; returns the files.
 
     Caller holds the lock.
@@ -114,7 +113,7 @@ def regenerate(root: Path, entries: list[Entry], score: Callable[[Entry], float]
     for folder, members in folders(entries).items():
         if only_stale and current[folder].state == "fresh":
             continue
-        text = render(folder, members, read(root, folder), score)
+        text = render(folder, members, read(root, folder), score, top)
         file = root / folder / tree.INDEX_FILE
         tree.ensure_inside(root, file)
         store.atomic_write(file, text)

@@ -183,7 +183,7 @@ class Upkeep:
         from . import conflicts
 
         entries, _ = self.load(archived=False)
-        return conflicts.find(entries)
+        return conflicts.find(entries, self.lifecycle_params())
 
     # ------------------------------------------------------------ maturity and consolidation
 
@@ -317,7 +317,8 @@ class Upkeep:
             with store.lock(self.root):
                 written = summaries.regenerate(
                     self.root, entries,
-                    lambda e: importance(e, now, Usage.of(totals, e.id), params), not everything)
+                    lambda e: importance(e, now, Usage.of(totals, e.id), params), not everything,
+                    int(params.summary_top))
             if written:
                 self._record(Change("summaries", tuple(written), f"regenerate {len(written)} summaries"))
         return summaries.states(self.root, entries)
