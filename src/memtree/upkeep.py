@@ -93,7 +93,7 @@ class Upkeep:
             if new == old:
                 return old
             store.write(self.root, new, overwrite=True)
-        self._record(Change(action, (rel,), summary.format(path=rel), reason))
+        self._record(Change(action, (rel,), summary.replace("{path}", rel), reason))
         return new
 
     def add_with(self, title: str, path: str, body: str | None = None, *, supersedes: str | None = None,
@@ -126,6 +126,7 @@ class Upkeep:
         """Record `useful` or `wrong` for an entry (a usage signal; the entry file is untouched)."""
         from . import signals
 
+        verdict = verdict.strip().lower()
         if verdict not in VERDICTS:
             raise UsageError(f"verdict {verdict!r}: use useful or wrong")
         item = self.get(ref)
