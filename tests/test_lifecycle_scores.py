@@ -149,3 +149,13 @@ def test_memory_lifecycle_apply_writes_maturity_only(memory: Memory) -> None:
     after = memory.get(made.id)
     assert after.maturity is V and after.importance == 80 and after.updated == before.updated
     assert memory.lifecycle() == []
+
+
+def test_recalls_alone_never_promote_a_default_entry() -> None:
+    """The rich-get-richer guard: being returned and used a thousand times is not enough."""
+    item = entry(50, D, eid="hot")
+    many = {("hot", "recall"): 100_000}
+    assert decide([item], many, days(0)) == []
+    plain = lifecycle_factor(entry(50, D, eid="cold"), days(0), usage=Usage())
+    hot = lifecycle_factor(item, days(0), usage=Usage.of(many, "hot"))
+    assert hot / plain <= 1.03  # relevance decides between two default entries, not popularity
