@@ -145,13 +145,13 @@ def _lines(items: list[Any], empty: str, line: Any) -> None:
 
 
 def _show_stats(data: dict[str, Any]) -> None:
-    print(f"{data['entries']} active entries, {data['pinned']} pinned; "
-          + ", ".join(f"{k} {v}" for k, v in data["by_maturity"].items()))
+    tiers = ", ".join(f"{k} {v}" for k, v in data["by_maturity"].items())
+    print(f"{data['entries']} active entries, {data['pinned']} pinned" + (f"; {tiers}" if tiers else ""))
     for domain, counts in data["by_domain"].items():
         print(f"  {domain}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     for title, rows in (("most used", data["most_used"]), ("least used", data["least_used"]),
                         ("stale", data["stale"]["entries"])):
-        print(f"{title}:")
+        print(f"{title}:" + ("" if rows else " none"))
         for row in rows:
             print(f"  {row['path']}  importance {row['importance']}, recalls {row['recalls']}, "
                   f"useful {row['useful']}, wrong {row['wrong']}")
