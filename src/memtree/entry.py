@@ -17,7 +17,7 @@ import frontmatter
 import yaml
 
 from .errors import InvalidEntry
-from .model import FORMAT_VERSION, Entry, Maturity, Relation, Source, Status
+from .model import FORMAT_VERSION, Anchor, Entry, Maturity, Relation, Source, Status
 
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 ID_LENGTH = 10
@@ -38,6 +38,7 @@ KNOWN_FIELDS = (
     "created",
     "updated",
     "source",
+    "anchors",
 )
 WIKILINK_RE = re.compile(r"\[\[([^\]|#]+)(?:[#|][^\]]*)?\]\]")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -133,6 +134,7 @@ def from_mapping(meta: Mapping[str, Any], body: str = "", path: str = "") -> Ent
         created=_stamp(meta.get("created"), "created", where),
         updated=_stamp(meta.get("updated"), "updated", where),
         source=_source(meta.get("source"), where),
+        anchors=_anchors(meta.get("anchors"), where),
         body=body,
         format=fmt,
         extra=tuple((k, v) for k, v in meta.items() if k not in KNOWN_FIELDS),
@@ -221,6 +223,26 @@ def _source(value: Any, where: str) -> Source:
     )
 
 
+def _anchors(value: Any, where: str) -> tuple[Anchor, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InvalidEntry(f"{where}: field 'anchors' must be a list of {{path, lines, hash, commit}}")
+    out: list[Anchor] = []
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("path"), str) or not item["path"]:
+            raise InvalidEntry(f"{where}: field 'anchors' item {item!r} needs a path")
+        lines, symbol, commit = item.get("lines"), item.get("symbol"), item.get("commit")
+        out.append(Anchor(
+            path=item["path"],
+            lines=str(lines) if lines not in (None, "") else None,
+            symbol=str(symbol) if symbol not in (None, "") else None,
+            hash=str(item.get("hash") or ""),
+            commit=str(commit) if commit not in (None, "") else None,
+        ))
+    return tuple(out)
+
+
 def wikilinks(body: str) -> list[str]:
     """Targets of `[[target]]` links in a body, in order, without duplicates."""
     seen: list[str] = []
@@ -259,6 +281,9 @@ def render(entry: Entry) -> str:
     lines.append(f"created: {entry.created or now_iso()}")
     lines.append(f"updated: {entry.updated or entry.created or now_iso()}")
     lines.append(f"source: {_flow_map(entry.source.to_dict())}")
+    if entry.anchors:
+        lines.append("anchors:")
+        lines.extend(f"  - {_flow_map(a.to_dict())}" for a in entry.anchors)
     for key, value in entry.extra:
         lines.append(_dump_pair(key, value))
     lines.append("---")

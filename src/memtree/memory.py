@@ -15,13 +15,18 @@ from . import config, store, tree
 from . import entry as codec
 from .errors import Ambiguous, InvalidEntry, NotFound
 from .model import Change, Entry, Maturity, Problem, Relation, Source, Status
+from .upkeep import Upkeep
 
 GITIGNORE = ".index/\n.local/\n"
 CONFIG_TEXT = "# memtree configuration: see docs/format.md\nformat = 1\n"
 
 
-class Memory:
-    """A memory root on disk, plus who is acting on it (for provenance)."""
+class Memory(Upkeep):
+    """A memory root on disk, plus who is acting on it (for provenance).
+
+    Lifecycle methods (pin, feedback, supersede, chain, conflicts, consolidate, anchors, stats…)
+    live in upkeep.Upkeep, mixed in here to keep this module small.
+    """
 
     def __init__(
         self,
@@ -212,6 +217,7 @@ class Memory:
         return teamsync.sync(self, remote)
 
     # ------------------------------------------------------------ lifecycle
+    # (methods in upkeep.Upkeep)
 
     # ------------------------------------------------------------ agents
 

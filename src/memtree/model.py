@@ -108,6 +108,7 @@ class Entry:
     created: str = ""
     updated: str = ""
     source: Source = field(default_factory=Source)
+    anchors: tuple[Anchor, ...] = ()
     body: str = ""
     format: int = FORMAT_VERSION
     extra: tuple[tuple[str, Any], ...] = ()
@@ -147,6 +148,8 @@ class Entry:
             "source": self.source.to_dict(),
             "format": self.format,
         }
+        if self.anchors:
+            out["anchors"] = [a.to_dict() for a in self.anchors]
         for key, value in self.extra:
             out.setdefault(key, value)
         if body:
@@ -243,3 +246,32 @@ class Result:
             "reason": self.reason,
             "took_ms": round(self.took_ms, 2),
         }
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where an entry touches the code: a file (relative to the project), optional 1-based
+    line range `START-END` or symbol, the content hash when anchored and the commit then."""
+
+    path: str
+    lines: str | None = None
+    symbol: str | None = None
+    hash: str = ""
+    commit: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path}
+        if self.lines:
+            out["lines"] = self.lines
+        if self.symbol:
+            out["symbol"] = self.symbol
+        out["hash"] = self.hash
+        if self.commit:
+            out["commit"] = self.commit
+        return out
+
+    def spec(self) -> str:
+        """`path`, `path:START-END` or `path#symbol`, as given on the command line."""
+        if self.symbol:
+            return f"{self.path}#{self.symbol}"
+        return f"{self.path}:{self.lines}" if self.lines else self.path

@@ -44,6 +44,7 @@ def check(memory: Memory) -> list[Problem]:
             if target not in by_path and target not in by_id:
                 problems.append(Problem(_file(item), f"wikilink [[{target}]]: no such entry"))
     problems.extend(_check_index_files(memory))
+    problems.extend(_stale_summaries(memory, entries))
     return sorted(problems, key=lambda p: (p.path, p.line, p.message))
 
 
@@ -86,6 +87,13 @@ def _check_index_files(memory: Memory) -> list[Problem]:
         except InvalidEntry as exc:
             found.append(store.problem_of(exc, rel))
     return found
+
+
+def _stale_summaries(memory: Memory, entries: list[Entry]) -> list[Problem]:
+    from .summaries import states
+
+    return [Problem(f"{s.folder}/{tree.INDEX_FILE}", "summary is stale (run `memtree summaries`)",
+                    severity="warning") for s in states(memory.root, entries) if s.state == "stale"]
 
 
 def fix_ids(memory: Memory) -> list[str]:

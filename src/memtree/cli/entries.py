@@ -54,6 +54,8 @@ def add(
     source_file: Annotated[list[str] | None, typer.Option("--source-file", help="A code file this came from.")] = None,
     pin: Annotated[bool, typer.Option("--pin", help="Pin the entry.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing entry at that path.")] = False,
+    supersedes: Annotated[str | None, typer.Option("--supersedes", help="An entry this one replaces.")] = None,
+    anchor: Annotated[list[str] | None, typer.Option("--anchor", help="Code it describes: PATH[:START-END] or PATH#SYMBOL (repeatable).")] = None,
     reason: ReasonOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -61,8 +63,9 @@ def add(
     where = path or "/".join(p for p in (domain, topic, subtopic) if p)
     if not where:
         raise UsageError("--path DOMAIN/TOPIC (or --domain and --topic) is required")
-    made = common.memory().add(
-        title, where, _body(body, file), summary=summary, type=type, tags=tag or (),
+    made = common.memory().add_with(
+        title, where, _body(body, file), supersedes=supersedes, anchors=anchor or (),
+        summary=summary, type=type, tags=tag or (),
         aliases=alias or (), importance=importance, maturity=maturity, template=template,
         slug=slug, relations=[_pair(r) for r in relation or ()], files=source_file or (),
         pinned=pin, force=force, reason=reason,
