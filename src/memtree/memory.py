@@ -169,6 +169,41 @@ class Memory:
 
     # ------------------------------------------------------------ agents
 
+    def submit(self, action: str, **args: Any) -> Any:
+        """An agent's write (add, update, link, supersede, archive): applied now, or held as a
+        proposal when `[agents] review = true`."""
+        from . import review
+        from .agents.inject import options
+
+        return review.submit(self, action, args, options(self.settings).review)
+
+    def proposals(self) -> list[dict[str, Any]]:
+        from . import review
+
+        return review.pending(self)
+
+    def proposal(self, pid: str) -> dict[str, Any]:
+        """One open proposal with the diff it would make now."""
+        from . import review
+
+        return review.show(self, pid)
+
+    def approve(self, pid: str, note: str | None = None) -> dict[str, Any]:
+        from . import review
+
+        return review.decide(self, pid, approve=True, note=note)
+
+    def reject(self, pid: str, note: str | None = None) -> dict[str, Any]:
+        from . import review
+
+        return review.decide(self, pid, approve=False, note=note)
+
+    def injections(self, session: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """What the agent hooks injected (or would have, in observe mode), oldest first."""
+        from .agents import journal
+
+        return journal.read_log(self.root, session=session, limit=limit)
+
     # ------------------------------------------------------------ writing
 
     def add(

@@ -144,7 +144,7 @@ def _stop(agent: ModuleType, event: str, payload: dict[str, Any],
                                 transcript, opts):
         return ""
     state.reminded = True
-    return agent.remind(event, inject.REMINDER)
+    return str(agent.remind(event, inject.REMINDER))
 
 
 def _tail(path: Any, limit: int = 4_000_000) -> str:
