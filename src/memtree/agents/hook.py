@@ -139,6 +139,8 @@ def _deliver(memory: Any, agent: ModuleType, event: str, state: journal.SessionS
 
 def _stop(agent: ModuleType, event: str, payload: dict[str, Any],
           state: journal.SessionState, opts: inject.Options) -> str:
+    if "prompt" not in agent.EVENTS.values():  # no prompt hook (Cursor): count turns here
+        state.prompts += 1
     transcript = _tail(payload.get("transcript_path"))
     if not inject.should_remind(state.prompts, state.reminded, agent.stop_active(payload),
                                 transcript, opts):

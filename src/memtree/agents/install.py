@@ -16,7 +16,8 @@ from .. import store
 from ..errors import AlreadyExists, InvalidEntry, UnsafePath
 from . import files
 
-OWNED_MARK = "memtree:owned"  # a file memtree wrote whole carries this line
+OWNED_MARK = "memtree:owned"
+ORIGINALS = Path(".memory/.local/install-originals")  # a file memtree wrote whole carries this line
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ def apply(project: Path, targets: list[Target], remove: bool) -> list[dict[str, 
         plans.append((target, file, old, new))
     report = []
     for target, file, old, new in plans:
+        if target.kind == "json":
+            new = _originals(project, target, old, new, remove)
         if new == old:
             report.append({"path": target.path, "action": "unchanged"})
         elif new is None:
@@ -104,6 +107,25 @@ def apply(project: Path, targets: list[Target], remove: bool) -> list[dict[str, 
             store.atomic_write(file, new)
             report.append({"path": target.path, "action": "created" if old is None else "updated"})
     return report
+
+
+def _originals(project: Path, target: Target, old: str | None, new: str | None,
+               remove: bool) -> str | None:
+    """JSON is re-serialised, so the user's exact text is kept aside (in .memory/.local/, when
+    there is one) and put back on uninstall if the data is still the same."""
+    keep = project / ORIGINALS / target.path
+    if not remove:
+        pristine = old is not None and removed_text(target, old, target.path) == old
+        if pristine and new != old and (project / ORIGINALS).parent.parent.is_dir():
+            store.atomic_write(keep, old or "")
+        return new
+    saved = _read(keep)
+    if saved is None:
+        return new
+    keep.unlink()
+    store.prune_empty(project / ".memory", keep.parent)
+    same = new is not None and files.load_json(saved, target.path) == files.load_json(new, target.path)
+    return saved if same else new
 
 
 def hook_command(cmd: str, agent: str, event: str) -> str:
