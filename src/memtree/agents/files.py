@@ -42,7 +42,7 @@ def remove_block(text: str, markers: tuple[str, str]) -> str:
     if tail.startswith("\n"):
         tail = tail[1:]
     head = text[:start]
-    if not tail and head.endswith("\n"):
+    if (not tail and head.endswith("\n")) or (tail.startswith("\n") and head.endswith("\n\n")):
         head = head[:-1]
     return head + tail
 

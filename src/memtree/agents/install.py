@@ -115,7 +115,7 @@ def _originals(project: Path, target: Target, old: str | None, new: str | None,
     there is one) and put back on uninstall if the data is still the same."""
     keep = project / ORIGINALS / target.path
     if not remove:
-        pristine = old is not None and removed_text(target, old, target.path) == old
+        pristine = old is not None and "memtree" not in old and not keep.exists()
         if pristine and new != old and (project / ORIGINALS).parent.parent.is_dir():
             store.atomic_write(keep, old or "")
         return new
@@ -124,8 +124,10 @@ def _originals(project: Path, target: Target, old: str | None, new: str | None,
         return new
     keep.unlink()
     store.prune_empty(project / ".memory", keep.parent)
-    same = new is not None and files.load_json(saved, target.path) == files.load_json(new, target.path)
-    return saved if same else new
+    assert target.put is not None and target.drop is not None
+    # Same data apart from memtree's part: the original text comes back as it was.
+    base = target.drop(target.put(files.load_json(saved, target.path)))
+    return saved if base == files.load_json(new, target.path) else new
 
 
 def hook_command(cmd: str, agent: str, event: str) -> str:
