@@ -19,7 +19,8 @@ Session = Callable[[ClientSession], Awaitable[Any]]
 
 
 def _session(project: Path, body: Session, *args: str) -> Any:
-    env = {k: v for k, v in os.environ.items() if k in ("HOME", "PATH", "MEMTREE_AUTHOR")}
+    env = {k: v for k, v in os.environ.items()
+           if k in ("HOME", "PATH") or k.startswith(("MEMTREE_", "GIT_"))}
     params = StdioServerParameters(command=str(MEMTREE), args=["mcp", *args], cwd=str(project),
                                    env=env)
 

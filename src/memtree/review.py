@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +63,7 @@ def submit(memory: Memory, action: str, args: dict[str, Any], review: bool) -> A
     if not review:
         return apply(memory, action, args)
     preview(memory, action, args)  # refuse now what could never be applied
-    proposal = {"id": new_id(), "created": now_iso(), "actor": memory.actor, "tool": memory.tool,
+    proposal = {"id": new_id(), "created": now_iso(), "seq": time.time_ns(), "actor": memory.actor, "tool": memory.tool,
                 "session": memory.session, "action": action, "args": args,
                 "summary": _summary(action, args)}
     store.atomic_write(_folder(memory.root) / f"{proposal['id']}.json",
@@ -87,7 +88,7 @@ def pending(memory: Memory) -> list[dict[str, Any]]:
     for file in sorted(folder.glob("*.json")) if folder.is_dir() else ():
         with contextlib.suppress(OSError, ValueError):
             found.append(json.loads(file.read_text(encoding="utf-8")))
-    return sorted(found, key=lambda p: (p.get("created", ""), p.get("id", "")))
+    return sorted(found, key=lambda p: (p.get("seq", 0), p.get("id", "")))
 
 
 def load(memory: Memory, pid: str) -> dict[str, Any]:
