@@ -63,8 +63,8 @@ def submit(memory: Memory, action: str, args: dict[str, Any], review: bool) -> A
     if not review:
         return apply(memory, action, args)
     preview(memory, action, args)  # refuse now what could never be applied
-    proposal = {"id": new_id(), "created": now_iso(), "seq": time.time_ns(), "actor": memory.actor, "tool": memory.tool,
-                "session": memory.session, "action": action, "args": args,
+    proposal = {"id": new_id(), "created": now_iso(), "seq": time.time_ns(), "actor": memory.actor,
+                "tool": memory.tool, "session": memory.session, "action": action, "args": args,
                 "summary": _summary(action, args)}
     store.atomic_write(_folder(memory.root) / f"{proposal['id']}.json",
                        json.dumps(proposal, indent=1, ensure_ascii=False) + "\n")

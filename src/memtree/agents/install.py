@@ -5,7 +5,6 @@ through files.py so only memtree's block or keys change. Idempotent; reports wha
 from __future__ import annotations
 
 import shlex
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +33,8 @@ class Target:
 
 def command(explicit: str | None = None) -> str:
     """How agents should start memtree: `memtree` when it is on PATH, else this interpreter's."""
+    import shutil  # here, not at the top: the hook path never needs it
+
     if explicit:
         return explicit
     if shutil.which("memtree"):
