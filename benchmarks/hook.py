@@ -53,9 +53,11 @@ def build(root: Path, count: int, seed: int = 7) -> None:
         file.write_text(codec.render(item), encoding="utf-8")
 
 
-def measure(root: Path, event: str, runs: int, seed: int = 11) -> list[float]:
+def measure(root: Path, event: str, runs: int, seed: int = 11) -> tuple[list[float], int]:
+    """Wall times of `runs` hook processes, and how many of them injected something."""
     rng = random.Random(seed)
     times = []
+    injected = 0
     for n in range(runs):
         prompt = "how do we handle " + " ".join(rng.sample(WORDS, 3)) + " in production?"
         body = {"session_id": f"bench-{n}", "cwd": str(root.parent), "hook_event_name": event,
@@ -65,9 +67,8 @@ def measure(root: Path, event: str, runs: int, seed: int = 11) -> list[float]:
         out = subprocess.run([str(MEMTREE), "hook", "claude-code", event], input=json.dumps(body),
                              capture_output=True, text=True, env=env, check=True)
         times.append((time.perf_counter() - started) * 1000)
-        if n == 0 and not out.stdout.strip():
-            print("note: the first run injected nothing", file=sys.stderr)
-    return times
+        injected += bool(out.stdout.strip())
+    return times, injected
 
 
 def main() -> None:
@@ -82,11 +83,13 @@ def main() -> None:
         build(root, args.entries)
         print(f"built {args.entries} entries in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     measure(root, args.event, 2)  # warm the page cache
-    times = sorted(measure(root, args.event, args.runs))
+    found, injected = measure(root, args.event, args.runs)
+    times = sorted(found)
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     base = sorted(_python_start() for _ in range(10))[5]
     print(f"{args.event}, {args.entries} entries, {args.runs} runs: p50 {statistics.median(times):.0f} ms, "
-          f"p95 {p95:.0f} ms, min {times[0]:.0f} ms (bare `python -c pass`: {base:.0f} ms)")
+          f"p95 {p95:.0f} ms, min {times[0]:.0f} ms; {injected} runs injected context "
+          f"(bare `python -c pass`: {base:.0f} ms)")
 
 
 def _python_start() -> float:

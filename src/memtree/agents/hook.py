@@ -21,8 +21,9 @@ from . import event_key, get, inject, journal
 ERROR_LOG = "hook-errors.log"
 
 
-def main(args: list[str], stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> int:
-    """Run one hook; always returns 0."""
+def main(args: list[str], stdin: IO[str] | None = None, stdout: IO[str] | None = None,
+         root_option: str | None = None) -> int:
+    """Run one hook; always returns 0. `root_option` is the CLI's --root, if given."""
     out = stdout or sys.stdout
     agent: ModuleType | None = None
     root: Path | None = None
@@ -32,7 +33,7 @@ def main(args: list[str], stdin: IO[str] | None = None, stdout: IO[str] | None =
         agent = get(args[0])
         raw = (stdin or sys.stdin).read()
         payload = _payload(raw)
-        root = _root(agent, payload)
+        root = _root(agent, payload, root_option)
         text = handle(agent, args[1], payload, root)
     except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - never break the agent
         _log_error(root, args, exc)
@@ -53,9 +54,11 @@ def _payload(raw: str) -> dict[str, Any]:
     return data
 
 
-def _root(agent: ModuleType, payload: dict[str, Any]) -> Path:
+def _root(agent: ModuleType, payload: dict[str, Any], explicit: str | None) -> Path:
     where = agent.project_of(payload) or config.env("CLAUDE_PROJECT_DIR")
-    return config.find_root(cwd=Path(where) if where else None)
+    if not isinstance(where, str):
+        where = None
+    return config.find_root(explicit, cwd=Path(where) if where else None)
 
 
 def handle(agent: ModuleType, event: str, payload: dict[str, Any], root: Path) -> str:

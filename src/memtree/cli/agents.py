@@ -60,7 +60,7 @@ def hook(
     """Run an agent hook: payload JSON on stdin, the agent's answer on stdout; never fails."""
     from ..agents.hook import main
 
-    main([agent, event])
+    main([agent, event], root_option=common.STATE.root)
 
 
 @app.command()
