@@ -117,7 +117,10 @@ def test_update_link_supersede_archive_and_unsafe_resource(tmp_path: Path) -> No
 
     memory = Memory.open(project)
     assert memory.get(old).status.value == "superseded"
-    assert any(r.type == "supersedes" and r.target == old for r in memory.get(out["new"]["path"]).relations)
+    old_id = memory.get(old).id
+    assert any(r.type == "supersedes" and r.target in (old, old_id)
+               for r in memory.get(out["new"]["path"]).relations)
+    assert out["sup"]["old"]["status"] == "superseded" and out["sup"]["new"]["path"] == out["new"]["path"]
     assert out["upd"]["tags"] == ["auth", "refresh"]
     assert out["empty"].is_error
     assert {"type": "depends_on", "target": "auth/tokens/sign-access-tokens-with-rs256"} in out["linked"]["relations"]

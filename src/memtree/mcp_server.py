@@ -92,7 +92,7 @@ def _reading_tools(server: MCPServer, who: Agent) -> None:
         text: Annotated[str, Field(description="Question, keywords, an entry path, id or glob.")],
         budget: Budget = 600,
         limit: Annotated[int, Field(ge=1, le=50, description="At most this many entries.")] = 5,
-        include_all: Annotated[bool, Field(description="Include superseded and archived entries.")] = False,
+        include_all: Annotated[bool, Field(description="Hits mode: superseded, archived too.")] = False,
     ) -> dict[str, Any]:
         if budget:
             return who.call(lambda m: m.context(text, budget=budget, limit=limit))  # type: ignore[no-any-return]
@@ -186,7 +186,7 @@ def _writing_tools(server: MCPServer, who: Agent) -> None:
     def supersede(
         old: Annotated[str, Field(description="The outdated entry: path, id, slug or title.")],
         new: Annotated[str, Field(description="The entry that replaces it.")],
-        reason: Reason = None,
+        reason: Annotated[str, Field(min_length=1, description="Why the old entry no longer holds.")],
     ) -> dict[str, Any]:
         return write("supersede", old=old, new=new, reason=reason)
 

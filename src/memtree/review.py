@@ -44,18 +44,19 @@ def apply(memory: Memory, action: str, args: dict[str, Any]) -> Any:
     raise InvalidEntry(f"action {action!r}: expected one of {', '.join(ACTIONS)}")
 
 
-def supersede(memory: Memory, old: str, new: str, reason: str | None) -> Any:
+def supersede(memory: Memory, old: str, new: str, reason: str | None) -> dict[str, Any]:
     """Mark `old` superseded by `new` (Memory.supersede when the lifecycle engine provides it)."""
     method = getattr(memory, "supersede", None)
     if callable(method):
-        return method(old, new, reason)
+        pair = method(old, new, reason)
+        return {"old": pair[0], "new": pair[1]}
     old_rel, new_rel = memory.resolve(old), memory.resolve(new)
     if old_rel == new_rel:
         raise InvalidEntry(f"supersede {old!r}: an entry cannot supersede itself")
     memory.link(new_rel, "supersedes", old_rel, reason=reason)
     memory.update(old_rel, reason=reason, status="superseded")
     memory.link(old_rel, "superseded_by", new_rel, reason=reason)
-    return memory.get(new_rel)
+    return {"old": memory.get(old_rel), "new": memory.get(new_rel)}
 
 
 def submit(memory: Memory, action: str, args: dict[str, Any], review: bool) -> Any:
