@@ -171,32 +171,16 @@ class Memory:
 
     def submit(self, action: str, **args: Any) -> Any:
         """An agent's write (add, update, link, supersede, archive): applied now, or held as a
-        proposal when `[agents] review = true`."""
-        from . import review
-        from .agents.inject import options
-
-        return review.submit(self, action, args, options(self.settings).review)
-
-    def proposals(self) -> list[dict[str, Any]]:
+        proposal when `[agents] review = true` (see review.py)."""
         from . import review
 
-        return review.pending(self)
+        return review.submit(self, action, args)
 
-    def proposal(self, pid: str) -> dict[str, Any]:
-        """One open proposal with the diff it would make now."""
+    def review(self) -> Any:
+        """The proposals desk: pending(), show(id), approve(id), reject(id)."""
         from . import review
 
-        return review.show(self, pid)
-
-    def approve(self, pid: str, note: str | None = None) -> dict[str, Any]:
-        from . import review
-
-        return review.decide(self, pid, approve=True, note=note)
-
-    def reject(self, pid: str, note: str | None = None) -> dict[str, Any]:
-        from . import review
-
-        return review.decide(self, pid, approve=False, note=note)
+        return review.Desk(self)
 
     def injections(self, session: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """What the agent hooks injected (or would have, in observe mode), oldest first."""

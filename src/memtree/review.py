@@ -59,9 +59,11 @@ def supersede(memory: Memory, old: str, new: str, reason: str | None) -> dict[st
     return {"old": memory.get(old_rel), "new": memory.get(new_rel)}
 
 
-def submit(memory: Memory, action: str, args: dict[str, Any], review: bool) -> Any:
+def submit(memory: Memory, action: str, args: dict[str, Any]) -> Any:
     """Apply an agent's write now, or hold it as a proposal when review mode is on."""
-    if not review:
+    from .agents.inject import options
+
+    if not options(memory.settings).review:
         return apply(memory, action, args)
     preview(memory, action, args)  # refuse now what could never be applied
     proposal = {"id": new_id(), "created": now_iso(), "seq": time.time_ns(), "actor": memory.actor,
@@ -173,3 +175,22 @@ def _diff(before_root: Path, after_root: Path) -> str:
         chunks.extend(difflib.unified_diff(old_lines, new_lines, f"a/{rel}" if old else "/dev/null",
                                            f"b/{rel}" if new else "/dev/null"))
     return "".join(chunks)
+
+
+class Desk:
+    """Review-mode proposals of one memory, as the CLI uses them."""
+
+    def __init__(self, memory: Memory) -> None:
+        self.memory = memory
+
+    def pending(self) -> list[dict[str, Any]]:
+        return pending(self.memory)
+
+    def show(self, pid: str) -> dict[str, Any]:
+        return show(self.memory, pid)
+
+    def approve(self, pid: str, note: str | None = None) -> dict[str, Any]:
+        return decide(self.memory, pid, approve=True, note=note)
+
+    def reject(self, pid: str, note: str | None = None) -> dict[str, Any]:
+        return decide(self.memory, pid, approve=False, note=note)
