@@ -86,8 +86,10 @@ def test_stdio_session_lists_queries_adds_and_reads_back(tmp_path: Path) -> None
     assert out["missing"].is_error and "no/such/entry" in out["missing"].content[0].text
     assert {e["path"] for e in out["listed"]["entries"]} == {
         "dev/testing/tests-run-with-pytest", "dev/tooling/use-ruff-for-linting"}
-    on_disk = (project / ".memory" / "dev" / "tooling" / "use-ruff-for-linting.md").read_text()
-    assert "by: agent:claude-code" in on_disk
+    from memtree import Memory
+
+    on_disk = Memory.open(project).get("dev/tooling/use-ruff-for-linting")
+    assert on_disk.source.by == "agent:claude-code" and on_disk.source.session == "sess-1"
 
 
 def test_update_link_supersede_archive_and_unsafe_resource(tmp_path: Path) -> None:

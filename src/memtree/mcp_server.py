@@ -126,7 +126,7 @@ def _reading_tools(server: MCPServer, who: Agent) -> None:
 
 def _writing_tools(server: MCPServer, who: Agent) -> None:
     def write(action: str, **args: Any) -> dict[str, Any]:
-        return who.call(lambda m: m.submit(action, **args))  # type: ignore[no-any-return]
+        return who.call(lambda m: m.agents().submit(action, **args))  # type: ignore[no-any-return]
 
     @server.tool(name="add", title="Record a new entry", annotations=ADD, description=(
         "Record durable project knowledge as a new entry at DOMAIN/TOPIC[/SUBTOPIC]. Refuses to "

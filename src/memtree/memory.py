@@ -215,24 +215,11 @@ class Memory:
 
     # ------------------------------------------------------------ agents
 
-    def submit(self, action: str, **args: Any) -> Any:
-        """An agent's write (add, update, link, supersede, archive): applied now, or held as a
-        proposal when `[agents] review = true` (see review.py)."""
-        from . import review
+    def agents(self) -> Any:
+        """Agent-facing work: submit writes (review mode), proposals, injections (review.py)."""
+        from .review import AgentWork
 
-        return review.submit(self, action, args)
-
-    def review(self) -> Any:
-        """The proposals desk: pending(), show(id), approve(id), reject(id)."""
-        from . import review
-
-        return review.Desk(self)
-
-    def injections(self, session: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        """What the agent hooks injected (or would have, in observe mode), oldest first."""
-        from .agents import journal
-
-        return journal.read_log(self.root, session=session, limit=limit)
+        return AgentWork(self)
 
     # ------------------------------------------------------------ writing
 

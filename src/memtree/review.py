@@ -177,11 +177,15 @@ def _diff(before_root: Path, after_root: Path) -> str:
     return "".join(chunks)
 
 
-class Desk:
-    """Review-mode proposals of one memory, as the CLI uses them."""
+class AgentWork:
+    """What coding agents and their reviewers do with one memory (reached by Memory.agents())."""
 
     def __init__(self, memory: Memory) -> None:
         self.memory = memory
+
+    def submit(self, action: str, **args: Any) -> Any:
+        """An agent's write: applied now, or held as a proposal when `[agents] review = true`."""
+        return submit(self.memory, action, args)
 
     def pending(self) -> list[dict[str, Any]]:
         return pending(self.memory)
@@ -194,3 +198,9 @@ class Desk:
 
     def reject(self, pid: str, note: str | None = None) -> dict[str, Any]:
         return decide(self.memory, pid, approve=False, note=note)
+
+    def injections(self, session: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """What the agent hooks injected (or would have, in observe mode), oldest first."""
+        from .agents import journal
+
+        return journal.read_log(self.memory.root, session=session, limit=limit)

@@ -70,7 +70,7 @@ def injections(
     json: JsonOpt = False,
 ) -> None:
     """Show what the agent hooks injected (or would have, in observe mode)."""
-    found = common.memory().injections(session=session, limit=limit)
+    found = common.memory().agents().injections(session=session, limit=limit)
     common.out(found, json, _injections)
 
 
@@ -83,13 +83,13 @@ app.add_typer(review, name="review")
 def review_list(ctx: typer.Context, json: JsonOpt = False) -> None:
     """List open proposals (subcommands: show, approve, reject)."""
     if ctx.invoked_subcommand is None:
-        common.out(common.memory().review().pending(), json, _proposals)
+        common.out(common.memory().agents().pending(), json, _proposals)
 
 
 @review.command("show")
 def review_show(pid: Annotated[str, typer.Argument(help="Proposal id.")], json: JsonOpt = False) -> None:
     """Show a proposal and the diff it would make."""
-    common.out(common.memory().review().show(pid), json, _proposal)
+    common.out(common.memory().agents().show(pid), json, _proposal)
 
 
 @review.command("approve")
@@ -97,7 +97,7 @@ def review_approve(pid: Annotated[str, typer.Argument(help="Proposal id.")],
                    note: Annotated[str | None, typer.Option("--note", help="Kept with the decision.")] = None,
                    json: JsonOpt = False) -> None:
     """Apply a proposal with the proposing agent's provenance."""
-    done = common.memory().review().approve(pid, note)
+    done = common.memory().agents().approve(pid, note)
     common.out(done, json, lambda d: print(f"approved {pid}: {d['proposal']['summary']}"))
 
 
@@ -106,7 +106,7 @@ def review_reject(pid: Annotated[str, typer.Argument(help="Proposal id.")],
                   note: Annotated[str | None, typer.Option("--note", help="Why (kept with the decision).")] = None,
                   json: JsonOpt = False) -> None:
     """Close a proposal without applying it."""
-    done = common.memory().review().reject(pid, note)
+    done = common.memory().agents().reject(pid, note)
     common.out(done, json, lambda d: print(f"rejected {pid}: {d['proposal']['summary']}"))
 
 
