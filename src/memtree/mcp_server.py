@@ -79,6 +79,7 @@ def build(root: str | None = None, agent: str = "mcp", session: str | None = Non
                        log_level="WARNING")
     _reading_tools(server, who)
     _writing_tools(server, who)
+    _relation_tools(server, who)
     _resources(server, who)
     return server
 
@@ -169,6 +170,12 @@ def _writing_tools(server: MCPServer, who: Agent) -> None:
         if not given:
             raise ToolError("update: give at least one field to change")
         return write("update", ref=ref, reason=reason, **given)
+
+
+
+def _relation_tools(server: MCPServer, who: Agent) -> None:
+    def write(action: str, **args: Any) -> dict[str, Any]:
+        return who.call(lambda m: m.agents().submit(action, **args))  # type: ignore[no-any-return]
 
     @server.tool(name="link", title="Relate two entries", annotations=LINK, description=(
         "Add a typed relation from one entry to another (both must exist)."))
