@@ -60,7 +60,7 @@ def measure(root: Path, event: str, runs: int, seed: int = 11) -> tuple[list[flo
     injected = 0
     for n in range(runs):
         prompt = "how do we handle " + " ".join(rng.sample(WORDS, 3)) + " in production?"
-        body = {"session_id": f"bench-{n}", "cwd": str(root.parent), "hook_event_name": event,
+        body = {"session_id": f"bench-{time.time_ns()}-{n}", "cwd": str(root.parent), "hook_event_name": event,
                 "prompt": prompt, "source": "startup"}
         env = {**os.environ, "MEMTREE_ROOT": str(root)}
         started = time.perf_counter()
