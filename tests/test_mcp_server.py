@@ -152,6 +152,7 @@ def test_review_mode_turns_agent_writes_into_proposals(run: Run, tmp_path: Path)
     shown = json.loads(run("review", "show", first["proposal"], "--json").stdout)
     assert "+title: Deploys happen on Tuesdays" in shown["diff"]
     assert "b/ops/deploy/deploys-happen-on-tuesdays.md" in shown["diff"]
+    assert "agent:codex" in shown["diff"] and shown["actor"] == "agent:codex"
     text = run("review", "show", second["proposal"]).stdout
     assert "-summary: The test suite uses pytest." in text and "+summary: pytest, with xdist." in text
     done = run("review", "approve", first["proposal"])

@@ -106,7 +106,8 @@ def show(memory: Memory, pid: str) -> dict[str, Any]:
     """A proposal with the diff it would make to the tree now."""
     proposal = load(memory, pid)
     try:
-        proposal["diff"] = preview(memory, proposal["action"], proposal["args"])
+        proposal["diff"] = preview(memory, proposal["action"], proposal["args"],
+                                   (proposal["actor"], proposal["tool"], proposal["session"]))
     except Exception as exc:  # noqa: BLE001 - the tree may have moved on since it was proposed
         proposal["diff"] = ""
         proposal["error"] = f"no longer applies: {exc}"
@@ -133,15 +134,17 @@ def decide(memory: Memory, pid: str, approve: bool, note: str | None = None) -> 
     return {"proposal": closed, "result": result}
 
 
-def preview(memory: Memory, action: str, args: dict[str, Any]) -> str:
-    """The unified diff a write would make, found by applying it to a linked copy of the tree."""
+def preview(memory: Memory, action: str, args: dict[str, Any],
+            who: tuple[str, str, str | None] | None = None) -> str:
+    """The unified diff a write would make (as `who`: actor, tool, session), found by applying
+    it to a linked copy of the tree."""
     from .memory import Memory as MemoryType
 
     with tempfile.TemporaryDirectory(prefix="memtree-review-") as tmp:
         shadow_root = Path(tmp) / "root"
         _mirror(memory.root, shadow_root)
-        shadow = MemoryType(shadow_root, memory.settings, actor=memory.actor, tool=memory.tool,
-                            session=memory.session)
+        actor, tool, session = who or (memory.actor, memory.tool, memory.session)
+        shadow = MemoryType(shadow_root, memory.settings, actor=actor, tool=tool, session=session)
         apply(shadow, action, args)
         return _diff(memory.root, shadow_root)
 

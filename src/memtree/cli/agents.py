@@ -87,13 +87,13 @@ def review_list(ctx: typer.Context, json: JsonOpt = False) -> None:
 
 
 @review.command("show")
-def review_show(pid: Annotated[str, typer.Argument(help="Proposal id.")], json: JsonOpt = False) -> None:
+def review_show(pid: Annotated[str, typer.Argument(metavar="ID", help="Proposal id.")], json: JsonOpt = False) -> None:
     """Show a proposal and the diff it would make."""
     common.out(common.memory().agents().show(pid), json, _proposal)
 
 
 @review.command("approve")
-def review_approve(pid: Annotated[str, typer.Argument(help="Proposal id.")],
+def review_approve(pid: Annotated[str, typer.Argument(metavar="ID", help="Proposal id.")],
                    note: Annotated[str | None, typer.Option("--note", help="Kept with the decision.")] = None,
                    json: JsonOpt = False) -> None:
     """Apply a proposal with the proposing agent's provenance."""
@@ -102,7 +102,7 @@ def review_approve(pid: Annotated[str, typer.Argument(help="Proposal id.")],
 
 
 @review.command("reject")
-def review_reject(pid: Annotated[str, typer.Argument(help="Proposal id.")],
+def review_reject(pid: Annotated[str, typer.Argument(metavar="ID", help="Proposal id.")],
                   note: Annotated[str | None, typer.Option("--note", help="Why (kept with the decision).")] = None,
                   json: JsonOpt = False) -> None:
     """Close a proposal without applying it."""
