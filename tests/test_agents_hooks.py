@@ -200,3 +200,15 @@ def test_root_option_and_project_dir_env_find_the_tree(run: Run, tmp_path: Path)
     via_env = run("hook", "claude-code", "UserPromptSubmit", input=body, cwd=elsewhere,
                   env={"CLAUDE_PROJECT_DIR": str(project)})
     assert "RS256" in via_env.stdout
+
+
+def test_map_names_the_biggest_topics_of_each_domain() -> None:
+    from memtree.agents.inject import tree_lines
+    from memtree.model import Entry
+
+    entries = [Entry(id=f"i{n}", title="t", path=f"big/t{n % 10}/e{n}") for n in range(55)]
+    entries += [Entry(id="s1", title="t", path="small/one/e")]
+    lines = tree_lines(entries)
+    assert lines[0].startswith("- big (55): t0 (6), t1 (6), t2 (6), t3 (6), t4 (6), t5 (5)")
+    assert lines[0].endswith("and 2 more topics")
+    assert lines[1] == "- small (1): one (1)"

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..config import Settings
     from ..memory import Memory
 
+MAP_TOPICS = 8  # topics named per domain in the session-start map
 MAX_CHARS = 9000  # Claude Code moves larger hook output to a file the model is not asked to read
 WRITE_CALL_RE = re.compile(
     r"mcp__memtree__(?:add|update|link|supersede|archive)\b"
@@ -154,15 +155,17 @@ def briefing(entries: Sequence[Entry], opts: Options) -> Injection:
 
 
 def tree_lines(entries: Sequence[Entry]) -> list[str]:
-    """`- domain (n): topic (n), topic (n)` lines, biggest domains first."""
+    """`- domain (n): topic (n), topic (n)` lines, biggest domains and topics first."""
     counts: dict[str, dict[str, int]] = {}
     for entry in entries:
         topics = counts.setdefault(entry.domain, {})
         topics[entry.topic] = topics.get(entry.topic, 0) + 1
     lines = []
     for domain, topics in sorted(counts.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
-        listed = ", ".join(f"{t} ({n})" for t, n in sorted(topics.items(), key=lambda kv: (-kv[1], kv[0])))
-        lines.append(f"- {domain} ({sum(topics.values())}): {listed}")
+        ranked = sorted(topics.items(), key=lambda kv: (-kv[1], kv[0]))
+        listed = ", ".join(f"{t} ({n})" for t, n in ranked[:MAP_TOPICS])
+        more = f", and {len(ranked) - MAP_TOPICS} more topics" if len(ranked) > MAP_TOPICS else ""
+        lines.append(f"- {domain} ({sum(topics.values())}): {listed}{more}")
     return lines
 
 
