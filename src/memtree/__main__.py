@@ -7,6 +7,11 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["hook"] and not {"--help", "-h"} & set(args):
+        # Runs on every agent prompt: skip the CLI (typer, rich) and import only the hook path.
+        from .agents.hook import main as hook
+
+        return hook(args[1:])
     from .cli import run
 
     return run(args)

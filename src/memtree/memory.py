@@ -221,6 +221,12 @@ class Memory(Upkeep):
 
     # ------------------------------------------------------------ agents
 
+    def agents(self) -> Any:
+        """Agent-facing work: submit writes (review mode), proposals, injections (review.py)."""
+        from .review import AgentWork
+
+        return AgentWork(self)
+
     # ------------------------------------------------------------ writing
 
     def add(

@@ -1,0 +1,102 @@
+"""Hook path benchmark: `memtree hook claude-code UserPromptSubmit` from process start to exit.
+
+Builds (once, cached in benchmarks/out/) a synthetic tree of N entries, then runs the installed
+hook command in fresh processes with a new session each time, and prints p50/p95 wall times.
+Usage: python benchmarks/hook.py [--entries 10000] [--runs 30] [--event UserPromptSubmit]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from memtree import entry as codec
+from memtree import tree
+from memtree.memory import Memory
+
+HERE = Path(__file__).resolve().parent
+MEMTREE = Path(sys.executable).with_name("memtree")
+WORDS = ("auth token session cache queue worker deploy build release schema migration index "
+         "search config logging metrics alert retry timeout billing invoice payment user account "
+         "email webhook upload storage bucket image thumbnail render template route handler "
+         "middleware database replica shard backup restore lock lease scheduler cron job batch "
+         "stream kafka consumer producer api client server grpc http json yaml parser lexer "
+         "compiler plugin feature flag rollout canary rollback latency throughput memory leak "
+         "profile trace span dashboard report export import csv pdf locale timezone currency").split()
+
+
+def build(root: Path, count: int, seed: int = 7) -> None:
+    """Write `count` entries straight through the codec (fast; same files Memory writes)."""
+    rng = random.Random(seed)
+    Memory.init(root, as_root=True)
+    domains = [f"{w}" for w in rng.sample(WORDS, 12)]
+    for n in range(count):
+        words = rng.choices(WORDS, k=6, weights=[1 / (i + 1) for i in range(len(WORDS))])
+        title = " ".join(words[:4]).capitalize() + f" {n}"
+        rel = tree.entry_path(f"{rng.choice(domains)}/{rng.choice(WORDS)}", tree.slugify(title))
+        body = " ".join(rng.choices(WORDS, k=rng.randint(40, 160))) + "."
+        meta = {"id": codec.new_id(), "title": title, "summary": " ".join(words) + ".",
+                "tags": sorted(set(words[:3])), "importance": rng.randint(20, 90),
+                "maturity": rng.choice(["draft", "draft", "validated", "core"] if n % 97 else ["core"]),
+                "pinned": n % 2500 == 0, "created": "2026-01-01T00:00:00Z",
+                "updated": "2026-01-01T00:00:00Z"}
+        item = codec.from_mapping(meta, body, rel)
+        file = tree.file_for(root, rel)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(codec.render(item), encoding="utf-8")
+
+
+def measure(root: Path, event: str, runs: int, seed: int = 11) -> tuple[list[float], int]:
+    """Wall times of `runs` hook processes, and how many of them injected something."""
+    rng = random.Random(seed)
+    times = []
+    injected = 0
+    for n in range(runs):
+        prompt = "how do we handle " + " ".join(rng.sample(WORDS, 3)) + " in production?"
+        body = {"session_id": f"bench-{time.time_ns()}-{n}", "cwd": str(root.parent), "hook_event_name": event,
+                "prompt": prompt, "source": "startup"}
+        env = {**os.environ, "MEMTREE_ROOT": str(root)}
+        started = time.perf_counter()
+        out = subprocess.run([str(MEMTREE), "hook", "claude-code", event], input=json.dumps(body),
+                             capture_output=True, text=True, env=env, check=True)
+        times.append((time.perf_counter() - started) * 1000)
+        injected += bool(out.stdout.strip())
+    return times, injected
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--event", default="UserPromptSubmit")
+    args = parser.parse_args()
+    root = HERE / "out" / f"hook-tree-{args.entries}"
+    if not (root / "config.toml").exists():
+        started = time.perf_counter()
+        build(root, args.entries)
+        print(f"built {args.entries} entries in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    measure(root, args.event, 2)  # warm the page cache
+    found, injected = measure(root, args.event, args.runs)
+    times = sorted(found)
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    base = sorted(_python_start() for _ in range(10))[5]
+    print(f"{args.event}, {args.entries} entries, {args.runs} runs: p50 {statistics.median(times):.0f} ms, "
+          f"p95 {p95:.0f} ms, min {times[0]:.0f} ms; {injected} runs injected context "
+          f"(bare `python -c pass`: {base:.0f} ms)")
+
+
+def _python_start() -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    return (time.perf_counter() - started) * 1000
+
+
+if __name__ == "__main__":
+    main()

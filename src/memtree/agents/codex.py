@@ -1,0 +1,74 @@
+"""Codex CLI: hooks in .codex/hooks.json, the MCP server in .codex/config.toml, rules in AGENTS.md.
+
+Codex mirrors Claude Code's hook payloads; its outputs are strict JSON objects (no extra keys).
+It has no SessionStart after compaction, so pinned memory returns with the next prompt.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from typing import Any
+
+from ..errors import AlreadyExists
+from .install import Target, hook_command, hooks_target
+from .rules import RULES
+
+NAME = "codex"
+EVENTS = {"sessionstart": "start", "userpromptsubmit": "prompt", "precompact": "compact",
+          "stop": "stop"}
+HOOK_EVENTS = ("SessionStart", "UserPromptSubmit", "PreCompact", "Stop")
+EMPTY = ""
+
+
+def session_of(payload: dict[str, Any]) -> str | None:
+    return payload.get("session_id")
+
+
+def project_of(payload: dict[str, Any]) -> str | None:
+    return payload.get("cwd")
+
+
+def source_of(payload: dict[str, Any]) -> str:
+    return str(payload.get("source") or "startup")
+
+
+def prompt_of(payload: dict[str, Any]) -> str:
+    return str(payload.get("prompt") or "")
+
+
+def stop_active(payload: dict[str, Any]) -> bool:
+    return bool(payload.get("stop_hook_active"))
+
+
+def context(event: str, text: str) -> str:
+    return json.dumps({"hookSpecificOutput": {"hookEventName": event, "additionalContext": text}})
+
+
+def remind(event: str, text: str) -> str:
+    return json.dumps({"decision": "block", "reason": text})
+
+
+def _server_block(cmd: str) -> str:
+    return (f"[mcp_servers.memtree]\ncommand = {json.dumps(cmd)}\n"
+            f'args = ["mcp", "--agent", "{NAME}"]')
+
+
+def _guard(text: str) -> None:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return  # not ours to fix; Codex will report it
+    if "memtree" in data.get("mcp_servers", {}):
+        raise AlreadyExists(".codex/config.toml: [mcp_servers.memtree] is already defined outside "
+                            "memtree's block; remove it first")
+
+
+def targets(cmd: str) -> list[Target]:
+    groups = {e: {"hooks": [{"type": "command", "command": hook_command(cmd, NAME, e),
+                             "timeout": 30}]} for e in HOOK_EVENTS}
+    return [
+        hooks_target(".codex/hooks.json", groups),
+        Target(".codex/config.toml", "toml", _server_block(cmd), guard=_guard),
+        Target("AGENTS.md", "markdown", RULES),
+    ]

@@ -1,0 +1,193 @@
+"""`memtree hook <agent> <event>`: read the agent's JSON payload on stdin, print what it expects.
+
+Never fails the agent: any problem is logged (`.local/hook-errors.log`, or a per-user log when
+there is no memory root) and the hook exits 0 with harmless output. Imports only what it uses.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+from typing import IO, Any
+
+from .. import config, store
+from ..entry import now_iso
+from ..errors import MemtreeError
+from . import event_key, get, inject, journal
+
+ERROR_LOG = "hook-errors.log"
+
+
+def main(args: list[str], stdin: IO[str] | None = None, stdout: IO[str] | None = None,
+         root_option: str | None = None) -> int:
+    """Run one hook; always returns 0. `root_option` is the CLI's --root, if given."""
+    out = stdout or sys.stdout
+    agent: ModuleType | None = None
+    root: Path | None = None
+    try:
+        if len(args) != 2:
+            raise MemtreeError("usage: memtree hook AGENT EVENT (payload JSON on stdin)")
+        agent = get(args[0])
+        raw = (stdin or sys.stdin).read()
+        payload = _payload(raw)
+        root = _root(agent, payload, root_option)
+        text = handle(agent, args[1], payload, root)
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - never break the agent
+        _log_error(root, args, exc)
+        text = agent.EMPTY if agent is not None else ""
+    if text:
+        out.write(text + "\n")
+        out.flush()
+    return 0
+
+
+def _payload(raw: str) -> dict[str, Any]:
+    try:
+        data = json.loads(raw) if raw.strip() else None
+    except ValueError as exc:
+        raise MemtreeError(f"payload on stdin is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise MemtreeError("payload on stdin must be a JSON object")
+    return data
+
+
+def _root(agent: ModuleType, payload: dict[str, Any], explicit: str | None) -> Path:
+    where = agent.project_of(payload) or config.env("CLAUDE_PROJECT_DIR")
+    if not isinstance(where, str):
+        where = None
+    return config.find_root(explicit, cwd=Path(where) if where else None)
+
+
+def handle(agent: ModuleType, event: str, payload: dict[str, Any], root: Path) -> str:
+    """Dispatch one event to its action; returns the agent's output text."""
+    action = agent.EVENTS.get(event_key(event))
+    if action is None:
+        return str(agent.EMPTY)
+    from ..memory import Memory
+
+    memory = Memory(root)
+    opts = inject.options(memory.settings)
+    session = str(agent.session_of(payload) or "unknown")
+    state = journal.load_state(root, agent.NAME, session)
+    text = ""
+    if action == "start":
+        text = _start(memory, agent, event, payload, state, opts)
+    elif action == "prompt":
+        text = _prompt(memory, agent, event, payload, state, opts)
+    elif action == "compact":
+        state.compacted = True
+        state.injected.clear()
+        state.observed.clear()
+    elif action == "stop":
+        text = _stop(agent, event, payload, state, opts)
+    elif action == "end":
+        journal.prune_states(root)
+    journal.save_state(root, state)
+    return text or str(agent.EMPTY)
+
+
+def _start(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
+           state: journal.SessionState, opts: inject.Options) -> str:
+    source = agent.source_of(payload)
+    if source in ("compact", "clear") or state.compacted:
+        state.injected.clear()
+        state.observed.clear()
+    state.compacted = False
+    entries = memory.entries()
+    shot = inject.briefing(entries, opts)
+    return _deliver(memory, agent, event, state, opts, shot, {"source": source}, signal=False)
+
+
+def _prompt(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
+            state: journal.SessionState, opts: inject.Options) -> str:
+    state.prompts += 1
+    prompt = agent.prompt_of(payload)
+    parts = []
+    if state.compacted:  # the agent compacted without a session start: pinned rules come back
+        state.compacted = False
+        again = inject.pinned(memory.entries(), opts.pinned_budget, "memtree: pinned project rules:")
+        parts.append(_deliver(memory, agent, event, state, opts, again, {"source": "compact"},
+                              signal=False, wrap=False))
+    shot = inject.for_prompt(memory, prompt, opts, exclude=set(state.seen(opts.observe)))
+    parts.append(_deliver(memory, agent, event, state, opts, shot,
+                          {"prompt": journal.digest(prompt)}, signal=True, wrap=False))
+    text = "\n\n".join(p for p in parts if p)
+    return agent.context(event, text) if text else ""
+
+
+def _deliver(memory: Any, agent: ModuleType, event: str, state: journal.SessionState,
+             opts: inject.Options, shot: inject.Injection, extra: dict[str, Any],
+             signal: bool, wrap: bool = True) -> str:
+    """Log an injection, remember its entries for the session, and return the text to give."""
+    if not shot.text:
+        return ""
+    journal.log(memory.root, {
+        "agent": agent.NAME, "session": state.session, "event": event, **extra,
+        "entries": list(shot.items), "tokens": shot.tokens, "budget": shot.budget,
+        "omitted": list(shot.omitted), "observe": opts.observe,
+    })
+    state.remember(shot.ids, opts.observe)
+    if opts.observe:
+        return ""
+    if signal:
+        from .. import signals
+
+        for entry_id in shot.ids:
+            signals.record(memory.root, entry_id, "recall")
+    return agent.context(event, shot.text) if wrap else shot.text
+
+
+def _stop(agent: ModuleType, event: str, payload: dict[str, Any],
+          state: journal.SessionState, opts: inject.Options) -> str:
+    if "prompt" not in agent.EVENTS.values():  # no prompt hook (Cursor): count turns here
+        state.prompts += 1
+    transcript = _tail(payload.get("transcript_path"))
+    if not inject.should_remind(state.prompts, state.reminded, agent.stop_active(payload),
+                                transcript, opts):
+        return ""
+    state.reminded = True
+    return str(agent.remind(event, inject.REMINDER))
+
+
+def _tail(path: Any, limit: int = 4_000_000) -> str:
+    """The end of the agent's transcript (to see whether memory was already written)."""
+    if not isinstance(path, str) or not path:
+        return ""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - limit))
+            return handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _log_error(root: Path | None, args: list[str], exc: BaseException) -> None:
+    """One line per failure (plus the traceback for bugs); logging itself never raises."""
+    try:
+        if root is None:
+            try:
+                root = config.find_root()
+            except MemtreeError:
+                pass
+        folder = root / store.LOCAL_DIR if root is not None else _user_log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        kind = "" if isinstance(exc, MemtreeError) else f"{type(exc).__name__}: "
+        line = f"{now_iso()} hook {' '.join(args)}: {kind}{exc}\n"
+        if not isinstance(exc, MemtreeError):
+            line += "".join(traceback.format_exception(exc)[-3:])
+        with open(folder / ERROR_LOG, "a", encoding="utf-8") as handle:
+            handle.write(line)
+    except Exception:  # noqa: BLE001 - nowhere left to report to
+        pass
+
+
+def _user_log_dir() -> Path:
+    base = config.env("XDG_STATE_HOME") or str(Path(config.env("HOME") or "~").expanduser()
+                                                / ".local" / "state")
+    return Path(base) / "memtree"
+

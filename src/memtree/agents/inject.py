@@ -1,0 +1,206 @@
+"""What memory goes into an agent's context: the session-start briefing, per-prompt entries,
+pinned rules after compaction, and the stop reminder. Reads memory only; never writes entries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..context import estimate_tokens
+from ..errors import InvalidEntry
+from ..model import Entry, Maturity, Status
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..memory import Memory
+
+MAP_TOPICS = 8  # topics named per domain in the session-start map
+MAX_CHARS = 9000  # Claude Code moves larger hook output to a file the model is not asked to read
+WRITE_CALL_RE = re.compile(
+    r"mcp__memtree__(?:add|update|link|supersede|archive)\b"
+    r"|\bmemtree (?:add|update|edit|link|mv|rm)\b"
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    """The `[agents]` table of config.toml."""
+
+    budget: int = 600  # tokens for one prompt's entries
+    start_budget: int = 1200  # tokens for the session-start briefing
+    pinned_budget: int = 2000  # tokens for pinned entries in full
+    limit: int = 3  # entries per prompt at most
+    min_score: float = 0.25  # hits scoring lower are not injected
+    observe: bool = False  # log what would be injected, inject nothing
+    review: bool = False  # agent writes become proposals
+    remind_after: int = 2  # prompts in a session before a stop reminder is due
+
+
+def options(settings: Settings) -> Options:
+    """Read `[agents]` settings, naming any key of the wrong type."""
+    defaults = Options()
+    values: dict[str, Any] = {}
+    for name, default in defaults.__dict__.items():
+        value = settings.get(f"agents.{name}", default)
+        kind = type(default)
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value, ok = float(value), True
+        if not ok or (kind in (int, float) and value < 0):
+            raise InvalidEntry(f"config.toml: [agents] {name} must be a non-negative {kind.__name__}")
+        values[name] = value
+    return Options(**values)
+
+
+@dataclass(frozen=True)
+class Injection:
+    """Text for the agent plus what it contains, for the log."""
+
+    text: str = ""
+    items: tuple[dict[str, Any], ...] = ()
+    omitted: tuple[str, ...] = field(default=())
+    budget: int = 0
+
+    @property
+    def tokens(self) -> int:
+        return estimate_tokens(self.text) if self.text else 0
+
+    @property
+    def ids(self) -> list[str]:
+        return [i["id"] for i in self.items]
+
+
+def _item(entry: Entry, why: str, text: str, score: float = 1.0) -> dict[str, Any]:
+    return {"path": entry.path, "id": entry.id, "tier": why, "score": round(score, 4),
+            "tokens": estimate_tokens(text)}
+
+
+def _full(entry: Entry) -> str:
+    head = f"## {entry.title} ({entry.path}.md)"
+    return "\n".join(x for x in (head, entry.summary, entry.body.strip()) if x)
+
+
+def _line(entry: Entry) -> str:
+    return f"- {entry.title} ({entry.path}.md)" + (f": {entry.summary}" if entry.summary else "")
+
+
+class _Budget:
+    def __init__(self, tokens: int) -> None:
+        self.left = min(tokens, MAX_CHARS // 4)
+        self.parts: list[str] = []
+
+    def take(self, text: str) -> bool:
+        cost = estimate_tokens(text + "\n")
+        if cost > self.left:
+            return False
+        self.parts.append(text)
+        self.left -= cost
+        return True
+
+
+def pinned(entries: Sequence[Entry], budget: int, heading: str) -> Injection:
+    """Pinned entries in full (the rules that must survive compaction)."""
+    out = _Budget(budget)
+    items: list[dict[str, Any]] = []
+    omitted: list[str] = []
+    chosen = [e for e in entries if e.pinned and e.status is Status.ACTIVE]
+    if chosen:
+        out.take(heading)
+    for entry in sorted(chosen, key=lambda e: (-e.importance, e.path)):
+        text = _full(entry)
+        if out.take(text):
+            items.append(_item(entry, "pinned", text))
+        else:
+            omitted.append(entry.path)
+    return Injection("\n\n".join(out.parts) if items else "", tuple(items), tuple(omitted), budget)
+
+
+def briefing(entries: Sequence[Entry], opts: Options) -> Injection:
+    """Session start: pinned entries in full, core entries as one line each, a map of the tree."""
+    active = [e for e in entries if e.status is Status.ACTIVE]
+    if not active:
+        return Injection(budget=opts.start_budget + opts.pinned_budget)
+    head = (f"memtree: this project keeps its memory in .memory/ ({len(active)} entries). "
+            "Pinned entries follow in full, then core entries and a map; the memtree MCP tools "
+            "(query, get) return more.")
+    first = pinned(active, opts.pinned_budget, "# Pinned")
+    out = _Budget(opts.start_budget)
+    out.take(head)
+    items, omitted = list(first.items), list(first.omitted)
+    core_lines: list[str] = []
+    core = [e for e in active if e.maturity is Maturity.CORE and not e.pinned]
+    if core and out.take("# Core"):
+        for entry in sorted(core, key=lambda e: (-e.importance, e.path)):
+            line = _line(entry)
+            if out.take(line):
+                core_lines.append(line)
+                items.append(_item(entry, "core", line))
+            else:
+                omitted.append(entry.path)
+    map_lines: list[str] = []
+    if out.take("# Map (domain: topics, with entry counts)"):
+        for line in tree_lines(active):
+            if not out.take(line):
+                map_lines.append("- …")
+                break
+            map_lines.append(line)
+    sections = [head, first.text,
+                "# Core\n" + "\n".join(core_lines) if core_lines else "",
+                "# Map (domain: topics, with entry counts)\n" + "\n".join(map_lines)]
+    text = "\n\n".join(s for s in sections if s)
+    return Injection(text, tuple(items), tuple(omitted), opts.start_budget + opts.pinned_budget)
+
+
+def tree_lines(entries: Sequence[Entry]) -> list[str]:
+    """`- domain (n): topic (n), topic (n)` lines, biggest domains and topics first."""
+    counts: dict[str, dict[str, int]] = {}
+    for entry in entries:
+        topics = counts.setdefault(entry.domain, {})
+        topics[entry.topic] = topics.get(entry.topic, 0) + 1
+    lines = []
+    for domain, topics in sorted(counts.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
+        ranked = sorted(topics.items(), key=lambda kv: (-kv[1], kv[0]))
+        listed = ", ".join(f"{t} ({n})" for t, n in ranked[:MAP_TOPICS])
+        more = f", and {len(ranked) - MAP_TOPICS} more topics" if len(ranked) > MAP_TOPICS else ""
+        lines.append(f"- {domain} ({sum(topics.values())}): {listed}{more}")
+    return lines
+
+
+def wants_memory(prompt: str) -> bool:
+    """Slash commands and near-empty prompts get nothing."""
+    text = prompt.strip()
+    return len(re.findall(r"\w{3,}", text)) >= 2 and not text.startswith("/")
+
+
+def for_prompt(memory: Memory, prompt: str, opts: Options, exclude: Collection[str]) -> Injection:
+    """The few entries most relevant to a prompt, not given earlier, within the budget."""
+    if not wants_memory(prompt) or opts.limit == 0:
+        return Injection(budget=opts.budget)
+    pack = memory.context(prompt, budget=min(opts.budget, MAX_CHARS // 4), limit=opts.limit,
+                          exclude=exclude)
+    chosen = [i for i in pack.items if i.score >= opts.min_score]
+    if not chosen:
+        return Injection(budget=opts.budget, omitted=tuple(pack.omitted))
+    head = "memtree: entries from this project's memory (.memory/) that match the prompt:"
+    text = "\n\n".join([head, *(i.text for i in chosen)])
+    items = tuple({"path": i.path, "id": i.id, "tier": i.tier, "score": round(i.score, 4),
+                   "tokens": i.tokens} for i in chosen)
+    return Injection(text, items, tuple(pack.omitted), opts.budget)
+
+
+REMINDER = (
+    "Before you finish: if this session established something a later session would need "
+    "(a decision and its reason, a convention, the cause of a bug, a non-obvious how-to), record "
+    "it in project memory with the memtree MCP tool `add` (or `update` / `supersede` an outdated "
+    "entry). If nothing durable was learned, just stop."
+)
+
+
+def should_remind(prompts: int, reminded: bool, active: bool, transcript: str, opts: Options) -> bool:
+    """Remind once per session, after some work, unless memory was already written."""
+    if active or reminded or prompts < max(opts.remind_after, 1):
+        return False
+    return not WRITE_CALL_RE.search(transcript)

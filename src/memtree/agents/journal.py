@@ -1,0 +1,107 @@
+"""What was injected into which agent session: the JSONL injection log and per-session state.
+
+Owns `.local/injections.jsonl` and `.local/sessions/*.json` (per machine, git-ignored).
+Never stores a prompt, only a digest of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import store
+from ..entry import now_iso
+
+LOG_NAME = "injections.jsonl"
+SESSIONS_DIR = "sessions"
+STALE_DAYS = 14
+
+
+def digest(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class SessionState:
+    """Per-session memory of what the agent has already been given."""
+
+    agent: str
+    session: str
+    injected: list[str] = field(default_factory=list)  # entry ids since the last compaction
+    observed: list[str] = field(default_factory=list)  # same, in observe mode
+    prompts: int = 0
+    reminded: bool = False
+    compacted: bool = False
+
+    def seen(self, observe: bool) -> list[str]:
+        return self.observed if observe else self.injected
+
+    def remember(self, ids: Iterable[str], observe: bool) -> None:
+        bucket = self.seen(observe)
+        bucket.extend(i for i in ids if i not in bucket)
+
+
+def _state_file(root: Path, agent: str, session: str) -> Path:
+    name = hashlib.sha256(f"{agent}\0{session}".encode()).hexdigest()[:20]
+    return root / store.LOCAL_DIR / SESSIONS_DIR / f"{name}.json"
+
+
+def load_state(root: Path, agent: str, session: str) -> SessionState:
+    file = _state_file(root, agent, session)
+    try:
+        raw = json.loads(file.read_text(encoding="utf-8"))
+        return SessionState(agent, session, list(raw.get("injected", [])),
+                            list(raw.get("observed", [])), int(raw.get("prompts", 0)),
+                            bool(raw.get("reminded", False)), bool(raw.get("compacted", False)))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return SessionState(agent, session)
+
+
+def save_state(root: Path, state: SessionState) -> None:
+    data = {k: getattr(state, k) for k in
+            ("agent", "session", "injected", "observed", "prompts", "reminded", "compacted")}
+    store.atomic_write(_state_file(root, state.agent, state.session), json.dumps(data) + "\n")
+
+
+def prune_states(root: Path, days: int = STALE_DAYS) -> int:
+    """Drop session states untouched for `days` (sessions end without telling us)."""
+    folder = root / store.LOCAL_DIR / SESSIONS_DIR
+    cutoff = time.time() - days * 86400
+    dropped = 0
+    for file in folder.glob("*.json") if folder.is_dir() else ():
+        with contextlib.suppress(OSError):
+            if file.stat().st_mtime < cutoff:
+                file.unlink()
+                dropped += 1
+    return dropped
+
+
+def log(root: Path, record: dict[str, Any]) -> None:
+    """Append one injection record (time first)."""
+    local = root / store.LOCAL_DIR
+    local.mkdir(exist_ok=True)
+    line = json.dumps({"time": now_iso(), **record}, ensure_ascii=False)
+    with open(local / LOG_NAME, "a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+
+
+def read_log(root: Path, session: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Injection records, oldest first, optionally one session's, at most the last `limit`."""
+    path = root / store.LOCAL_DIR / LOG_NAME
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # a torn line from a crash is skipped
+        if isinstance(record, dict) and (session is None or record.get("session") == session):
+            out.append(record)
+    return out[-limit:] if limit else out
