@@ -84,13 +84,15 @@ class Memory:
         raise NotFound(f"{ref!r}: no entry with that path, id, slug or title")
 
     def _catalog_match(self, field: str, text: str) -> list[str]:
-        entries, _ = self.load()
-        low = text.lower()
-        if field == "id":
-            return [e.path for e in entries if e.id == text]
-        if field == "slug":
-            return [e.path for e in entries if e.slug == low]
-        return [e.path for e in entries if e.title.lower() == low]
+        """Paths whose id, slug or title (case-insensitive) equals `text`, from the fresh index."""
+        from .index import open_index
+
+        idx = open_index(self.root)
+        idx.sync()
+        column, value = {"id": ("id", text), "slug": ("slug", text.lower())}.get(
+            field, ("title_lc", text.lower()))
+        return sorted(str(r[0]) for r in idx.read(f"SELECT path FROM entries WHERE {column}=?",
+                                                  (value,)))
 
     def get(self, ref: str) -> Entry:
         return store.read(self.root, self.resolve(ref))
@@ -150,11 +152,19 @@ class Memory:
 
     # ------------------------------------------------------------ retrieval
 
-    def query(self, text: str, limit: int = 10, include_all: bool = False) -> Any:
-        """Tiered retrieval: path/id/glob, keyword, full text. Returns a Result."""
+    def query(self, text: str, limit: int = 10, include_all: bool = False,
+              domain: str | None = None, type: str | None = None, tag: str | None = None) -> Any:
+        """Tiered retrieval: path/id/glob, keyword, full text, confidence gate. Returns a Result."""
         from . import retrieve
 
-        return retrieve.query(self, text, limit=limit, include_all=include_all)
+        chosen = retrieve.Filters(include_all, domain, type, tag)
+        return retrieve.query(self, text, limit=limit, filters=chosen)
+
+    def reindex(self, progress: Any = None, full: bool = True) -> Any:
+        """Rebuild the search index from the files (or only bring it up to date). SyncStats."""
+        from .index import open_index
+
+        return open_index(self.root).sync(progress=progress, rebuild=full)
 
     def context(self, text: str, budget: int = 800, limit: int = 8,
                 exclude: Any = ()) -> Any:

@@ -1,0 +1,424 @@
+"""The derived search index: the only sqlite3 user. FTS5 schema, incremental sync, lookups, search.
+
+Lives in `<root>/.index/memtree.db`; rebuildable from the files at any time and never trusted
+over them. Never writes an entry file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import entry as codec
+from . import store, tokens, tree
+from .errors import IndexError_, InvalidEntry, NotFound
+from .model import Entry, Maturity, Relation, Source, Status
+
+SCHEMA_VERSION = 2
+DB_DIR = ".index"
+DB_NAME = "memtree.db"
+# BM25 column weights, in column order: title, aliases, tags, summary, body, path.
+COLUMNS = ("title", "aliases", "tags", "summary", "body", "path")
+WEIGHTS = (5.0, 4.0, 3.0, 2.0, 1.0, 2.0)
+BUSY_MS = 10_000
+
+Progress = Callable[[int, int], None]
+Stamp = tuple[int, int]
+
+SCHEMA = f"""
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files(path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL,
+                   entry INTEGER, problem TEXT);
+CREATE TABLE entries(rowid INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, id TEXT NOT NULL,
+    slug TEXT NOT NULL, title TEXT NOT NULL, title_lc TEXT NOT NULL, summary TEXT NOT NULL,
+    type TEXT NOT NULL, domain TEXT NOT NULL, tags TEXT NOT NULL, aliases TEXT NOT NULL,
+    relations TEXT NOT NULL, importance INTEGER NOT NULL, maturity TEXT NOT NULL,
+    status TEXT NOT NULL, pinned INTEGER NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL,
+    source TEXT NOT NULL, archived INTEGER NOT NULL, body_len INTEGER NOT NULL);
+CREATE INDEX entries_id ON entries(id);
+CREATE INDEX entries_slug ON entries(slug);
+CREATE INDEX entries_title ON entries(title_lc);
+CREATE TABLE links(src INTEGER NOT NULL, target TEXT NOT NULL, type TEXT NOT NULL);
+CREATE INDEX links_src ON links(src);
+CREATE INDEX links_target ON links(target);
+CREATE VIRTUAL TABLE fts USING fts5({", ".join(COLUMNS)}, tokenize='porter unicode61');
+INSERT INTO fts(fts, rank) VALUES('rank', 'bm25({", ".join(map(str, WEIGHTS))})');
+"""
+ENTRY_COLS = ("rowid, path, id, title, summary, type, tags, aliases, relations, importance, "
+              "maturity, status, pinned, created, updated, source")
+
+
+@dataclass
+class SyncStats:
+    """What one sync changed: entry paths added or changed, removed, and unreadable files."""
+
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    rebuilt: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {"updated": len(self.updated), "removed": len(self.removed),
+                "problems": self.problems, "rebuilt": self.rebuilt}
+
+
+def db_file(root: Path) -> Path:
+    return root / DB_DIR / DB_NAME
+
+
+def stat_walk(root: Path) -> dict[str, Stamp]:
+    """`rel path (no .md) -> (mtime_ns, size)` for every entry file, archive included.
+
+    Follows the rules of tree.walk with scandir, so the per-query check stays cheap.
+    """
+    found: dict[str, Stamp] = {}
+    real_root = str(root.resolve())
+
+    def scan(folder: str, rel: tuple[str, ...]) -> None:
+        try:
+            items = list(os.scandir(folder))
+        except OSError:
+            return
+        for item in items:
+            name = item.name
+            if name.startswith("."):
+                continue
+            if item.is_dir(follow_symlinks=False):
+                if not rel and name.startswith("_") and name != tree.ARCHIVE_DIR:
+                    continue
+                if len(rel) < tree.MAX_DEPTH + 1:
+                    scan(item.path, (*rel, name))
+            elif name.endswith(".md") and tree.is_entry_rel((*rel, name)):
+                if item.is_symlink() and not os.path.realpath(item.path).startswith(real_root):
+                    continue
+                with contextlib.suppress(OSError):
+                    st = item.stat()
+                    found["/".join((*rel, name[:-3]))] = (st.st_mtime_ns, st.st_size)
+
+    scan(str(root), ())
+    return found
+
+
+def row_entry(row: sqlite3.Row | tuple[object, ...]) -> Entry:
+    """An Entry without body from an `entries` row selected with ENTRY_COLS."""
+    (_, path, id_, title, summary, type_, tags, aliases, relations, importance, maturity,
+     status, pinned, created, updated, source) = tuple(row)
+    src = json.loads(str(source))
+    return Entry(
+        id=str(id_), title=str(title), path=str(path), summary=str(summary), type=str(type_),
+        tags=tuple(json.loads(str(tags))), aliases=tuple(json.loads(str(aliases))),
+        relations=tuple(Relation(t, g) for t, g in json.loads(str(relations))),
+        importance=int(str(importance)), maturity=Maturity(str(maturity)),
+        status=Status(str(status)), pinned=bool(pinned), created=str(created),
+        updated=str(updated),
+        source=Source(src.get("by", ""), src.get("session"), src.get("commit"),
+                      tuple(src.get("files", ()))),
+    )
+
+
+class Index:
+    """One memory root's index. `sync()` brings it up to date with the files; reads call it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.file = db_file(root)
+        self._conn: sqlite3.Connection | None = None
+        self._known: tuple[str, dict[str, Stamp]] | None = None
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------ connection
+
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = self._open()
+        return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        for attempt in range(2):
+            try:
+                return self._connect()
+            except sqlite3.DatabaseError as exc:
+                if attempt:
+                    raise IndexError_(f"{self.file}: cannot open the index: {exc}",
+                                      hint="check the folder's permissions and free space") from exc
+                self._discard()
+        raise AssertionError("unreachable")
+
+    def _connect(self) -> sqlite3.Connection:
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.file, timeout=BUSY_MS / 1000, isolation_level=None,
+                               check_same_thread=False)
+        try:
+            conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            if self._version(conn) != str(SCHEMA_VERSION):
+                self._create(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @staticmethod
+    def _version(conn: sqlite3.Connection) -> str | None:
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return None
+            raise
+        return str(row[0]) if row else None
+
+    def _create(self, conn: sqlite3.Connection) -> None:
+        """(Re)create every table: used for a new, stale or foreign database file."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if self._version(conn) == str(SCHEMA_VERSION):
+                conn.execute("COMMIT")  # another process created it meanwhile
+                return
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table') AND name NOT LIKE "
+                "'sqlite_%' AND name NOT LIKE 'fts_%'").fetchall():
+                conn.execute(f'DROP TABLE IF EXISTS "{name}"')
+            for statement in SCHEMA.split(";\n"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("INSERT INTO meta VALUES('schema', ?), ('generation', '0')",
+                         (str(SCHEMA_VERSION),))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _discard(self) -> None:
+        """Delete a corrupt database file (and its WAL) so it can be rebuilt from the files."""
+        self.close()
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self.file}{suffix}")
+        self._known = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn = None
+
+    @contextlib.contextmanager
+    def guarded(self) -> Iterator[sqlite3.Connection]:
+        """Run reads/writes; a database found corrupt is discarded, rebuilt once and retried."""
+        with self._lock:
+            try:
+                yield self.conn()
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                    raise IndexError_(f"{self.file}: index busy: {exc}") from exc
+                self._discard()
+                raise _Corrupt(str(exc)) from exc
+
+    # ------------------------------------------------------------ freshness
+
+    def sync(self, progress: Progress | None = None, rebuild: bool = False) -> SyncStats:
+        """Bring the index up to date with the files: reparse added/changed, drop deleted."""
+        for attempt in range(2):
+            try:
+                return self._sync(progress, rebuild or attempt > 0)
+            except _Corrupt as exc:
+                if attempt:
+                    raise IndexError_(f"{self.file}: index unusable after rebuild: {exc}") from exc
+        raise AssertionError("unreachable")
+
+    def _sync(self, progress: Progress | None, rebuild: bool) -> SyncStats:
+        seen = stat_walk(self.root)
+        with self.guarded() as conn:
+            if rebuild:
+                self._drop_all(conn)
+            if not rebuild and self._snapshot(conn) == seen:
+                return SyncStats()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                known = self._read_files(conn)  # again, inside the write transaction
+                stats = self._apply(conn, seen, known, progress)
+                stats.rebuilt = rebuild
+                gen = int(conn.execute("SELECT value FROM meta WHERE key='generation'")
+                          .fetchone()[0]) + 1
+                conn.execute("UPDATE meta SET value=? WHERE key='generation'", (str(gen),))
+                conn.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+            self._known = (str(gen), seen)
+            return stats
+
+    def _drop_all(self, conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        for table in ("files", "entries", "links", "fts"):
+            conn.execute(f"DELETE FROM {table}")
+        conn.execute("COMMIT")
+        self._known = None
+
+    def _snapshot(self, conn: sqlite3.Connection) -> dict[str, Stamp]:
+        """What the index recorded, cached in memory until another writer commits."""
+        gen = str(conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+        if self._known is None or self._known[0] != gen:
+            self._known = (gen, self._read_files(conn))
+        return self._known[1]
+
+    @staticmethod
+    def _read_files(conn: sqlite3.Connection) -> dict[str, Stamp]:
+        return {p: (m, s) for p, m, s in conn.execute("SELECT path, mtime_ns, size FROM files")}
+
+    def _apply(self, conn: sqlite3.Connection, seen: dict[str, Stamp],
+               known: dict[str, Stamp], progress: Progress | None) -> SyncStats:
+        stats = SyncStats()
+        removed = [p for p in known if p not in seen]
+        changed = sorted(p for p, st in seen.items() if known.get(p) != st)
+        for path in removed:
+            self._forget(conn, path)
+            stats.removed.append(path)
+        total = len(changed)
+        for done, path in enumerate(changed, 1):
+            self._forget(conn, path)
+            problem = self._insert(conn, path, seen[path])
+            (stats.problems if problem else stats.updated).append(problem or path)
+            if progress and (done % 200 == 0 or done == total):
+                progress(done, total)
+        return stats
+
+    @staticmethod
+    def _forget(conn: sqlite3.Connection, path: str) -> None:
+        row = conn.execute("SELECT entry FROM files WHERE path=?", (path,)).fetchone()
+        if row and row[0] is not None:
+            conn.execute("DELETE FROM fts WHERE rowid=?", (row[0],))
+            conn.execute("DELETE FROM links WHERE src=?", (row[0],))
+            conn.execute("DELETE FROM entries WHERE rowid=?", (row[0],))
+        conn.execute("DELETE FROM files WHERE path=?", (path,))
+
+    def _insert(self, conn: sqlite3.Connection, path: str, stamp: Stamp) -> str | None:
+        """Index one file; returns a problem line instead when it cannot be parsed."""
+        try:
+            item = codec.parse(store.read_text(tree.file_for(self.root, path)), path)
+        except (InvalidEntry, NotFound) as exc:
+            conn.execute("INSERT INTO files VALUES(?,?,?,NULL,?)", (path, *stamp, exc.message))
+            return exc.message
+        rowid = _insert_entry(conn, item)
+        conn.execute("INSERT INTO files VALUES(?,?,?,?,NULL)", (path, *stamp, rowid))
+        return None
+
+    # ------------------------------------------------------------ reads
+
+    def read(self, sql: str, args: Iterable[object] = ()) -> list[tuple[object, ...]]:
+        """Run a read query on a fresh index (repairing it first if it is corrupt)."""
+        for attempt in range(2):
+            try:
+                with self.guarded() as conn:
+                    return [tuple(r) for r in conn.execute(sql, tuple(args)).fetchall()]
+            except _Corrupt as exc:
+                if attempt:
+                    raise IndexError_(f"{self.file}: index unreadable: {exc}") from exc
+                self.sync(rebuild=True)
+        raise AssertionError("unreachable")
+
+    def entries(self, where: str, args: Iterable[object] = ()) -> list[Entry]:
+        rows = self.read(f"SELECT {ENTRY_COLS} FROM entries WHERE {where}", args)
+        return [row_entry(r) for r in rows]
+
+    def match(self, expr: str, limit: int) -> list[tuple[int, float]]:
+        """`(rowid, bm25)` best first for an FTS5 expression (bm25 made positive)."""
+        rows = self.read("SELECT rowid, rank FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT ?",
+                         (expr, limit))
+        return [(int(str(r)), -float(str(s))) for r, s in rows]
+
+    def matching(self, expr: str, rowids: Iterable[int]) -> set[int]:
+        """Which of `rowids` match an FTS5 expression (to see which query terms a hit holds)."""
+        ids = list(rowids)
+        if not ids:
+            return set()
+        marks = ",".join("?" * len(ids))
+        rows = self.read(f"SELECT rowid FROM fts WHERE fts MATCH ? AND rowid IN ({marks})",
+                         (expr, *ids))
+        return {int(str(r[0])) for r in rows}
+
+    def by_rowids(self, rowids: Iterable[int]) -> dict[int, Entry]:
+        ids = list(rowids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.read(f"SELECT {ENTRY_COLS} FROM entries WHERE rowid IN ({marks})", ids)
+        return {int(str(r[0])): row_entry(r) for r in rows}
+
+    def rowid_of(self, path: str) -> int | None:
+        rows = self.read("SELECT rowid FROM entries WHERE path=?", (path,))
+        return int(str(rows[0][0])) if rows else None
+
+    def linked(self, rowids: Iterable[int]) -> list[tuple[int, int]]:
+        """Pairs (a, b) of entries related either way, where a is one of `rowids`."""
+        ids = list(rowids)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        sql = (f"SELECT l.src, e.rowid FROM links l JOIN entries e ON (e.path = l.target OR "
+               f"e.id = l.target) WHERE l.src IN ({marks}) "
+               f"UNION SELECT e.rowid, l.src FROM links l JOIN entries e ON (e.path = l.target "
+               f"OR e.id = l.target) WHERE e.rowid IN ({marks})")
+        return [(int(str(a)), int(str(b))) for a, b in self.read(sql, (*ids, *ids))]
+
+    def texts(self, rowid: int) -> dict[str, str]:
+        rows = self.read(f"SELECT {', '.join(COLUMNS)} FROM fts WHERE rowid=?", (rowid,))
+        return dict(zip(COLUMNS, map(str, rows[0]), strict=True)) if rows else {}
+
+    def problems(self) -> list[tuple[str, str]]:
+        return [(str(p), str(m)) for p, m in
+                self.read("SELECT path, problem FROM files WHERE problem IS NOT NULL")]
+
+    def size_bytes(self) -> int:
+        return sum(os.path.getsize(f"{self.file}{s}") for s in ("", "-wal")
+                   if os.path.exists(f"{self.file}{s}"))
+
+
+class _Corrupt(Exception):
+    """The database file is not a usable SQLite database (it has been discarded)."""
+
+
+def _insert_entry(conn: sqlite3.Connection, item: Entry) -> int:
+    links = [(r.type, r.target) for r in item.relations]
+    links += [("relates_to", t) for t in codec.wikilinks(item.body) if ("relates_to", t) not in links]
+    archived = item.path.startswith(tree.ARCHIVE_DIR + "/")
+    cur = conn.execute(
+        "INSERT INTO entries(path, id, slug, title, title_lc, summary, type, domain, tags, "
+        "aliases, relations, importance, maturity, status, pinned, created, updated, source, "
+        "archived, body_len) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (item.path, item.id, item.slug, item.title, item.title.lower(), item.summary, item.type,
+         item.path.removeprefix(tree.ARCHIVE_DIR + "/").split("/")[0], json.dumps(item.tags),
+         json.dumps(item.aliases), json.dumps([[r.type, r.target] for r in item.relations]),
+         item.importance, item.maturity.value, item.status.value, int(item.pinned), item.created,
+         item.updated, json.dumps(item.source.to_dict()), int(archived), len(item.body)),
+    )
+    rowid = int(cur.lastrowid or 0)
+    conn.executemany("INSERT INTO links VALUES(?,?,?)",
+                     [(rowid, target.removesuffix(".md"), kind) for kind, target in links])
+    conn.execute(
+        f"INSERT INTO fts(rowid, {', '.join(COLUMNS)}) VALUES(?,?,?,?,?,?,?)",
+        (rowid, tokens.index_text(item.title), tokens.index_text(" ; ".join(item.aliases)),
+         tokens.index_text(" ; ".join(item.tags)), tokens.index_text(item.summary),
+         tokens.index_text(item.body), tokens.index_text(item.path.replace("/", " "))),
+    )
+    return rowid
+
+
+_OPEN: dict[Path, Index] = {}
+
+
+def open_index(root: Path) -> Index:
+    """The process-wide Index of a root (kept open so repeated queries stay cheap)."""
+    key = root.resolve()
+    if key not in _OPEN:
+        _OPEN[key] = Index(key)
+    return _OPEN[key]
