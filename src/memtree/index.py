@@ -79,29 +79,34 @@ def stat_walk(root: Path) -> dict[str, Stamp]:
     """
     found: dict[str, Stamp] = {}
     real_root = str(root.resolve())
-
-    def scan(folder: str, rel: tuple[str, ...]) -> None:
+    todo: list[tuple[str, str, int]] = [(str(root), "", 0)]  # folder, rel prefix, entry depth
+    while todo:
+        folder, prefix, depth = todo.pop()
         try:
-            items = list(os.scandir(folder))
+            with os.scandir(folder) as items:
+                listing = list(items)
         except OSError:
-            return
-        for item in items:
+            continue
+        for item in listing:
             name = item.name
-            if name.startswith("."):
+            if name[0] == ".":
                 continue
             if item.is_dir(follow_symlinks=False):
-                if not rel and name.startswith("_") and name != tree.ARCHIVE_DIR:
-                    continue
-                if len(rel) < tree.MAX_DEPTH + 1:
-                    scan(item.path, (*rel, name))
-            elif name.endswith(".md") and tree.is_entry_rel((*rel, name)):
+                if not prefix:
+                    if name[0] == "_" and name != tree.ARCHIVE_DIR:
+                        continue
+                    todo.append((item.path, name + "/", 0 if name == tree.ARCHIVE_DIR else 1))
+                elif depth < tree.MAX_DEPTH:
+                    todo.append((item.path, prefix + name + "/", depth + 1))
+            elif (name.endswith(".md") and tree.MIN_DEPTH <= depth
+                  and name != tree.INDEX_FILE):
                 if item.is_symlink() and not os.path.realpath(item.path).startswith(real_root):
                     continue
-                with contextlib.suppress(OSError):
+                try:
                     st = item.stat()
-                    found["/".join((*rel, name[:-3]))] = (st.st_mtime_ns, st.st_size)
-
-    scan(str(root), ())
+                except OSError:
+                    continue
+                found[prefix + name[:-3]] = (st.st_mtime_ns, st.st_size)
     return found
 
 
@@ -280,16 +285,21 @@ class Index:
         stats = SyncStats()
         removed = [p for p in known if p not in seen]
         changed = sorted(p for p, st in seen.items() if known.get(p) != st)
-        for path in removed:
+        for path in removed + [p for p in changed if p in known]:
             self._forget(conn, path)
-            stats.removed.append(path)
-        total = len(changed)
-        for done, path in enumerate(changed, 1):
-            self._forget(conn, path)
-            problem = self._insert(conn, path, seen[path])
-            (stats.problems if problem else stats.updated).append(problem or path)
-            if progress and (done % 200 == 0 or done == total):
-                progress(done, total)
+        stats.removed = removed
+        batch = _Batch(conn)
+        for done, (path, ready) in enumerate(zip(changed, _prepare_all(self.root, changed),
+                                                 strict=True), 1):
+            if isinstance(ready, str):
+                batch.problem(path, seen[path], ready)
+                stats.problems.append(ready)
+            else:
+                batch.add(path, seen[path], ready)
+                stats.updated.append(path)
+            if progress and (done % 200 == 0 or done == len(changed)):
+                progress(done, len(changed))
+        batch.flush()
         return stats
 
     @staticmethod
@@ -300,17 +310,6 @@ class Index:
             conn.execute("DELETE FROM links WHERE src=?", (row[0],))
             conn.execute("DELETE FROM entries WHERE rowid=?", (row[0],))
         conn.execute("DELETE FROM files WHERE path=?", (path,))
-
-    def _insert(self, conn: sqlite3.Connection, path: str, stamp: Stamp) -> str | None:
-        """Index one file; returns a problem line instead when it cannot be parsed."""
-        try:
-            item = codec.parse(store.read_text(tree.file_for(self.root, path)), path)
-        except (InvalidEntry, NotFound) as exc:
-            conn.execute("INSERT INTO files VALUES(?,?,?,NULL,?)", (path, *stamp, exc.message))
-            return exc.message
-        rowid = _insert_entry(conn, item)
-        conn.execute("INSERT INTO files VALUES(?,?,?,?,NULL)", (path, *stamp, rowid))
-        return None
 
     # ------------------------------------------------------------ reads
 
@@ -387,30 +386,90 @@ class _Corrupt(Exception):
     """The database file is not a usable SQLite database (it has been discarded)."""
 
 
-def _insert_entry(conn: sqlite3.Connection, item: Entry) -> int:
-    links = [(r.type, r.target) for r in item.relations]
+Prepared = tuple[Entry, tuple[str, ...], list[tuple[str, str]]]
+PARALLEL_MIN = 2000  # parse in worker processes when this many files changed
+
+
+def prepare(root: Path, path: str) -> Prepared | str:
+    """Parse one entry file and tokenize its fields (or return the problem that stops it)."""
+    try:
+        # stat_walk already kept this path inside the root
+        item = codec.parse(store.read_text(root / f"{path}.md"), path)
+    except (InvalidEntry, NotFound) as exc:
+        return exc.message
+    links = [(r.type, r.target.removesuffix(".md")) for r in item.relations]
     links += [("relates_to", t) for t in codec.wikilinks(item.body) if ("relates_to", t) not in links]
-    archived = item.path.startswith(tree.ARCHIVE_DIR + "/")
-    cur = conn.execute(
-        "INSERT INTO entries(path, id, slug, title, title_lc, summary, type, domain, tags, "
-        "aliases, relations, importance, maturity, status, pinned, created, updated, source, "
-        "archived, body_len) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (item.path, item.id, item.slug, item.title, item.title.lower(), item.summary, item.type,
-         item.path.removeprefix(tree.ARCHIVE_DIR + "/").split("/")[0], json.dumps(item.tags),
-         json.dumps(item.aliases), json.dumps([[r.type, r.target] for r in item.relations]),
-         item.importance, item.maturity.value, item.status.value, int(item.pinned), item.created,
-         item.updated, json.dumps(item.source.to_dict()), int(archived), len(item.body)),
-    )
-    rowid = int(cur.lastrowid or 0)
-    conn.executemany("INSERT INTO links VALUES(?,?,?)",
-                     [(rowid, target.removesuffix(".md"), kind) for kind, target in links])
-    conn.execute(
-        f"INSERT INTO fts(rowid, {', '.join(COLUMNS)}) VALUES(?,?,?,?,?,?,?)",
-        (rowid, tokens.index_text(item.title), tokens.index_text(" ; ".join(item.aliases)),
-         tokens.index_text(" ; ".join(item.tags)), tokens.index_text(item.summary),
-         tokens.index_text(item.body), tokens.index_text(item.path.replace("/", " "))),
-    )
-    return rowid
+    texts = (item.title, " ; ".join(item.aliases), " ; ".join(item.tags), item.summary, item.body,
+             item.path.replace("/", " "))
+    return item, tuple(tokens.index_text(t) for t in texts), links
+
+
+def _prepare_chunk(args: tuple[Path, list[str]]) -> list[Prepared | str]:
+    root, paths = args
+    return [prepare(root, p) for p in paths]
+
+
+def _prepare_all(root: Path, paths: list[str]) -> Iterator[Prepared | str]:
+    """Prepared files in order; big batches are parsed by worker processes (one per core)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(paths) < PARALLEL_MIN or workers < 2:
+        yield from (prepare(root, p) for p in paths)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [(root, paths[i:i + 250]) for i in range(0, len(paths), 250)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        for batch in pool.map(_prepare_chunk, chunks):
+            yield from batch
+
+
+class _Batch:
+    """Rows waiting to be inserted together (executemany is several times faster)."""
+
+    SIZE = 500
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.next = int(conn.execute("SELECT coalesce(max(rowid), 0) FROM entries")
+                        .fetchone()[0]) + 1
+        self.rows: dict[str, list[tuple[object, ...]]] = {k: [] for k in
+                                                           ("entries", "fts", "links", "files")}
+
+    def problem(self, path: str, stamp: Stamp, message: str) -> None:
+        self.rows["files"].append((path, *stamp, None, message))
+
+    def add(self, path: str, stamp: Stamp, ready: Prepared) -> None:
+        item, texts, links = ready
+        rowid, self.next = self.next, self.next + 1
+        self.rows["entries"].append((rowid, *_entry_row(item)))
+        self.rows["fts"].append((rowid, *texts))
+        self.rows["links"].extend((rowid, target, kind) for kind, target in links)
+        self.rows["files"].append((path, *stamp, rowid, None))
+        if len(self.rows["fts"]) >= self.SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        sql = {"entries": "INSERT INTO entries VALUES(" + ",".join("?" * 21) + ")",
+               "fts": f"INSERT INTO fts(rowid, {', '.join(COLUMNS)}) VALUES(?,?,?,?,?,?,?)",
+               "links": "INSERT INTO links VALUES(?,?,?)",
+               "files": "INSERT INTO files VALUES(?,?,?,?,?)"}
+        for table, rows in self.rows.items():
+            if rows:
+                self.conn.executemany(sql[table], rows)
+                rows.clear()
+
+
+def _entry_row(item: Entry) -> tuple[object, ...]:
+    """The `entries` columns after rowid, in schema order."""
+    return (item.path, item.id, item.slug, item.title, item.title.lower(), item.summary,
+            item.type, item.path.removeprefix(tree.ARCHIVE_DIR + "/").split("/")[0],
+            json.dumps(item.tags), json.dumps(item.aliases),
+            json.dumps([[r.type, r.target] for r in item.relations]), item.importance,
+            item.maturity.value, item.status.value, int(item.pinned), item.created, item.updated,
+            json.dumps(item.source.to_dict()), int(item.path.startswith(tree.ARCHIVE_DIR + "/")),
+            len(item.body))
 
 
 _OPEN: dict[Path, Index] = {}

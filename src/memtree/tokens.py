@@ -55,7 +55,11 @@ def terms(text: str) -> list[str]:
     """Every term of a document text, in order (identifiers give parts and their whole)."""
     out: list[str] = []
     for word in WORD_RE.findall(text):
-        out.extend(word_terms(word))
+        if word.isalnum() and word.isascii() and (word.islower() or word[1:].islower()
+                                                 or word.isdigit()):
+            out.append(word.lower())  # plain prose word: the common case, kept cheap
+        else:
+            out.extend(word_terms(word))
     return out
 
 
