@@ -7,6 +7,12 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if "query" in args[:3]:  # lean path: no typer import for the agents' hottest command
+        from . import fastquery
+
+        code = fastquery.run(args)
+        if code is not None:
+            return code
     from .cli import run
 
     return run(args)

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import entry as codec
-from . import store, tokens, tree
-from .errors import IndexError_, InvalidEntry, NotFound
+from . import tree
+from .errors import IndexError_
 from .model import Entry, Maturity, Relation, Source, Status
+from .scan import Prepared, Stamp, prepare_all, stat_walk
 
 SCHEMA_VERSION = 2
 DB_DIR = ".index"
@@ -29,7 +29,6 @@ WEIGHTS = (5.0, 4.0, 3.0, 2.0, 1.0, 2.0)
 BUSY_MS = 10_000
 
 Progress = Callable[[int, int], None]
-Stamp = tuple[int, int]
 
 SCHEMA = f"""
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -70,44 +69,6 @@ class SyncStats:
 
 def db_file(root: Path) -> Path:
     return root / DB_DIR / DB_NAME
-
-
-def stat_walk(root: Path) -> dict[str, Stamp]:
-    """`rel path (no .md) -> (mtime_ns, size)` for every entry file, archive included.
-
-    Follows the rules of tree.walk with scandir, so the per-query check stays cheap.
-    """
-    found: dict[str, Stamp] = {}
-    real_root = str(root.resolve())
-    todo: list[tuple[str, str, int]] = [(str(root), "", 0)]  # folder, rel prefix, entry depth
-    while todo:
-        folder, prefix, depth = todo.pop()
-        try:
-            with os.scandir(folder) as items:
-                listing = list(items)
-        except OSError:
-            continue
-        for item in listing:
-            name = item.name
-            if name[0] == ".":
-                continue
-            if item.is_dir(follow_symlinks=False):
-                if not prefix:
-                    if name[0] == "_" and name != tree.ARCHIVE_DIR:
-                        continue
-                    todo.append((item.path, name + "/", 0 if name == tree.ARCHIVE_DIR else 1))
-                elif depth < tree.MAX_DEPTH:
-                    todo.append((item.path, prefix + name + "/", depth + 1))
-            elif (name.endswith(".md") and tree.MIN_DEPTH <= depth
-                  and name != tree.INDEX_FILE):
-                if item.is_symlink() and not os.path.realpath(item.path).startswith(real_root):
-                    continue
-                try:
-                    st = item.stat()
-                except OSError:
-                    continue
-                found[prefix + name[:-3]] = (st.st_mtime_ns, st.st_size)
-    return found
 
 
 def row_entry(row: sqlite3.Row | tuple[object, ...]) -> Entry:
@@ -242,12 +203,13 @@ class Index:
     def _sync(self, progress: Progress | None, rebuild: bool) -> SyncStats:
         seen = stat_walk(self.root)
         with self.guarded() as conn:
-            if rebuild:
-                self._drop_all(conn)
             if not rebuild and self._snapshot(conn) == seen:
                 return SyncStats()
             conn.execute("BEGIN IMMEDIATE")
             try:
+                if rebuild:  # in the same transaction: readers keep the old index until commit
+                    for table in ("files", "entries", "links", "fts"):
+                        conn.execute(f"DELETE FROM {table}")
                 known = self._read_files(conn)  # again, inside the write transaction
                 stats = self._apply(conn, seen, known, progress)
                 stats.rebuilt = rebuild
@@ -261,13 +223,6 @@ class Index:
                 raise
             self._known = (str(gen), seen)
             return stats
-
-    def _drop_all(self, conn: sqlite3.Connection) -> None:
-        conn.execute("BEGIN IMMEDIATE")
-        for table in ("files", "entries", "links", "fts"):
-            conn.execute(f"DELETE FROM {table}")
-        conn.execute("COMMIT")
-        self._known = None
 
     def _snapshot(self, conn: sqlite3.Connection) -> dict[str, Stamp]:
         """What the index recorded, cached in memory until another writer commits."""
@@ -289,7 +244,7 @@ class Index:
             self._forget(conn, path)
         stats.removed = removed
         batch = _Batch(conn)
-        for done, (path, ready) in enumerate(zip(changed, _prepare_all(self.root, changed),
+        for done, (path, ready) in enumerate(zip(changed, prepare_all(self.root, changed),
                                                  strict=True), 1):
             if isinstance(ready, str):
                 batch.problem(path, seen[path], ready)
@@ -384,45 +339,6 @@ class Index:
 
 class _Corrupt(Exception):
     """The database file is not a usable SQLite database (it has been discarded)."""
-
-
-Prepared = tuple[Entry, tuple[str, ...], list[tuple[str, str]]]
-PARALLEL_MIN = 2000  # parse in worker processes when this many files changed
-
-
-def prepare(root: Path, path: str) -> Prepared | str:
-    """Parse one entry file and tokenize its fields (or return the problem that stops it)."""
-    try:
-        # stat_walk already kept this path inside the root
-        item = codec.parse(store.read_text(root / f"{path}.md"), path)
-    except (InvalidEntry, NotFound) as exc:
-        return exc.message
-    links = [(r.type, r.target.removesuffix(".md")) for r in item.relations]
-    links += [("relates_to", t) for t in codec.wikilinks(item.body) if ("relates_to", t) not in links]
-    texts = (item.title, " ; ".join(item.aliases), " ; ".join(item.tags), item.summary, item.body,
-             item.path.replace("/", " "))
-    return item, tuple(tokens.index_text(t) for t in texts), links
-
-
-def _prepare_chunk(args: tuple[Path, list[str]]) -> list[Prepared | str]:
-    root, paths = args
-    return [prepare(root, p) for p in paths]
-
-
-def _prepare_all(root: Path, paths: list[str]) -> Iterator[Prepared | str]:
-    """Prepared files in order; big batches are parsed by worker processes (one per core)."""
-    workers = min(os.cpu_count() or 1, 8)
-    if len(paths) < PARALLEL_MIN or workers < 2:
-        yield from (prepare(root, p) for p in paths)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    chunks = [(root, paths[i:i + 250]) for i in range(0, len(paths), 250)]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        for batch in pool.map(_prepare_chunk, chunks):
-            yield from batch
 
 
 class _Batch:

@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import rank, tokens
@@ -50,9 +51,14 @@ class Filters:
 
 def query(memory: Memory, text: str, limit: int = 10, filters: Filters | None = None) -> Result:
     """Answer a query through the tiers; the index is brought up to date first."""
+    return search(memory.root, text, limit, filters)
+
+
+def search(root: Path, text: str, limit: int = 10, filters: Filters | None = None) -> Result:
+    """`query` for a memory root (the lean command path uses it without opening a Memory)."""
     started = time.perf_counter()
     chosen = filters or Filters()
-    idx = open_index(memory.root)
+    idx = open_index(root)
     idx.sync()
     hits = path_tier(idx, text, chosen)
     if not hits:

@@ -26,18 +26,22 @@ STOPWORDS = frozenset(
 )
 
 
+def strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def fold(text: str) -> str:
     """Lowercase and strip accents, so `Café` and `cafe` meet."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return strip_accents(text).lower()
 
 
 def split_identifier(word: str) -> list[str]:
     """The parts of one identifier: `parseHTTPResponse_v2` -> parse, http, response, v2 parts."""
     parts: list[str] = []
-    for chunk in PART_RE.findall(word):
+    for chunk in PART_RE.findall(strip_accents(word)):
         pieces = CAMEL_RE.findall(chunk) or [chunk]
         parts.extend(fold(p) for p in pieces if p)
     return parts
