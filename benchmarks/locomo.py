@@ -67,7 +67,7 @@ def build(sample: dict[str, Any], folder: Path) -> tuple[Memory, dict[str, str]]
                             tool="benchmark", session=f"session {number}, {date}")
             dia = str(turn["dia_id"])
             made = writer.add(
-                f"{speaker}, session {number} ({date})", f"conversation/session-{number:02d}",
+                f"{speaker}, session {number}", f"conversation/session-{number:02d}",
                 turn_text(turn), type="episode", slug=re.sub(r"[^a-z0-9]+", "-", dia.lower()),
             )
             paths[made.path] = norm_evidence([dia])[0] if norm_evidence([dia]) else dia

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -18,14 +19,17 @@ from pathlib import Path
 from . import tree
 from .errors import IndexError_
 from .model import Entry, Maturity, Relation, Source, Status
+from .rank import author_of
 from .scan import Prepared, Stamp, prepare_all, stat_walk
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DB_DIR = ".index"
 DB_NAME = "memtree.db"
-# BM25 column weights, in column order: title, aliases, tags, summary, body, path.
-COLUMNS = ("title", "aliases", "tags", "summary", "body", "path")
-WEIGHTS = (5.0, 4.0, 3.0, 2.0, 1.0, 2.0)
+# BM25 column weights, in column order: title, aliases, tags, summary, body, path, and context
+# (the bodies of the CONTEXT_RADIUS entries before and after this one in its folder).
+COLUMNS = ("title", "aliases", "tags", "summary", "body", "path", "context")
+WEIGHTS = (5.0, 4.0, 3.0, 2.0, 1.0, 2.0, 0.3)
+CONTEXT_RADIUS = 2
 BUSY_MS = 10_000
 
 Progress = Callable[[int, int], None]
@@ -39,7 +43,9 @@ CREATE TABLE entries(rowid INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, id TE
     type TEXT NOT NULL, domain TEXT NOT NULL, tags TEXT NOT NULL, aliases TEXT NOT NULL,
     relations TEXT NOT NULL, importance INTEGER NOT NULL, maturity TEXT NOT NULL,
     status TEXT NOT NULL, pinned INTEGER NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL,
-    source TEXT NOT NULL, archived INTEGER NOT NULL, body_len INTEGER NOT NULL);
+    source TEXT NOT NULL, archived INTEGER NOT NULL, body_len INTEGER NOT NULL,
+    folder TEXT NOT NULL, author TEXT NOT NULL, ctx TEXT NOT NULL);
+CREATE INDEX entries_folder ON entries(folder);
 CREATE INDEX entries_id ON entries(id);
 CREATE INDEX entries_slug ON entries(slug);
 CREATE INDEX entries_title ON entries(title_lc);
@@ -255,6 +261,7 @@ class Index:
             if progress and (done % 200 == 0 or done == len(changed)):
                 progress(done, len(changed))
         batch.flush()
+        _refresh_context(conn, {p.rsplit("/", 1)[0] for p in (*removed, *changed)})
         return stats
 
     @staticmethod
@@ -308,10 +315,6 @@ class Index:
         rows = self.read(f"SELECT {ENTRY_COLS} FROM entries WHERE rowid IN ({marks})", ids)
         return {int(str(r[0])): row_entry(r) for r in rows}
 
-    def rowid_of(self, path: str) -> int | None:
-        rows = self.read("SELECT rowid FROM entries WHERE path=?", (path,))
-        return int(str(rows[0][0])) if rows else None
-
     def linked(self, rowids: Iterable[int]) -> list[tuple[int, int]]:
         """Pairs (a, b) of entries related either way, where a is one of `rowids`."""
         ids = list(rowids)
@@ -324,21 +327,48 @@ class Index:
                f"OR e.id = l.target) WHERE e.rowid IN ({marks})")
         return [(int(str(a)), int(str(b))) for a, b in self.read(sql, (*ids, *ids))]
 
-    def texts(self, rowid: int) -> dict[str, str]:
-        rows = self.read(f"SELECT {', '.join(COLUMNS)} FROM fts WHERE rowid=?", (rowid,))
-        return dict(zip(COLUMNS, map(str, rows[0]), strict=True)) if rows else {}
+    def authors(self) -> dict[str, str]:
+        """Name term -> author, for every author of an entry (to spot names in a query)."""
+        from .tokens import terms
+
+        out: dict[str, str] = {}
+        for (name,) in self.read("SELECT DISTINCT author FROM entries WHERE author != ''"):
+            for term in terms(str(name)):
+                out.setdefault(term, str(name))
+        return out
 
     def problems(self) -> list[tuple[str, str]]:
         return [(str(p), str(m)) for p, m in
                 self.read("SELECT path, problem FROM files WHERE problem IS NOT NULL")]
 
-    def size_bytes(self) -> int:
-        return sum(os.path.getsize(f"{self.file}{s}") for s in ("", "-wal")
-                   if os.path.exists(f"{self.file}{s}"))
-
 
 class _Corrupt(Exception):
     """The database file is not a usable SQLite database (it has been discarded)."""
+
+
+def _refresh_context(conn: sqlite3.Connection, folders: Iterable[str]) -> None:
+    """Recompute the `context` column of entries whose neighbours in their folder changed."""
+    for folder in sorted(folders):
+        rows = conn.execute("SELECT rowid, path, created, ctx FROM entries WHERE folder=?",
+                            (folder,)).fetchall()
+        rows.sort(key=lambda r: _natural(r[1], r[2]))
+        order = [r[0] for r in rows]
+        stale = []
+        for i, (rowid, _, _, old) in enumerate(rows):
+            near = order[max(0, i - CONTEXT_RADIUS):i] + order[i + 1:i + 1 + CONTEXT_RADIUS]
+            key = ",".join(map(str, near))
+            if key != old:
+                stale.append((rowid, near, key))
+        bodies: dict[int, str] = {}
+        for rowid, near, key in stale:
+            need = [n for n in near if n not in bodies]
+            if need:
+                marks = ",".join("?" * len(need))
+                bodies.update(conn.execute(f"SELECT rowid, body FROM fts WHERE rowid IN ({marks})",
+                                           need).fetchall())
+            conn.execute("UPDATE fts SET context=? WHERE rowid=?",
+                         (" ".join(bodies.get(n, "") for n in near), rowid))
+            conn.execute("UPDATE entries SET ctx=? WHERE rowid=?", (key, rowid))
 
 
 class _Batch:
@@ -367,8 +397,8 @@ class _Batch:
             self.flush()
 
     def flush(self) -> None:
-        sql = {"entries": "INSERT INTO entries VALUES(" + ",".join("?" * 21) + ")",
-               "fts": f"INSERT INTO fts(rowid, {', '.join(COLUMNS)}) VALUES(?,?,?,?,?,?,?)",
+        sql = {"entries": "INSERT INTO entries VALUES(" + ",".join("?" * 24) + ")",
+               "fts": f"INSERT INTO fts(rowid, {', '.join(COLUMNS)}) VALUES(?,?,?,?,?,?,?,?)",
                "links": "INSERT INTO links VALUES(?,?,?)",
                "files": "INSERT INTO files VALUES(?,?,?,?,?)"}
         for table, rows in self.rows.items():
@@ -385,7 +415,12 @@ def _entry_row(item: Entry) -> tuple[object, ...]:
             json.dumps([[r.type, r.target] for r in item.relations]), item.importance,
             item.maturity.value, item.status.value, int(item.pinned), item.created, item.updated,
             json.dumps(item.source.to_dict()), int(item.path.startswith(tree.ARCHIVE_DIR + "/")),
-            len(item.body))
+            len(item.body), item.path.rsplit("/", 1)[0], author_of(item), "")
+
+
+def _natural(path: str, created: str) -> tuple[object, ...]:
+    """Order within a folder: creation time, then the name with numbers compared as numbers."""
+    return (created, *((int(p) if p.isdigit() else p) for p in re.split(r"(\d+)", path)))
 
 
 _OPEN: dict[Path, Index] = {}

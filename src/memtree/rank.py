@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from .lifecycle import lifecycle_factor
 from .model import Entry, Hit, Status, Tier
 
-COVERAGE_WEIGHT = 0.35   # text = bm25_norm x (1 - w + w x share of query terms matched)
+ACTOR_BONUS = 0.4        # added (x top BM25) to entries whose author the query names
+FOLDER_BONUS = 0.4       # added (x top BM25) x how strongly the entry's folder matched
+FOLDER_TOP = 3           # a folder's strength: the sum of its best 3 BM25 scores / 3
+COVERAGE_WEIGHT = 0.0    # text x (1 - w + w x share of query terms matched)
 STRONG = 0.6             # a hit whose text relevance is at least this lends weight to its links
 RELATION_GAIN = 0.2      # relations = 1 + gain x the strongest linked hit's text relevance
 HIDDEN_FACTOR = 0.5      # superseded/archived entries, when shown at all, rank lower
@@ -44,14 +47,40 @@ def flags(item: Entry) -> tuple[str, ...]:
     return tuple(out)
 
 
-def text_scores(cands: Sequence[Candidate], n_terms: int) -> list[tuple[float, float, float]]:
-    """Per candidate: (text relevance in [0,1], normalised BM25, share of query terms matched)."""
+def author_of(item: Entry) -> str:
+    """Who wrote an entry, as a lowercase name (`person:Alice Smith` -> `alice smith`)."""
+    return item.source.by.split(":", 1)[-1].strip().lower()
+
+
+def folder_of(item: Entry) -> str:
+    return item.path.rsplit("/", 1)[0]
+
+
+def text_scores(cands: Sequence[Candidate], n_terms: int,
+                actors: frozenset[str] = frozenset()) -> list[dict[str, float]]:
+    """Per candidate, the parts of its text relevance; `text` is scaled so the best is 1.
+
+    base = bm25/top + ACTOR_BONUS x [query names its author] + FOLDER_BONUS x folder strength,
+    text = base x (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT x coverage) / the best such value.
+    """
     top = max((c.bm25 for c in cands), default=0.0) or 1.0
+    folders: dict[str, list[float]] = {}
+    for cand in sorted(cands, key=lambda c: -c.bm25):
+        folders.setdefault(folder_of(cand.entry), []).append(cand.bm25 / top)
+    strength = {f: sum(v[:FOLDER_TOP]) / FOLDER_TOP for f, v in folders.items()}
+    best_folder = max(strength.values(), default=0.0) or 1.0
     out = []
     for cand in cands:
-        norm = cand.bm25 / top
-        cover = len(cand.matched) / n_terms if n_terms else 1.0
-        out.append((norm * (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * cover), norm, cover))
+        parts = {"text": cand.bm25 / top,
+                 "coverage": len(cand.matched) / n_terms if n_terms else 1.0,
+                 "actor": 1.0 if actors and author_of(cand.entry) in actors else 0.0,
+                 "folder": strength[folder_of(cand.entry)] / best_folder}
+        base = parts["text"] + ACTOR_BONUS * parts["actor"] + FOLDER_BONUS * parts["folder"]
+        parts["raw"] = base * (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * parts["coverage"])
+        out.append(parts)
+    scale = max((p["raw"] for p in out), default=0.0) or 1.0
+    for parts in out:
+        parts["relevance"] = parts.pop("raw") / scale
     return out
 
 
@@ -67,25 +96,28 @@ def relation_factors(texts: Mapping[str, float], links: Iterable[tuple[str, str]
 
 
 def rank(cands: Sequence[Candidate], n_terms: int, now: dt.datetime,
-         links: Iterable[tuple[str, str]] = ()) -> list[Hit]:
-    """Full-text hits, best first: text relevance x lifecycle x relations (ties by path)."""
-    scored = text_scores(cands, n_terms)
-    texts = {c.entry.path: s[0] for c, s in zip(cands, scored, strict=True)}
+         links: Iterable[tuple[str, str]] = (), actors: frozenset[str] = frozenset()) -> list[Hit]:
+    """Full-text hits, best first: relevance x lifecycle x relations (ties by path)."""
+    scored = text_scores(cands, n_terms, actors)
+    texts = {c.entry.path: s["relevance"] for c, s in zip(cands, scored, strict=True)}
     boosts = relation_factors(texts, links)
     hits = []
-    for cand, (text, norm, cover) in zip(cands, scored, strict=True):
+    for cand, found in zip(cands, scored, strict=True):
         item = cand.entry
         life = lifecycle_factor(item, now)
         rel = boosts.get(item.path, 1.0)
         hidden = HIDDEN_FACTOR if is_hidden(item) else 1.0
-        parts: tuple[tuple[str, float], ...] = (("bm25", cand.bm25), ("text", norm), ("coverage", cover),
-                 ("lifecycle", life), ("relations", rel))
+        parts: tuple[tuple[str, float], ...] = (("bm25", cand.bm25), *found.items(),
+                                                ("lifecycle", life), ("relations", rel))
         if hidden != 1.0:
             parts += (("hidden", hidden),)
         why = "matched " + ", ".join(sorted(cand.matched)) if cand.matched else "full-text match"
+        if found["actor"]:
+            why += f"; written by {author_of(item)}"
         if rel > 1.0:
             why += "; linked to a strong hit"
-        hits.append(make_hit(item, Tier.FULLTEXT, text * life * rel * hidden, why, parts))
+        score = found["relevance"] * life * rel * hidden
+        hits.append(make_hit(item, Tier.FULLTEXT, score, why, parts))
     hits.sort(key=lambda h: (-h.score, h.path))
     return hits
 

@@ -194,6 +194,11 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int) -> list[Hi
     groups = tokens.query_groups(text)
     if not groups:
         return []
+    authors = idx.authors()
+    named = [g for g in groups if len(g) == 1 and g[0] in authors]
+    actors = frozenset(authors[g[0]] for g in named)
+    if len(named) < len(groups):  # names become an author prior, not words to match
+        groups = [g for g in groups if g not in named]
     expr = " OR ".join(_group_expr(g) for g in groups)
     fetch = pool * (8 if filters.narrow else 2)
     rows = idx.match(expr, fetch)
@@ -213,4 +218,4 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int) -> list[Hi
     cands = [rank.Candidate(entries[r], s, frozenset(matched[r])) for r, s in kept]
     by_id = {r: entries[r].path for r in ids}
     links = [(by_id[a], by_id[b]) for a, b in idx.linked(ids) if a in by_id and b in by_id]
-    return rank.rank(cands, len(groups), dt.datetime.now(dt.UTC), links)
+    return rank.rank(cands, len(groups), dt.datetime.now(dt.UTC), links, actors)

@@ -71,7 +71,7 @@ def prepare(root: Path, path: str) -> Prepared | str:
     links += [("relates_to", t) for t in codec.wikilinks(item.body) if ("relates_to", t) not in links]
     texts = (item.title, " ; ".join(item.aliases), " ; ".join(item.tags), item.summary, item.body,
              item.path.replace("/", " "))
-    return item, tuple(tokens.index_text(t) for t in texts), links
+    return item, (*(tokens.index_text(t) for t in texts), ""), links
 
 
 def _prepare_chunk(args: tuple[Path, list[str]]) -> list[Prepared | str]:
