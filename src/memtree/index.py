@@ -316,16 +316,18 @@ class Index:
         return {int(str(r[0])): row_entry(r) for r in rows}
 
     def linked(self, rowids: Iterable[int]) -> list[tuple[int, int]]:
-        """Pairs (a, b) of entries related either way, where a is one of `rowids`."""
+        """Pairs (a, b) of entries among `rowids` related either way (by path or id)."""
         ids = list(rowids)
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        sql = (f"SELECT l.src, e.rowid FROM links l JOIN entries e ON (e.path = l.target OR "
-               f"e.id = l.target) WHERE l.src IN ({marks}) "
-               f"UNION SELECT e.rowid, l.src FROM links l JOIN entries e ON (e.path = l.target "
-               f"OR e.id = l.target) WHERE e.rowid IN ({marks})")
-        return [(int(str(a)), int(str(b))) for a, b in self.read(sql, (*ids, *ids))]
+        names: dict[str, int] = {}
+        for rowid, path, id_ in self.read(
+                f"SELECT rowid, path, id FROM entries WHERE rowid IN ({marks})", ids):
+            names[str(path)] = names[str(id_)] = int(str(rowid))
+        names.pop("", None)
+        rows = self.read(f"SELECT src, target FROM links WHERE src IN ({marks})", ids)
+        return [(int(str(src)), names[str(t)]) for src, t in rows if str(t) in names]
 
     def authors(self) -> dict[str, str]:
         """Name term -> author, for every author of an entry (to spot names in a query)."""

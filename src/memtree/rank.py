@@ -16,7 +16,6 @@ from .model import Entry, Hit, Status, Tier
 ACTOR_BONUS = 0.4        # added (x top BM25) to entries whose author the query names
 FOLDER_BONUS = 0.4       # added (x top BM25) x how strongly the entry's folder matched
 FOLDER_TOP = 3           # a folder's strength: the sum of its best 3 BM25 scores / 3
-COVERAGE_WEIGHT = 0.0    # text x (1 - w + w x share of query terms matched)
 STRONG = 0.6             # a hit whose text relevance is at least this lends weight to its links
 RELATION_GAIN = 0.2      # relations = 1 + gain x the strongest linked hit's text relevance
 HIDDEN_FACTOR = 0.5      # superseded/archived entries, when shown at all, rank lower
@@ -60,8 +59,8 @@ def text_scores(cands: Sequence[Candidate], n_terms: int,
                 actors: frozenset[str] = frozenset()) -> list[dict[str, float]]:
     """Per candidate, the parts of its text relevance; `text` is scaled so the best is 1.
 
-    base = bm25/top + ACTOR_BONUS x [query names its author] + FOLDER_BONUS x folder strength,
-    text = base x (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT x coverage) / the best such value.
+    relevance = (bm25/top + ACTOR_BONUS x [query names its author] + FOLDER_BONUS x folder
+    strength) / the best such value. Coverage (share of query words held) is reported, not used.
     """
     top = max((c.bm25 for c in cands), default=0.0) or 1.0
     folders: dict[str, list[float]] = {}
@@ -75,8 +74,8 @@ def text_scores(cands: Sequence[Candidate], n_terms: int,
                  "coverage": len(cand.matched) / n_terms if n_terms else 1.0,
                  "actor": 1.0 if actors and author_of(cand.entry) in actors else 0.0,
                  "folder": strength[folder_of(cand.entry)] / best_folder}
-        base = parts["text"] + ACTOR_BONUS * parts["actor"] + FOLDER_BONUS * parts["folder"]
-        parts["raw"] = base * (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * parts["coverage"])
+        parts["raw"] = (parts["text"] + ACTOR_BONUS * parts["actor"]
+                        + FOLDER_BONUS * parts["folder"])
         out.append(parts)
     scale = max((p["raw"] for p in out), default=0.0) or 1.0
     for parts in out:

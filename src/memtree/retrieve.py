@@ -4,6 +4,7 @@ and the confidence gate that says whether an LLM tier would be needed. Never wri
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import time
@@ -65,7 +66,8 @@ def search(root: Path, text: str, limit: int = 10, filters: Filters | None = Non
         found = keyword_tier(idx, text, chosen)
         seen = {h.path for h in found}
         pool = max(FULLTEXT_POOL, 5 * limit)
-        found += [h for h in fulltext_tier(idx, text, chosen, pool) if h.path not in seen]
+        found += [h for h in fulltext_tier(idx, text, chosen, pool, limit)
+                  if h.path not in seen]
         hits = found
     hits = hits[:limit]
     conf, escalate, reason = rank.confidence(hits, asked=bool(text.strip()))
@@ -189,7 +191,8 @@ def keyword_tier(idx: Index, text: str, filters: Filters) -> list[Hit]:
 # ---------------------------------------------------------------- tier 3: full text
 
 
-def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int) -> list[Hit]:
+def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int,
+                  explained: int = 10) -> list[Hit]:
     """BM25 over every field, then re-ranked by coverage, lifecycle and relations."""
     groups = tokens.query_groups(text)
     if not groups:
@@ -207,15 +210,33 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int) -> list[Hi
     if not kept:
         return []
     ids = [r for r, _ in kept]
-    matched: dict[int, set[str]] = {r: set() for r in ids}
-    if len(groups) > 1:
-        for group in groups:
-            for r in idx.matching(_group_expr(group), ids):
-                matched[r].add(group[-1])
-    else:
-        for r in ids:
-            matched[r].add(groups[0][-1])
-    cands = [rank.Candidate(entries[r], s, frozenset(matched[r])) for r, s in kept]
+    cands = [rank.Candidate(entries[r], s) for r, s in kept]
     by_id = {r: entries[r].path for r in ids}
     links = [(by_id[a], by_id[b]) for a, b in idx.linked(ids) if a in by_id and b in by_id]
-    return rank.rank(cands, len(groups), dt.datetime.now(dt.UTC), links, actors)
+    hits = rank.rank(cands, len(groups), dt.datetime.now(dt.UTC), links, actors)
+    return _explain(idx, hits, groups, explained, {p: r for r, p in by_id.items()})
+
+
+EXPLAIN_COLUMNS = "{title aliases tags summary body path}"
+
+
+def _explain(idx: Index, hits: list[Hit], groups: list[list[str]], count: int,
+             rowids_of: dict[str, int]) -> list[Hit]:
+    """Say which query words the first `count` hits hold (their coverage, used by the gate)."""
+    top = hits[:count]
+    rowids = {h.path: rowids_of.get(h.path) for h in top}
+    matched: dict[str, list[str]] = {h.path: [] for h in top}
+    for group in groups:
+        expr = f"{EXPLAIN_COLUMNS} : {_group_expr(group)}"
+        found = idx.matching(expr, [r for r in rowids.values() if r is not None])
+        for path, rowid in rowids.items():
+            if rowid in found:
+                matched[path].append(group[-1])
+    out = []
+    for hit in top:
+        words = sorted(matched[hit.path])
+        parts = tuple((k, len(words) / len(groups) if k == "coverage" else v) for k, v in hit.parts)
+        why = hit.why.replace("full-text match", "matched " + ", ".join(words) if words else
+                              "matched only through its neighbours or folder", 1)
+        out.append(dataclasses.replace(hit, parts=parts, why=why))
+    return out + hits[count:]
