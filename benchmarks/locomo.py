@@ -129,11 +129,28 @@ def run(data: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def override(item: str) -> None:
+    """Set one module constant (memtree.<module>.<NAME>) before any index is built."""
+    import importlib
+
+    target, _, value = item.partition("=")
+    module_name, _, name = target.rpartition(".")
+    module = importlib.import_module(f"memtree.{module_name}")
+    if not hasattr(module, name):
+        raise SystemExit(f"--set {item}: memtree.{module_name} has no {name}")
+    setattr(module, name, type(getattr(module, name))(value))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--data", required=True, type=Path, help="a LoCoMo-format JSON file")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
+                        help="override a ranking constant for an ablation, e.g. rank.FOLDER_BONUS=0"
+                             " or index.CONTEXT_WEIGHT=0")
     args = parser.parse_args(argv)
+    for item in args.set:
+        override(item)
     data = json.loads(args.data.read_text(encoding="utf-8"))
     report = run(data)
     text = json.dumps(report, indent=2)

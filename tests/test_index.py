@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from memtree import Memory
-from memtree.index import SCHEMA_VERSION, db_file, open_index
+from memtree.index import db_file, open_index, schema_tag
 from memtree.scan import stat_walk
 from retrieval_support import seed, write_entry
 
@@ -126,7 +126,7 @@ def test_stale_schema_is_rebuilt(memory: Memory) -> None:
     assert _fresh_process_query(memory, "pgbouncer") == ["db/postgres/connection-pooling"]
     with sqlite3.connect(db_file(memory.root)) as conn:
         version = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0]
-    assert version == str(SCHEMA_VERSION)
+    assert version == schema_tag()
 
 
 def test_index_lies_about_a_file_are_corrected(memory: Memory) -> None:

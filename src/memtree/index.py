@@ -28,7 +28,8 @@ DB_NAME = "memtree.db"
 # BM25 column weights, in column order: title, aliases, tags, summary, body, path, and context
 # (the bodies of the CONTEXT_RADIUS entries before and after this one in its folder).
 COLUMNS = ("title", "aliases", "tags", "summary", "body", "path", "context")
-WEIGHTS = (5.0, 4.0, 3.0, 2.0, 1.0, 2.0, 0.3)
+CONTEXT_WEIGHT = 0.3
+WEIGHTS = (5.0, 4.0, 3.0, 2.0, 1.0, 2.0)
 CONTEXT_RADIUS = 2
 BUSY_MS = 10_000
 
@@ -53,7 +54,6 @@ CREATE TABLE links(src INTEGER NOT NULL, target TEXT NOT NULL, type TEXT NOT NUL
 CREATE INDEX links_src ON links(src);
 CREATE INDEX links_target ON links(target);
 CREATE VIRTUAL TABLE fts USING fts5({", ".join(COLUMNS)}, tokenize='porter unicode61');
-INSERT INTO fts(fts, rank) VALUES('rank', 'bm25({", ".join(map(str, WEIGHTS))})');
 """
 ENTRY_COLS = ("rowid, path, id, title, summary, type, tags, aliases, relations, importance, "
               "maturity, status, pinned, created, updated, source")
@@ -71,6 +71,11 @@ class SyncStats:
     def to_dict(self) -> dict[str, object]:
         return {"updated": len(self.updated), "removed": len(self.removed),
                 "problems": self.problems, "rebuilt": self.rebuilt}
+
+
+def schema_tag() -> str:
+    """The index's version: schema and column weights (an index built otherwise is rebuilt)."""
+    return f"{SCHEMA_VERSION}:" + ",".join(map(str, (*WEIGHTS, CONTEXT_WEIGHT, CONTEXT_RADIUS)))
 
 
 def db_file(root: Path) -> Path:
@@ -130,7 +135,7 @@ class Index:
             conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            if self._version(conn) != str(SCHEMA_VERSION):
+            if self._version(conn) != schema_tag():
                 self._create(conn)
         except BaseException:
             conn.close()
@@ -151,7 +156,7 @@ class Index:
         """(Re)create every table: used for a new, stale or foreign database file."""
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if self._version(conn) == str(SCHEMA_VERSION):
+            if self._version(conn) == schema_tag():
                 conn.execute("COMMIT")  # another process created it meanwhile
                 return
             for (name,) in conn.execute(
@@ -161,8 +166,10 @@ class Index:
             for statement in SCHEMA.split(";\n"):
                 if statement.strip():
                     conn.execute(statement)
+            weights = ", ".join(map(str, (*WEIGHTS, CONTEXT_WEIGHT)))
+            conn.execute(f"INSERT INTO fts(fts, rank) VALUES('rank', 'bm25({weights})')")
             conn.execute("INSERT INTO meta VALUES('schema', ?), ('generation', '0')",
-                         (str(SCHEMA_VERSION),))
+                         (schema_tag(),))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
