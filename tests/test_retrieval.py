@@ -191,3 +191,48 @@ def test_resolve_uses_index_and_sees_outside_edits(seeded: Memory) -> None:
 def test_hit_dict_is_complete(seeded: Memory) -> None:
     hit = seeded.query("pgbouncer").hits[0]
     assert set(hit.to_dict()) == {f.name for f in dataclasses.fields(Hit)}
+
+
+# ---------------------------------------------------------------- ranking parts (pure)
+
+
+def _cand(path: str, bm25: float, by: str = "person:x") -> ranking.Candidate:
+    from memtree.model import Entry, Source
+
+    return ranking.Candidate(Entry(id=path[-4:], title=path, path=path, source=Source(by)), bm25)
+
+
+def test_folder_strength_lifts_entries_of_a_strong_folder() -> None:
+    cands = [_cand("a/b/one", 10.0), _cand("a/b/two", 9.0), _cand("c/d/lone", 9.5),
+             _cand("a/b/three", 5.0), _cand("c/d/other", 1.0)]
+    parts = {c.entry.path: p for c, p in zip(cands, ranking.text_scores(cands, 2), strict=True)}
+    assert parts["a/b/three"]["folder"] == 1.0 and parts["c/d/other"]["folder"] < 1.0
+    assert parts["a/b/one"]["relevance"] == 1.0
+    assert parts["a/b/two"]["relevance"] > parts["c/d/lone"]["relevance"]  # folder beats 0.5 bm25
+
+
+def test_actor_prior_only_for_named_authors() -> None:
+    cands = [_cand("a/b/one", 10.0, "person:Alice"), _cand("a/b/two", 10.0, "agent:bob")]
+    scored = ranking.text_scores(cands, 1, frozenset({"alice"}))
+    assert [p["actor"] for p in scored] == [1.0, 0.0]
+    assert scored[0]["relevance"] > scored[1]["relevance"]
+
+
+def test_neighbour_context_finds_the_reply(memory: Memory) -> None:
+    memory.add("Question", "chat/day-1", body="Which database did we pick for billing?",
+               slug="m1")
+    memory.add("Answer", "chat/day-1", body="We went with the relational one.", slug="m2")
+    memory.add("Other", "chat/day-2", body="Lunch was good.", slug="m3")
+    hits = memory.query("billing database").hits
+    assert [h.path for h in hits][:2] == ["chat/day-1/m1", "chat/day-1/m2"]
+    assert "neighbours" in hits[1].why
+
+
+def test_author_named_in_query_is_a_prior(memory: Memory) -> None:
+    alice = Memory(memory.root, actor="person:Alice")
+    bob = Memory(memory.root, actor="person:Bob")
+    bob.add("Bob on caching", "team/notes", body="cache invalidation is hard")
+    alice.add("Alice on caching", "team/notes", body="cache invalidation is hard")
+    hits = memory.query("what did alice say about cache invalidation").hits
+    assert hits[0].path == "team/notes/alice-on-caching"
+    assert dict(hits[0].parts)["actor"] == 1.0 and "written by alice" in hits[0].why
