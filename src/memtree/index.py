@@ -107,6 +107,7 @@ class Index:
         self.file = db_file(root)
         self._conn: sqlite3.Connection | None = None
         self._known: tuple[str, dict[str, Stamp]] | None = None
+        self._authors: tuple[str, dict[str, str]] | None = None  # cached per generation
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------ connection
@@ -340,11 +341,14 @@ class Index:
         """Name term -> author, for every author of an entry (to spot names in a query)."""
         from .tokens import terms
 
-        out: dict[str, str] = {}
-        for (name,) in self.read("SELECT DISTINCT author FROM entries WHERE author != ''"):
-            for term in terms(str(name)):
-                out.setdefault(term, str(name))
-        return out
+        gen = self._known[0] if self._known else ""
+        if self._authors is None or self._authors[0] != gen or not gen:
+            out: dict[str, str] = {}
+            for (name,) in self.read("SELECT DISTINCT author FROM entries WHERE author != ''"):
+                for term in terms(str(name)):
+                    out.setdefault(term, str(name))
+            self._authors = (gen, out)
+        return self._authors[1]
 
     def problems(self) -> list[tuple[str, str]]:
         return [(str(p), str(m)) for p, m in
