@@ -7,6 +7,8 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+
 from memtree import Memory
 from memtree.index import db_file, open_index, schema_tag
 from memtree.scan import stat_walk
@@ -144,6 +146,8 @@ def test_index_lies_about_a_file_are_corrected(memory: Memory) -> None:
 
 WORKER = """
 import sys
+
+import pytest
 from memtree import Memory
 m = Memory.open(sys.argv[1])
 for i in range(15):
@@ -168,3 +172,30 @@ def test_concurrent_writers_and_readers_keep_the_index_sound(memory: Memory) -> 
     with sqlite3.connect(db_file(memory.root)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("INSERT INTO fts(fts) VALUES('integrity-check')") is not None
+
+
+def test_term_counts_stay_exact_through_edits(memory: Memory) -> None:
+    seed(memory)
+    memory.query("warm")
+    memory.update("db/postgres/connection-pooling", body="pgcat replaces pgbouncer")
+    memory.remove("auth/web/session-cookies", hard=True)
+    write_entry(memory.root, "ops/deploy/canary", "Canary deploys", "pgcat on one pod")
+    memory.query("again")
+    idx = open_index(memory.root)
+    words = ["pgcat", "pgbouncer", "cookies", "jwt", "pod", "canary", "tokens"]
+    incremental = {k: v for k, v in idx.doc_freq(words).items() if v}
+    idx.sync(rebuild=True)
+    assert idx.doc_freq(words) == incremental
+    assert incremental["pgcat"] == 2 and incremental.get("cookies", 0) == 0
+
+
+def test_postings_budget_keeps_the_rarest_words(memory: Memory,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from memtree import retrieve
+
+    for n in range(6):
+        memory.add(f"Common {n}", "x/y", body="shared words everywhere")
+    memory.add("Rare one", "x/z", body="shared words and a narwhal")
+    monkeypatch.setattr(retrieve, "POSTINGS_BUDGET", 1)
+    hits = memory.query("shared narwhal").hits
+    assert [h.path for h in hits] == ["x/z/rare-one"]  # "shared" was too common to send

@@ -7,22 +7,19 @@ over them. Never writes an entry file.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import re
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import tree
 from .errors import IndexError_
-from .model import Entry, Maturity, Relation, Source, Status
-from .rank import author_of
-from .scan import Prepared, Stamp, prepare_all, stat_walk
+from .model import Entry
+from .scan import Prepared, Stamp, entry_row, natural, prepare_all, row_entry, stat_walk
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DB_DIR = ".index"
 DB_NAME = "memtree.db"
 # BM25 column weights, in column order: title, aliases, tags, summary, body, path, and context
@@ -50,6 +47,7 @@ CREATE INDEX entries_folder ON entries(folder);
 CREATE INDEX entries_id ON entries(id);
 CREATE INDEX entries_slug ON entries(slug);
 CREATE INDEX entries_title ON entries(title_lc);
+CREATE TABLE terms(term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE links(src INTEGER NOT NULL, target TEXT NOT NULL, type TEXT NOT NULL);
 CREATE INDEX links_src ON links(src);
 CREATE INDEX links_target ON links(target);
@@ -80,23 +78,6 @@ def schema_tag() -> str:
 
 def db_file(root: Path) -> Path:
     return root / DB_DIR / DB_NAME
-
-
-def row_entry(row: sqlite3.Row | tuple[object, ...]) -> Entry:
-    """An Entry without body from an `entries` row selected with ENTRY_COLS."""
-    (_, path, id_, title, summary, type_, tags, aliases, relations, importance, maturity,
-     status, pinned, created, updated, source) = tuple(row)
-    src = json.loads(str(source))
-    return Entry(
-        id=str(id_), title=str(title), path=str(path), summary=str(summary), type=str(type_),
-        tags=tuple(json.loads(str(tags))), aliases=tuple(json.loads(str(aliases))),
-        relations=tuple(Relation(t, g) for t, g in json.loads(str(relations))),
-        importance=int(str(importance)), maturity=Maturity(str(maturity)),
-        status=Status(str(status)), pinned=bool(pinned), created=str(created),
-        updated=str(updated),
-        source=Source(src.get("by", ""), src.get("session"), src.get("commit"),
-                      tuple(src.get("files", ()))),
-    )
 
 
 class Index:
@@ -222,7 +203,7 @@ class Index:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 if rebuild:  # in the same transaction: readers keep the old index until commit
-                    for table in ("files", "entries", "links", "fts"):
+                    for table in ("files", "entries", "links", "fts", "terms"):
                         conn.execute(f"DELETE FROM {table}")
                 known = self._read_files(conn)  # again, inside the write transaction
                 stats = self._apply(conn, seen, known, progress)
@@ -276,6 +257,10 @@ class Index:
     def _forget(conn: sqlite3.Connection, path: str) -> None:
         row = conn.execute("SELECT entry FROM files WHERE path=?", (path,)).fetchone()
         if row and row[0] is not None:
+            own = conn.execute(f"SELECT {', '.join(COLUMNS[:-1])} FROM fts WHERE rowid=?",
+                               (row[0],)).fetchone()
+            conn.executemany("UPDATE terms SET df = df - 1 WHERE term=?",
+                             [(t,) for t in set(" ".join(own or ()).split())])
             conn.execute("DELETE FROM fts WHERE rowid=?", (row[0],))
             conn.execute("DELETE FROM links WHERE src=?", (row[0],))
             conn.execute("DELETE FROM entries WHERE rowid=?", (row[0],))
@@ -337,6 +322,16 @@ class Index:
         rows = self.read(f"SELECT src, target FROM links WHERE src IN ({marks})", ids)
         return [(int(str(src)), names[str(t)]) for src, t in rows if str(t) in names]
 
+    def doc_freq(self, terms: Iterable[str]) -> dict[str, int]:
+        """How many entries hold each term in their own fields (surface forms, before stemming)."""
+        wanted = list(terms)
+        marks = ",".join("?" * len(wanted))
+        rows = self.read(f"SELECT term, df FROM terms WHERE term IN ({marks})", wanted)
+        return {str(t): int(str(n)) for t, n in rows}
+
+    def size(self) -> int:
+        return int(str(self.read("SELECT count(*) FROM entries")[0][0]))
+
     def authors(self) -> dict[str, str]:
         """Name term -> author, for every author of an entry (to spot names in a query)."""
         from .tokens import terms
@@ -364,7 +359,7 @@ def _refresh_context(conn: sqlite3.Connection, folders: Iterable[str]) -> None:
     for folder in sorted(folders):
         rows = conn.execute("SELECT rowid, path, created, ctx FROM entries WHERE folder=?",
                             (folder,)).fetchall()
-        rows.sort(key=lambda r: _natural(r[1], r[2]))
+        rows.sort(key=lambda r: natural(r[1], r[2]))
         order = [r[0] for r in rows]
         stale = []
         for i, (rowid, _, _, old) in enumerate(rows):
@@ -395,6 +390,7 @@ class _Batch:
                         .fetchone()[0]) + 1
         self.rows: dict[str, list[tuple[object, ...]]] = {k: [] for k in
                                                            ("entries", "fts", "links", "files")}
+        self.df: Counter[str] = Counter()  # document frequency of terms in an entry's own fields
 
     def problem(self, path: str, stamp: Stamp, message: str) -> None:
         self.rows["files"].append((path, *stamp, None, message))
@@ -402,8 +398,9 @@ class _Batch:
     def add(self, path: str, stamp: Stamp, ready: Prepared) -> None:
         item, texts, links = ready
         rowid, self.next = self.next, self.next + 1
-        self.rows["entries"].append((rowid, *_entry_row(item)))
+        self.rows["entries"].append((rowid, *entry_row(item)))
         self.rows["fts"].append((rowid, *texts))
+        self.df.update(set(" ".join(texts[:-1]).split()))
         self.rows["links"].extend((rowid, target, kind) for kind, target in links)
         self.rows["files"].append((path, *stamp, rowid, None))
         if len(self.rows["fts"]) >= self.SIZE:
@@ -418,22 +415,9 @@ class _Batch:
             if rows:
                 self.conn.executemany(sql[table], rows)
                 rows.clear()
-
-
-def _entry_row(item: Entry) -> tuple[object, ...]:
-    """The `entries` columns after rowid, in schema order."""
-    return (item.path, item.id, item.slug, item.title, item.title.lower(), item.summary,
-            item.type, item.path.removeprefix(tree.ARCHIVE_DIR + "/").split("/")[0],
-            json.dumps(item.tags), json.dumps(item.aliases),
-            json.dumps([[r.type, r.target] for r in item.relations]), item.importance,
-            item.maturity.value, item.status.value, int(item.pinned), item.created, item.updated,
-            json.dumps(item.source.to_dict()), int(item.path.startswith(tree.ARCHIVE_DIR + "/")),
-            len(item.body), item.path.rsplit("/", 1)[0], author_of(item), "")
-
-
-def _natural(path: str, created: str) -> tuple[object, ...]:
-    """Order within a folder: creation time, then the name with numbers compared as numbers."""
-    return (created, *((int(p) if p.isdigit() else p) for p in re.split(r"(\d+)", path)))
+        self.conn.executemany("INSERT INTO terms VALUES(?, ?) ON CONFLICT(term) DO UPDATE SET "
+                              "df = df + excluded.df", self.df.items())
+        self.df.clear()
 
 
 _OPEN: dict[Path, Index] = {}

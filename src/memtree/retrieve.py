@@ -25,6 +25,8 @@ GLOB_CHARS = "*?["
 KEYWORD_NEAR = 0.5       # a name matches "near" when Jaccard(query terms, name terms) >= this
 KEYWORD_POOL = 50        # candidates the keyword tier considers
 FULLTEXT_POOL = 60       # candidates the full-text tier re-ranks (at least 5 x limit)
+POSTINGS_BUDGET = 3000   # words sent to FTS5, rarest first, while their summed entry counts
+POSTINGS_SHARE = 20      # stay within max(POSTINGS_BUDGET, entries / POSTINGS_SHARE)
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int,
     actors = frozenset(authors[g[0]] for g in named)
     if len(named) < len(groups):  # names become an author prior, not words to match
         groups = [g for g in groups if g not in named]
-    expr = " OR ".join(_group_expr(g) for g in groups)
+    expr = " OR ".join(_group_expr(g) for g in _within_budget(idx, groups))
     fetch = pool * (8 if filters.narrow else 2)
     rows = idx.match(expr, fetch)
     entries = idx.by_rowids(r for r, _ in rows)
@@ -215,6 +217,22 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int,
     links = [(by_id[a], by_id[b]) for a, b in idx.linked(ids) if a in by_id and b in by_id]
     hits = rank.rank(cands, len(groups), dt.datetime.now(dt.UTC), links, actors)
     return _explain(idx, hits, groups, explained, {p: r for r, p in by_id.items()})
+
+
+def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
+    """The query words worth their cost: BM25 is computed for every entry matching any word,
+    and words held by most entries add little to it, so rarest first within a postings budget."""
+    df = idx.doc_freq(t for g in groups for t in g)
+    cost = {tuple(g): max((df.get(t, 0) for t in g), default=0) for g in groups}
+    budget = max(POSTINGS_BUDGET, idx.size() // POSTINGS_SHARE)
+    chosen: list[list[str]] = []
+    spent = 0
+    for group in sorted(groups, key=lambda g: cost[tuple(g)]):
+        if chosen and spent + cost[tuple(group)] > budget:
+            break
+        chosen.append(group)
+        spent += cost[tuple(group)]
+    return chosen
 
 
 EXPLAIN_COLUMNS = "{title aliases tags summary body path}"

@@ -1,16 +1,19 @@
-"""What the index is built from: a cheap stat walk of the entry files, and each file parsed and
-tokenized into index rows. Reads files only; never writes one and never touches SQLite.
+"""What the index is built from: a cheap stat walk of the entry files, each file parsed and
+tokenized, and entries to and from index rows. Reads files only; never writes one, no SQLite.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from . import tokens, tree
 from .errors import InvalidEntry, NotFound
-from .model import Entry
+from .model import Entry, Maturity, Relation, Source, Status
+from .rank import author_of
 
 Stamp = tuple[int, int]  # (mtime_ns, size)
 
@@ -95,3 +98,34 @@ def prepare_all(root: Path, paths: list[str]) -> Iterator[Prepared | str]:
             yield from batch
 
 
+def row_entry(row: tuple[object, ...]) -> Entry:
+    """An Entry without body from an `entries` row selected with index.ENTRY_COLS."""
+    (_, path, id_, title, summary, type_, tags, aliases, relations, importance, maturity,
+     status, pinned, created, updated, source) = tuple(row)
+    src = json.loads(str(source))
+    return Entry(
+        id=str(id_), title=str(title), path=str(path), summary=str(summary), type=str(type_),
+        tags=tuple(json.loads(str(tags))), aliases=tuple(json.loads(str(aliases))),
+        relations=tuple(Relation(t, g) for t, g in json.loads(str(relations))),
+        importance=int(str(importance)), maturity=Maturity(str(maturity)),
+        status=Status(str(status)), pinned=bool(pinned), created=str(created),
+        updated=str(updated),
+        source=Source(src.get("by", ""), src.get("session"), src.get("commit"),
+                      tuple(src.get("files", ()))),
+    )
+
+
+def entry_row(item: Entry) -> tuple[object, ...]:
+    """The `entries` columns after rowid, in schema order."""
+    return (item.path, item.id, item.slug, item.title, item.title.lower(), item.summary,
+            item.type, item.path.removeprefix(tree.ARCHIVE_DIR + "/").split("/")[0],
+            json.dumps(item.tags), json.dumps(item.aliases),
+            json.dumps([[r.type, r.target] for r in item.relations]), item.importance,
+            item.maturity.value, item.status.value, int(item.pinned), item.created, item.updated,
+            json.dumps(item.source.to_dict()), int(item.path.startswith(tree.ARCHIVE_DIR + "/")),
+            len(item.body), item.path.rsplit("/", 1)[0], author_of(item), "")
+
+
+def natural(path: str, created: str) -> tuple[object, ...]:
+    """Order within a folder: creation time, then the name with numbers compared as numbers."""
+    return (created, *((int(p) if p.isdigit() else p) for p in re.split(r"(\d+)", path)))
