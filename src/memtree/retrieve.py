@@ -57,12 +57,17 @@ def query(memory: Memory, text: str, limit: int = 10, filters: Filters | None = 
     return search(memory.root, text, limit, filters)
 
 
-def search(root: Path, text: str, limit: int = 10, filters: Filters | None = None) -> Result:
-    """`query` for a memory root (the lean command path uses it without opening a Memory)."""
+def search(root: Path, text: str, limit: int = 10, filters: Filters | None = None,
+           fresh: bool = True) -> Result:
+    """`query` for a memory root (the lean command path uses it without opening a Memory).
+
+    `fresh=False` skips the freshness check (benchmarks use it to time the search alone).
+    """
     started = time.perf_counter()
     chosen = filters or Filters()
     idx = open_index(root)
-    idx.sync()
+    if fresh:
+        idx.sync()
     hits = path_tier(idx, text, chosen)
     if not hits:
         found = keyword_tier(idx, text, chosen)
