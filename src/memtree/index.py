@@ -89,6 +89,7 @@ class Index:
         self._conn: sqlite3.Connection | None = None
         self._known: tuple[str, dict[str, Stamp]] | None = None
         self._authors: tuple[str, dict[str, str]] | None = None  # cached per generation
+        self._size: tuple[str, int] | None = None
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------ connection
@@ -330,7 +331,11 @@ class Index:
         return {str(t): int(str(n)) for t, n in rows}
 
     def size(self) -> int:
-        return int(str(self.read("SELECT count(*) FROM entries")[0][0]))
+        """How many entries the index holds (cached until another write)."""
+        gen = self._known[0] if self._known else ""
+        if self._size is None or self._size[0] != gen or not gen:
+            self._size = (gen, int(str(self.read("SELECT count(*) FROM entries")[0][0])))
+        return self._size[1]
 
     def authors(self) -> dict[str, str]:
         """Name term -> author, for every author of an entry (to spot names in a query)."""

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import rank, tokens
-from .index import Index, open_index
+from .index import CONTEXT_RADIUS, Index, open_index
 from .lifecycle import lifecycle_factor
 from .model import Entry, Hit, Result, Tier
 
@@ -228,7 +228,8 @@ def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
     """The query words worth their cost: BM25 is computed for every entry matching any word,
     and words held by most entries add little to it, so rarest first within a postings budget."""
     df = idx.doc_freq(t for g in groups for t in g)
-    cost = {tuple(g): max((df.get(t, 0) for t in g), default=0) for g in groups}
+    spread = 1 + 2 * CONTEXT_RADIUS  # a word also matches the entries it is a neighbour of
+    cost = {tuple(g): spread * max((df.get(t, 0) for t in g), default=0) for g in groups}
     budget = max(POSTINGS_BUDGET, idx.size() // POSTINGS_SHARE)
     chosen: list[list[str]] = []
     spent = 0
