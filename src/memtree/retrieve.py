@@ -210,10 +210,14 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int,
     if len(named) < len(groups):  # names become an author prior, not words to match
         groups = [g for g in groups if g not in named]
     expr = " OR ".join(_group_expr(g) for g in _within_budget(idx, groups))
-    fetch = pool * (8 if filters.narrow else 2)
-    rows = idx.match(expr, fetch)
-    entries = idx.by_rowids(r for r, _ in rows)
-    kept = [(r, s) for r, s in rows if r in entries and filters.keep(entries[r])][:pool]
+    fetch = pool * (8 if filters.narrow else 1)
+    while True:  # widen only when filters or hidden entries left too few candidates
+        rows = idx.match(expr, fetch)
+        entries = idx.by_rowids(r for r, _ in rows)
+        kept = [(r, s) for r, s in rows if r in entries and filters.keep(entries[r])][:pool]
+        if len(kept) >= pool or len(rows) < fetch:
+            break
+        fetch *= 4
     if not kept:
         return []
     ids = [r for r, _ in kept]
