@@ -142,3 +142,14 @@ def test_lean_path_errors_like_the_cli(tmp_path: Path) -> None:
                                "import sys; from memtree.cli import run; sys.exit(run(sys.argv[1:]))",
                                *args], cwd=tmp_path, capture_output=True, text=True)
         assert (lean.returncode, lean.stderr) == (full.returncode, full.stderr)
+
+
+def test_lean_path_reports_a_broken_config_like_the_cli(project: Memory, run: Run) -> None:
+    (project.root / "config.toml").write_text("format = [", encoding="utf-8")
+    lean = run("query", "pgbouncer")
+    assert lean.returncode == 5 and "config.toml" in lean.stderr
+    typer_path = subprocess.run([str(MEMTREE.with_name("python")), "-c",
+                                 "import sys; from memtree.cli import run; sys.exit(run(sys.argv[1:]))",
+                                 "query", "pgbouncer"], cwd=project.root.parent,
+                                capture_output=True, text=True)
+    assert (lean.returncode, lean.stderr) == (typer_path.returncode, typer_path.stderr)

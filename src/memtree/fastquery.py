@@ -77,6 +77,7 @@ def _answer(opts: dict[str, Any]) -> int:
     from . import config, render, retrieve
 
     root = config.find_root(opts["root"])
+    config.load_settings(root)  # a broken config.toml fails here exactly as in the full CLI
     chosen = retrieve.Filters(opts["all"], opts["domain"], opts["type"], opts["tag"])
     found = retrieve.search(root, opts["text"], limit=opts["limit"], filters=chosen)
     if opts["json"]:
