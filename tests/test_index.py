@@ -6,6 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -146,6 +147,7 @@ def test_index_lies_about_a_file_are_corrected(memory: Memory) -> None:
 
 WORKER = """
 import sys
+from pathlib import Path
 
 import pytest
 from memtree import Memory
@@ -199,3 +201,29 @@ def test_postings_budget_keeps_the_rarest_words(memory: Memory,
     monkeypatch.setattr(retrieve, "POSTINGS_BUDGET", 1)
     hits = memory.query("shared narwhal").hits
     assert [h.path for h in hits] == ["x/z/rare-one"]  # "shared" was too common to send
+
+
+def _contexts(memory: Memory) -> dict[str, str]:
+    with sqlite3.connect(db_file(memory.root)) as conn:
+        rows = conn.execute("SELECT e.path, f.context FROM entries e JOIN fts f "
+                            "ON f.rowid = e.rowid").fetchall()
+    return dict(rows)
+
+
+def test_first_build_and_incremental_updates_agree_on_neighbour_context(
+        memory: Memory, tmp_path: Path) -> None:
+    for n in range(12):
+        write_entry(memory.root, f"chat/day-{n % 2}/m{n}", f"Turn {n}", f"word{n} said here")
+    idx = open_index(memory.root)
+    idx.sync(rebuild=True)
+    whole = _contexts(memory)
+    assert whole["chat/day-0/m4"] == "word0 said here word2 said here word6 said here word8 said here"
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for n in (2, 5, 8):
+        (memory.root / f"chat/day-{n % 2}/m{n}.md").rename(aside / f"m{n}.md")
+    idx.sync(rebuild=True)
+    for n in (2, 5, 8):
+        (aside / f"m{n}.md").rename(memory.root / f"chat/day-{n % 2}/m{n}.md")
+    idx.sync()  # incremental: the neighbours of the returning entries are refreshed
+    assert _contexts(memory) == whole

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import IndexError_
 from .model import Entry
-from .scan import Prepared, Stamp, entry_row, natural, prepare_all, row_entry, stat_walk
+from .scan import Prepared, Stamp, entry_row, first_context, natural, prepare_all, row_entry, stat_walk
 
 SCHEMA_VERSION = 4
 DB_DIR = ".index"
@@ -240,16 +240,20 @@ class Index:
             self._forget(conn, path)
         stats.removed = removed
         batch = _Batch(conn)
-        for done, (path, ready) in enumerate(zip(changed, prepare_all(self.root, changed),
-                                                 strict=True), 1):
+        readies: list[Prepared | str] = []
+        for done, ready in enumerate(prepare_all(self.root, changed), 1):
+            readies.append(ready)
+            if progress and (done % 200 == 0 or done == len(changed)):
+                progress(done, len(changed))
+        # a first build computes neighbour context up front instead of updating every row after
+        first = {} if known else first_context(changed, readies, batch.next, CONTEXT_RADIUS)
+        for path, ready in zip(changed, readies, strict=True):
             if isinstance(ready, str):
                 batch.problem(path, seen[path], ready)
                 stats.problems.append(ready)
             else:
-                batch.add(path, seen[path], ready)
+                batch.add(path, seen[path], ready, first.get(path, ("", "")))
                 stats.updated.append(path)
-            if progress and (done % 200 == 0 or done == len(changed)):
-                progress(done, len(changed))
         batch.flush()
         _refresh_context(conn, {p.rsplit("/", 1)[0] for p in (*removed, *changed)})
         return stats
@@ -400,11 +404,11 @@ class _Batch:
     def problem(self, path: str, stamp: Stamp, message: str) -> None:
         self.rows["files"].append((path, *stamp, None, message))
 
-    def add(self, path: str, stamp: Stamp, ready: Prepared) -> None:
+    def add(self, path: str, stamp: Stamp, ready: Prepared, context: tuple[str, str]) -> None:
         item, texts, links = ready
         rowid, self.next = self.next, self.next + 1
-        self.rows["entries"].append((rowid, *entry_row(item)))
-        self.rows["fts"].append((rowid, *texts))
+        self.rows["entries"].append((rowid, *entry_row(item)[:-1], context[1]))
+        self.rows["fts"].append((rowid, *texts[:-1], context[0]))
         self.df.update(set(" ".join(texts[:-1]).split()))
         self.rows["links"].extend((rowid, target, kind) for kind, target in links)
         self.rows["files"].append((path, *stamp, rowid, None))

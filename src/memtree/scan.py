@@ -129,3 +129,24 @@ def entry_row(item: Entry) -> tuple[object, ...]:
 def natural(path: str, created: str) -> tuple[object, ...]:
     """Order within a folder: creation time, then the name with numbers compared as numbers."""
     return (created, *((int(p) if p.isdigit() else p) for p in re.split(r"(\d+)", path)))
+
+
+def first_context(paths: list[str], readies: list[Prepared | str], start: int,
+                  radius: int) -> dict[str, tuple[str, str]]:
+    """`path -> (context text, neighbour key)` for entries about to get rowids from `start`."""
+    members: dict[str, list[tuple[tuple[object, ...], int, str, str]]] = {}
+    rowid = start
+    for path, ready in zip(paths, readies, strict=True):
+        if isinstance(ready, str):
+            continue
+        item, texts, _ = ready
+        members.setdefault(path.rsplit("/", 1)[0], []).append(
+            (natural(path, item.created), rowid, path, texts[4]))
+        rowid += 1
+    out: dict[str, tuple[str, str]] = {}
+    for group in members.values():
+        group.sort(key=lambda m: m[0])
+        for i, (_, _, path, _) in enumerate(group):
+            near = group[max(0, i - radius):i] + group[i + 1:i + 1 + radius]
+            out[path] = (" ".join(m[3] for m in near), ",".join(str(m[1]) for m in near))
+    return out
