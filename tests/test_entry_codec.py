@@ -116,3 +116,35 @@ def test_new_ids_are_well_formed_and_distinct() -> None:
     ids = {codec.new_id() for _ in range(2000)}
     assert len(ids) == 2000
     assert all(codec.ID_RE.match(i) for i in ids)
+
+
+def test_flow_indicators_in_lists_and_maps_are_quoted() -> None:
+    import dataclasses
+
+    from memtree.model import Source
+
+    item = codec.parse("---\ntitle: t\n---\n", "a/b/c")
+    odd = dataclasses.replace(
+        item, id="abcdefghjk", tags=("a, b", "x [y]", "{z}", "k: v", "#h"),
+        relations=(Relation("relates_to", "a/b/x,y"),),
+        source=Source(by="person:maya", files=("src/a,b.py",)),
+    )
+    text = codec.render(odd)
+    back = codec.parse(text, "a/b/c")
+    assert back.tags == ("a, b", "x [y]", "{z}", "k: v", "#h")
+    assert back.relations == (Relation("relates_to", "a/b/x,y"),)
+    assert back.source.files == ("src/a,b.py",) and back.source.by == "person:maya"
+    assert 'source: {by: "person:maya"' in text
+
+
+def test_example_tree_is_byte_stable_under_the_codec() -> None:
+    from pathlib import Path
+
+    from memtree import tree
+
+    root = Path(__file__).resolve().parents[1] / ".memory-example"
+    files = list(tree.walk(root))
+    assert len(files) >= 40
+    for file in files:
+        text = file.read_text()
+        assert codec.render(codec.parse(text, tree.rel_of(root, file))) == text, file

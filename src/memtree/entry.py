@@ -7,6 +7,7 @@ in one style, and keeps unknown keys after the known ones, so git diffs stay sma
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 from collections.abc import Iterable, Mapping
@@ -246,7 +247,8 @@ def render(entry: Entry) -> str:
     if entry.relations:
         lines.append("relations:")
         for rel in entry.relations:
-            lines.append(f"  - {{type: {_scalar(rel.type)}, target: {_scalar(rel.target)}}}")
+            kind, target = _flow_scalar(rel.type), _flow_scalar(rel.target)
+            lines.append(f"  - {{type: {kind}, target: {target}}}")
     else:
         lines.append("relations: []")
     lines.append(f"importance: {entry.importance}")
@@ -271,14 +273,25 @@ def _scalar(value: Any) -> str:
     return dumped.removesuffix("\n...\n").rstrip("\n")
 
 
+_FLOW_UNSAFE = re.compile(r"[,\[\]{}:#]")
+
+
+def _flow_scalar(value: Any) -> str:
+    """A scalar inside `[...]` or `{...}`: flow indicators and colons force double quotes."""
+    text = _scalar(value)
+    if isinstance(value, str) and value and text[0] not in "'\"" and _FLOW_UNSAFE.search(text):
+        return json.dumps(value, ensure_ascii=False)
+    return text
+
+
 def _flow_list(items: Iterable[Any]) -> str:
-    return "[" + ", ".join(_scalar(i) for i in items) + "]"
+    return "[" + ", ".join(_flow_scalar(i) for i in items) + "]"
 
 
 def _flow_map(mapping: Mapping[str, Any]) -> str:
     parts = []
     for key, value in mapping.items():
-        shown = _flow_list(value) if isinstance(value, list | tuple) else _scalar(value)
+        shown = _flow_list(value) if isinstance(value, list | tuple) else _flow_scalar(value)
         parts.append(f"{key}: {shown}")
     return "{" + ", ".join(parts) + "}"
 

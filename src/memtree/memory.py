@@ -46,8 +46,9 @@ class Memory:
         return cls(found, config.load_settings(found), **who)
 
     @classmethod
-    def init(cls, folder: str | Path | None = None, as_root: bool = False, **who: Any) -> Memory:
-        """Create `<folder>/.memory/` (or `folder` itself with `as_root`) with config and ignores."""
+    def init(cls, folder: str | Path | None = None, as_root: bool = False,
+             mode: str | None = None, autocommit: bool | None = None, **who: Any) -> Memory:
+        """Create `<folder>/.memory/` (or `folder` itself with `as_root`); see docs/history.md."""
         base = Path(folder or ".").expanduser().resolve()
         root = base if as_root else base / config.ROOT_NAME
         root.mkdir(parents=True, exist_ok=True)
@@ -56,7 +57,7 @@ class Memory:
         if not (root / ".gitignore").exists():
             store.atomic_write(root / ".gitignore", GITIGNORE)
         memory = cls(root, config.load_settings(root), **who)
-        memory._after_init()
+        memory._after_init(mode, autocommit)
         return memory
 
     # ------------------------------------------------------------ reading
@@ -174,6 +175,51 @@ class Memory:
         return context.build(self, text, budget=budget, limit=limit, exclude=exclude)
 
     # ------------------------------------------------------------ history (issue: git)
+
+    def log(self, ref: str | None = None, limit: int | None = None) -> list[Any]:
+        """Commits that changed the memory, or one entry (followed across moves), newest first."""
+        from . import timeline
+        return timeline.log(self, ref, limit)
+
+    def diff(self, rev: str | None = None) -> Any:
+        """Changes to the memory since `rev` (default: uncommitted changes against HEAD)."""
+        from . import timeline
+        return timeline.diff(self, rev)
+
+    def why(self, ref: str) -> Any:
+        """Provenance of an entry: who created it, from what source, each change and its reason."""
+        from . import timeline
+        return timeline.why(self, ref)
+
+    def show_at(self, ref: str, rev: str) -> Entry:
+        """An entry as it was at revision `rev`."""
+        from . import timeline
+        return timeline.entry_at(self, ref, rev)
+
+    def text_at(self, ref: str, rev: str) -> str:
+        """An entry's exact file text at revision `rev`."""
+        from . import timeline
+        return timeline.text_at(self, ref, rev)[1]
+
+    def restore(self, ref: str, rev: str, reason: str | None = None) -> Entry:
+        """Bring an entry back to its exact content at `rev` (recorded as a new change)."""
+        from . import timeline
+        return timeline.restore(self, ref, rev, reason)
+
+    def undo(self, n: int = 1, reason: str | None = None) -> Any:
+        """Revert memtree's last `n` changes, refusing when unrelated work touched those files."""
+        from . import undo
+        return undo.undo(self, n, reason)
+
+    def commit(self, reason: str | None = None) -> str | None:
+        """Commit deferred changes and any uncommitted memory files now; the new commit or None."""
+        from . import teamsync
+        return teamsync.commit_now(self, reason)
+
+    def sync(self, remote: str | None = None) -> Any:
+        """Fold usage signals, commit, fetch, merge (with the entry merge driver) and push."""
+        from . import teamsync
+        return teamsync.sync(self, remote)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -372,10 +418,10 @@ class Memory:
             tool=self.tool,
         ))
 
-    def _after_init(self) -> None:
+    def _after_init(self, mode: str | None = None, autocommit: bool | None = None) -> None:
         from . import history
 
-        history.on_init(self)
+        history.on_init(self, mode, autocommit)
 
 
 def _relation_type(value: str) -> str:

@@ -22,12 +22,14 @@ Ref = Annotated[
 def init(
     folder: Annotated[Path, typer.Argument(help="Project folder to hold .memory/.", metavar="DIR")] = Path("."),
     as_root: Annotated[bool, typer.Option("--as-root", help="Make FOLDER itself the root.")] = False,
+    mode: Annotated[str | None, typer.Option("--mode", help="embedded (in the project's git repo) or standalone (its own repo).")] = None,
+    no_autocommit: Annotated[bool, typer.Option("--no-autocommit", help="Leave changes for you to commit.")] = False,
     json: JsonOpt = False,
 ) -> None:
     """Create a memory root (.memory/ with config.toml and .gitignore)."""
     from ..memory import Memory
 
-    made = Memory.init(folder, as_root=as_root)
+    made = Memory.init(folder, as_root=as_root, mode=mode, autocommit=False if no_autocommit else None)
     common.out({"root": str(made.root)}, json, lambda d: print(f"memory root: {d['root']}"))
 
 
@@ -92,10 +94,17 @@ def _pair(text: str) -> tuple[str, str]:
 def show(
     ref: Ref,
     raw: Annotated[bool, typer.Option("--raw", help="Print the file text as stored.")] = False,
+    at: Annotated[str | None, typer.Option("--at", help="As it was at this revision.")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Show one entry by path, id, slug or title."""
     memory = common.memory()
+    if at is not None:
+        if raw:
+            print(memory.text_at(ref, at), end="")
+            return
+        common.out(memory.show_at(ref, at), json, views.entry)
+        return
     if raw:
         from .. import store, tree
 
