@@ -285,6 +285,14 @@ class Index:
                 self.sync(rebuild=True)
         raise AssertionError("unreachable")
 
+    def catalog(self, field: str, text: str) -> list[str]:
+        """Paths (fresh) whose id, slug or title (case-insensitive) equals `text`."""
+        self.sync()
+        column, value = {"id": ("id", text), "slug": ("slug", text.lower())}.get(
+            field, ("title_lc", text.lower()))
+        rows = self.read(f"SELECT path FROM entries WHERE {column}=?", (value,))
+        return sorted(str(r[0]) for r in rows)
+
     def entries(self, where: str, args: Iterable[object] = ()) -> list[Entry]:
         rows = self.read(f"SELECT {ENTRY_COLS} FROM entries WHERE {where}", args)
         return [row_entry(r) for r in rows]

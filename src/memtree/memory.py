@@ -88,12 +88,7 @@ class Memory:
         """Paths whose id, slug or title (case-insensitive) equals `text`, from the fresh index."""
         from .index import open_index
 
-        idx = open_index(self.root)
-        idx.sync()
-        column, value = {"id": ("id", text), "slug": ("slug", text.lower())}.get(
-            field, ("title_lc", text.lower()))
-        return sorted(str(r[0]) for r in idx.read(f"SELECT path FROM entries WHERE {column}=?",
-                                                  (value,)))
+        return open_index(self.root).catalog(field, text)
 
     def get(self, ref: str) -> Entry:
         return store.read(self.root, self.resolve(ref))
