@@ -57,7 +57,7 @@ def turn_text(turn: dict[str, Any]) -> str:
 
 def build(sample: dict[str, Any], folder: Path) -> tuple[Memory, dict[str, str]]:
     """One memory per conversation; returns it and `entry path -> dia_id`."""
-    memory = Memory.init(folder, as_root=True)
+    memory = Memory.init(folder, as_root=True, autocommit=False)  # history is not measured here
     paths: dict[str, str] = {}
     conv = sample["conversation"]
     for number, date, turns in sessions(conv):

@@ -102,7 +102,7 @@ def timed(fn: Any) -> float:
 
 
 def measure(size: int, folder: Path) -> dict[str, Any]:
-    memory = Memory.init(folder, as_root=True)
+    memory = Memory.init(folder, as_root=True, autocommit=False)  # history is not measured here
     made = make_tree(memory.root, size)
     idx = open_index(memory.root)
     build_ms = timed(lambda: idx.sync(rebuild=True))
