@@ -12,6 +12,12 @@ def main(argv: list[str] | None = None) -> int:
         from .agents.hook import main as hook
 
         return hook(args[1:])
+    if "query" in args[:3]:  # lean path: no typer import for the agents' hottest command
+        from . import fastquery
+
+        code = fastquery.run(args)
+        if code is not None:
+            return code
     from .cli import run
 
     return run(args)

@@ -58,25 +58,33 @@ class Pack:
                 "omitted": list(self.omitted), "text": self.text}
 
 
+MIN_ITEM_TOKENS = 24  # below this a cut entry says too little to be worth its path line
+
+
 def build(memory: Memory, text: str, budget: int = 800, limit: int = 8,
           exclude: Collection[str] = ()) -> Pack:
-    """Pack the top hits for `text` into `budget` tokens, skipping ids in `exclude`."""
+    """Pack the top hits for `text` into `budget` tokens, skipping ids in `exclude`.
+
+    Hits come best first (ties by path), so the same tree and query give the same pack. An
+    entry too long for what is left is cut at a word boundary; one that cannot keep even its
+    heading and a few words is left out and named in `omitted`.
+    """
     result = memory.query(text, limit=limit * 2)
     items: list[PackItem] = []
     omitted: list[str] = []
     used = 0
     for hit in result.hits:
-        if hit.id in exclude or len(items) >= limit:
+        if hit.id in exclude:
             continue
-        block = _block(memory, hit)
+        if len(items) >= limit:
+            omitted.append(hit.path)
+            continue
+        block = _fit(_block(memory, hit), budget - used)
+        if block is None:
+            omitted.append(hit.path)
+            continue
         cost = estimate_tokens(block)
-        if used + cost > budget:
-            block = _short_block(hit)
-            cost = estimate_tokens(block)
-            if used + cost > budget:
-                omitted.append(hit.path)
-                continue
-        items.append(PackItem(hit.path, hit.id, hit.title, hit.tier.value, hit.score,
+        items.append(PackItem(hit.path, hit.id, hit.title, hit.tier.value, round(hit.score, 4),
                               hit.why, cost, block))
         used += cost
     return Pack(text, budget, tuple(items), result.escalate, tuple(omitted))
@@ -84,10 +92,19 @@ def build(memory: Memory, text: str, budget: int = 800, limit: int = 8,
 
 def _block(memory: Memory, hit: Hit) -> str:
     entry = memory.get(hit.path)
-    body = entry.body.strip()
     head = f"## {entry.title} ({entry.path}.md)"
-    return "\n".join(x for x in (head, entry.summary, body) if x)
+    return "\n".join(x for x in (head, entry.summary.strip(), entry.body.strip()) if x)
 
 
-def _short_block(hit: Hit) -> str:
-    return "\n".join(x for x in (f"## {hit.title} ({hit.path}.md)", hit.summary) if x)
+def _fit(block: str, room: int) -> str | None:
+    """The block itself if it fits in `room` tokens, else cut at a word boundary, or None."""
+    if estimate_tokens(block) <= room:
+        return block
+    if room < MIN_ITEM_TOKENS:
+        return None
+    cut = block[: room * 4 - 4]
+    head, _, rest = cut.partition("\n")
+    if not rest:
+        return None
+    rest = rest.rsplit(None, 1)[0] if " " in rest else rest
+    return f"{head}\n{rest.rstrip()} …"

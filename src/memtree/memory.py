@@ -14,6 +14,7 @@ from typing import Any
 from . import config, store, tree
 from . import entry as codec
 from .errors import Ambiguous, InvalidEntry, NotFound
+from .looking_back import LookingBack
 from .model import Change, Entry, Maturity, Problem, Relation, Source, Status
 from .upkeep import Upkeep
 
@@ -21,11 +22,12 @@ GITIGNORE = ".index/\n.local/\n"
 CONFIG_TEXT = "# memtree configuration: see docs/format.md\nformat = 1\n"
 
 
-class Memory(Upkeep):
+class Memory(LookingBack, Upkeep):
     """A memory root on disk, plus who is acting on it (for provenance).
 
     Lifecycle methods (pin, feedback, supersede, chain, conflicts, consolidate, anchors, stats…)
-    live in upkeep.Upkeep, mixed in here to keep this module small.
+    live in upkeep.Upkeep, and history methods (log, diff, why, restore, undo, commit, sync) in
+    looking_back.LookingBack, mixed in here to keep this module small.
     """
 
     def __init__(
@@ -90,13 +92,10 @@ class Memory(Upkeep):
         raise NotFound(f"{ref!r}: no entry with that path, id, slug or title")
 
     def _catalog_match(self, field: str, text: str) -> list[str]:
-        entries, _ = self.load()
-        low = text.lower()
-        if field == "id":
-            return [e.path for e in entries if e.id == text]
-        if field == "slug":
-            return [e.path for e in entries if e.slug == low]
-        return [e.path for e in entries if e.title.lower() == low]
+        """Paths whose id, slug or title (case-insensitive) equals `text`, from the fresh index."""
+        from .index import open_index
+
+        return open_index(self.root).catalog(field, text)
 
     def get(self, ref: str) -> Entry:
         return store.read(self.root, self.resolve(ref))
@@ -156,11 +155,19 @@ class Memory(Upkeep):
 
     # ------------------------------------------------------------ retrieval
 
-    def query(self, text: str, limit: int = 10, include_all: bool = False) -> Any:
-        """Tiered retrieval: path/id/glob, keyword, full text. Returns a Result."""
+    def query(self, text: str, limit: int = 10, include_all: bool = False,
+              domain: str | None = None, type: str | None = None, tag: str | None = None) -> Any:
+        """Tiered retrieval: path/id/glob, keyword, full text, confidence gate. Returns a Result."""
         from . import retrieve
 
-        return retrieve.query(self, text, limit=limit, include_all=include_all)
+        chosen = retrieve.Filters(include_all, domain, type, tag)
+        return retrieve.query(self, text, limit=limit, filters=chosen)
+
+    def reindex(self, progress: Any = None, full: bool = True) -> Any:
+        """Rebuild the search index from the files (or only bring it up to date). SyncStats."""
+        from .index import open_index
+
+        return open_index(self.root).sync(progress=progress, rebuild=full)
 
     def context(self, text: str, budget: int = 800, limit: int = 8,
                 exclude: Any = ()) -> Any:
@@ -168,53 +175,6 @@ class Memory(Upkeep):
         from . import context
 
         return context.build(self, text, budget=budget, limit=limit, exclude=exclude)
-
-    # ------------------------------------------------------------ history (issue: git)
-
-    def log(self, ref: str | None = None, limit: int | None = None) -> list[Any]:
-        """Commits that changed the memory, or one entry (followed across moves), newest first."""
-        from . import timeline
-        return timeline.log(self, ref, limit)
-
-    def diff(self, rev: str | None = None) -> Any:
-        """Changes to the memory since `rev` (default: uncommitted changes against HEAD)."""
-        from . import timeline
-        return timeline.diff(self, rev)
-
-    def why(self, ref: str) -> Any:
-        """Provenance of an entry: who created it, from what source, each change and its reason."""
-        from . import timeline
-        return timeline.why(self, ref)
-
-    def show_at(self, ref: str, rev: str) -> Entry:
-        """An entry as it was at revision `rev`."""
-        from . import timeline
-        return timeline.entry_at(self, ref, rev)
-
-    def text_at(self, ref: str, rev: str) -> str:
-        """An entry's exact file text at revision `rev`."""
-        from . import timeline
-        return timeline.text_at(self, ref, rev)[1]
-
-    def restore(self, ref: str, rev: str, reason: str | None = None) -> Entry:
-        """Bring an entry back to its exact content at `rev` (recorded as a new change)."""
-        from . import timeline
-        return timeline.restore(self, ref, rev, reason)
-
-    def undo(self, n: int = 1, reason: str | None = None) -> Any:
-        """Revert memtree's last `n` changes, refusing when unrelated work touched those files."""
-        from . import undo
-        return undo.undo(self, n, reason)
-
-    def commit(self, reason: str | None = None) -> str | None:
-        """Commit deferred changes and any uncommitted memory files now; the new commit or None."""
-        from . import teamsync
-        return teamsync.commit_now(self, reason)
-
-    def sync(self, remote: str | None = None) -> Any:
-        """Fold usage signals, commit, fetch, merge (with the entry merge driver) and push."""
-        from . import teamsync
-        return teamsync.sync(self, remote)
 
     # ------------------------------------------------------------ lifecycle
     # (methods in upkeep.Upkeep)

@@ -1,68 +1,270 @@
-"""The retrieval tiers: exact path/id/glob, then keyword on titles, aliases and tags,
-then word overlap over bodies. Reads only; never writes an entry file.
+"""The retrieval tiers over the index: path/id/slug/glob, keyword on names, full text re-ranked,
+and the confidence gate that says whether an LLM tier would be needed. Never writes entry files.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import dataclasses
+import datetime as dt
 import re
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .model import Entry, Hit, Result, Status, Tier
+from . import rank, tokens
+from .index import CONTEXT_RADIUS, Index, open_index
+from .lifecycle import lifecycle_factor
+from .model import Entry, Hit, Result, Tier
 
 if TYPE_CHECKING:
     from .memory import Memory
 
-WORD_RE = re.compile(r"[a-z0-9]+")
-STOP = frozenset(
-    "a an and are as at be by do does for from how i in is it of on or the to we what when where "
-    "which who why with".split()
-)
+GLOB_CHARS = "*?["
+KEYWORD_NEAR = 0.5       # a name matches "near" when Jaccard(query terms, name terms) >= this
+KEYWORD_POOL = 50        # candidates the keyword tier considers
+FULLTEXT_POOL = 60       # candidates the full-text tier re-ranks (at least 5 x limit)
+POSTINGS_BUDGET = 3000   # words sent to FTS5, rarest first, while their summed entry counts
+POSTINGS_SHARE = 20      # stay within max(POSTINGS_BUDGET, entries / POSTINGS_SHARE)
 
 
-def words(text: str) -> list[str]:
-    return [w for w in WORD_RE.findall(text.lower()) if w not in STOP]
+@dataclass(frozen=True)
+class Filters:
+    """What a query is restricted to; hidden entries (superseded, archived) need include_all."""
+
+    include_all: bool = False
+    domain: str | None = None
+    type: str | None = None
+    tag: str | None = None
+
+    def keep(self, item: Entry) -> bool:
+        if not self.include_all and rank.is_hidden(item):
+            return False
+        if self.domain and item.path.removeprefix("_archive/").split("/")[0] != self.domain:
+            return False
+        if self.type and item.type != self.type:
+            return False
+        return not (self.tag and self.tag not in item.tags)
+
+    @property
+    def narrow(self) -> bool:
+        return bool(self.domain or self.type or self.tag)
 
 
-def query(memory: Memory, text: str, limit: int = 10, include_all: bool = False) -> Result:
+def query(memory: Memory, text: str, limit: int = 10, filters: Filters | None = None) -> Result:
+    """Answer a query through the tiers; the index is brought up to date first."""
+    return search(memory.root, text, limit, filters)
+
+
+def search(root: Path, text: str, limit: int = 10, filters: Filters | None = None,
+           fresh: bool = True) -> Result:
+    """`query` for a memory root (the lean command path uses it without opening a Memory).
+
+    `fresh=False` skips the freshness check (benchmarks use it to time the search alone).
+    """
     started = time.perf_counter()
-    entries, _ = memory.load(archived=include_all)
-    if not include_all:
-        entries = [e for e in entries if e.status is Status.ACTIVE]
-    hits = _path_tier(entries, text) or _keyword_tier(entries, text)
-    hits = sorted(hits, key=lambda h: (-h.score, h.path))[:limit]
+    chosen = filters or Filters()
+    idx = open_index(root)
+    if fresh:
+        idx.sync()
+    hits = path_tier(idx, text, chosen)
+    if not hits:
+        found = keyword_tier(idx, text, chosen)
+        seen = {h.path for h in found}
+        pool = max(FULLTEXT_POOL, 5 * limit)
+        found += [h for h in fulltext_tier(idx, text, chosen, pool, limit)
+                  if h.path not in seen]
+        hits = found
+    hits = hits[:limit]
+    conf, escalate, reason = rank.confidence(hits, asked=bool(text.strip()))
     took = (time.perf_counter() - started) * 1000
-    confidence = hits[0].score if hits else 0.0
-    return Result(text, tuple(hits), confidence, confidence < 0.5, "", took)
+    return Result(text, tuple(hits), conf, escalate, reason, took)
 
 
-def _hit(item: Entry, tier: Tier, score: float, why: str) -> Hit:
-    return Hit(item.path, item.id, item.title, tier, score, why, item.summary, item.type,
-               item.status.value)
+# ---------------------------------------------------------------- tier 1: path, id, slug, glob
 
 
-def _path_tier(entries: list[Entry], text: str) -> list[Hit]:
-    ref = text.strip().removesuffix(".md")
-    out = []
-    for item in entries:
-        if ref in (item.path, item.id) or (
-            any(c in ref for c in "*?[") and fnmatch.fnmatch(item.path, ref.replace("**", "*"))
-        ):
-            out.append(_hit(item, Tier.PATH, 1.0, f"exact match on {ref!r}"))
-    return out
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """`*` and `?` stay within one folder name, `**` crosses folders; `[...]` as in shells."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[" and "]" in pattern[i + 1:]:
+            end = pattern.index("]", i + 1)
+            out.append("[" + pattern[i + 1:end].replace("!", "^", 1) + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out))
 
 
-def _keyword_tier(entries: list[Entry], text: str) -> list[Hit]:
-    asked = set(words(text))
-    if not asked:
+def path_tier(idx: Index, text: str, filters: Filters) -> list[Hit]:
+    """Exact path, id or slug, a folder, or a glob matching an entry's path or a folder of it."""
+    ref = text.strip().removesuffix(".md").strip("/")
+    if not ref or any(c.isspace() for c in ref):
         return []
+    if any(c in ref for c in GLOB_CHARS):
+        found, why = _glob(idx, ref), f"glob {ref!r}"
+    else:
+        found = idx.entries("path IN (?, ?) OR id = ? OR slug = ?",
+                            (ref, f"_archive/{ref}", ref, ref.lower()))
+        why = f"exact match on {ref!r}"
+        if not found and "/" in ref:
+            found = idx.entries("path LIKE ? ESCAPE '\\'", (_like(ref) + "/%",))
+            why = f"in folder {ref!r}"
+    kept = sorted((e for e in found if filters.keep(e)), key=lambda e: e.path)
+    return [rank.make_hit(e, Tier.PATH, 1.0, why, (("path", 1.0),)) for e in kept]
+
+
+def _glob(idx: Index, pattern: str) -> list[Entry]:
+    prefix = re.split(r"[*?\[]", pattern, maxsplit=1)[0]
+    regex = glob_regex(pattern)
     out = []
-    for item in entries:
-        names = set(words(" ".join((item.title, *item.aliases, *item.tags))))
-        body = set(words(item.summary + " " + item.body))
-        score = (2 * len(asked & names) + len(asked & body)) / (3 * len(asked))
-        if score > 0:
-            matched = ", ".join(sorted(asked & (names | body)))
-            out.append(_hit(item, Tier.KEYWORD, score, f"words in {matched}"))
+    for item in idx.entries("path LIKE ? ESCAPE '\\'", (_like(prefix) + "%",)):
+        parts = item.path.split("/")
+        if any(regex.fullmatch("/".join(parts[:n])) for n in range(1, len(parts) + 1)):
+            out.append(item)
     return out
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# ---------------------------------------------------------------- tier 2: keyword on names
+
+
+def _group_expr(group: Sequence[str]) -> str:
+    """One query word as FTS5: a plain term, or (all its parts) OR its joined whole."""
+    quoted = [f'"{t}"' for t in group]
+    if len(quoted) == 1:
+        return quoted[0]
+    return f"(({' AND '.join(quoted[:-1])}) OR {quoted[-1]})"
+
+
+def _light_stem(term: str) -> str:
+    if len(term) > 3 and term.endswith("s") and not term.endswith("ss"):
+        return term[:-1]
+    return term
+
+
+def _name_score(asked: frozenset[str], name: str) -> float:
+    have = frozenset(_light_stem(t) for t in tokens.name_terms(name))
+    if not have or not asked:
+        return 0.0
+    if have == asked:
+        return 1.0
+    jaccard = len(asked & have) / len(asked | have)
+    return 0.5 + 0.5 * jaccard if jaccard >= KEYWORD_NEAR else 0.0
+
+
+def keyword_tier(idx: Index, text: str, filters: Filters) -> list[Hit]:
+    """Entries whose title, an alias or a tag is the query, or nearly (precision first)."""
+    groups = tokens.query_groups(text)
+    if not groups:
+        return []
+    asked = frozenset(_light_stem(g[-1]) for g in groups)
+    expr = "{title aliases tags} : (" + " AND ".join(_group_expr(g) for g in groups) + ")"
+    rows = idx.match(expr, KEYWORD_POOL)
+    now = dt.datetime.now(dt.UTC)
+    hits = []
+    for item in idx.by_rowids(r for r, _ in rows).values():
+        if not filters.keep(item):
+            continue
+        names = [("title", item.title), *(("alias", a) for a in item.aliases),
+                 *(("tag", t) for t in item.tags)]
+        best, which = max(((_name_score(asked, n), f"{kind} {n!r}") for kind, n in names),
+                          default=(0.0, ""))
+        if best <= 0:
+            continue
+        life = lifecycle_factor(item, now)
+        kind = "exact" if best == 1.0 else "near"
+        hits.append(rank.make_hit(item, Tier.KEYWORD, best * life, f"{kind} match on {which}",
+                                  (("keyword", best), ("lifecycle", life))))
+    hits.sort(key=lambda h: (-h.score, h.path))
+    return hits
+
+
+# ---------------------------------------------------------------- tier 3: full text
+
+
+def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int,
+                  explained: int = 10) -> list[Hit]:
+    """BM25 over every field, then re-ranked by coverage, lifecycle and relations."""
+    groups = tokens.query_groups(text)
+    if not groups:
+        return []
+    authors = idx.authors()
+    named = [g for g in groups if len(g) == 1 and g[0] in authors]
+    actors = frozenset(authors[g[0]] for g in named)
+    if len(named) < len(groups):  # names become an author prior, not words to match
+        groups = [g for g in groups if g not in named]
+    expr = " OR ".join(_group_expr(g) for g in _within_budget(idx, groups))
+    fetch = pool * (8 if filters.narrow else 1)
+    while True:  # widen only when filters or hidden entries left too few candidates
+        rows = idx.match(expr, fetch)
+        entries = idx.by_rowids(r for r, _ in rows)
+        kept = [(r, s) for r, s in rows if r in entries and filters.keep(entries[r])][:pool]
+        if len(kept) >= pool or len(rows) < fetch:
+            break
+        fetch *= 4
+    if not kept:
+        return []
+    ids = [r for r, _ in kept]
+    cands = [rank.Candidate(entries[r], s) for r, s in kept]
+    by_id = {r: entries[r].path for r in ids}
+    links = [(by_id[a], by_id[b]) for a, b in idx.linked(ids) if a in by_id and b in by_id]
+    hits = rank.rank(cands, len(groups), dt.datetime.now(dt.UTC), links, actors)
+    return _explain(idx, hits, groups, explained, {p: r for r, p in by_id.items()})
+
+
+def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
+    """The query words worth their cost: BM25 is computed for every entry matching any word,
+    and words held by most entries add little to it, so rarest first within a postings budget."""
+    df = idx.doc_freq(t for g in groups for t in g)
+    spread = 1 + 2 * CONTEXT_RADIUS  # a word also matches the entries it is a neighbour of
+    cost = {tuple(g): spread * max((df.get(t, 0) for t in g), default=0) for g in groups}
+    budget = max(POSTINGS_BUDGET, idx.size() // POSTINGS_SHARE)
+    chosen: list[list[str]] = []
+    spent = 0
+    for group in sorted(groups, key=lambda g: cost[tuple(g)]):
+        if chosen and spent + cost[tuple(group)] > budget:
+            break
+        chosen.append(group)
+        spent += cost[tuple(group)]
+    return chosen
+
+
+EXPLAIN_COLUMNS = "{title aliases tags summary body path}"
+
+
+def _explain(idx: Index, hits: list[Hit], groups: list[list[str]], count: int,
+             rowids_of: dict[str, int]) -> list[Hit]:
+    """Say which query words the first `count` hits hold (their coverage, used by the gate)."""
+    top = hits[:count]
+    rowids = {h.path: rowids_of.get(h.path) for h in top}
+    matched: dict[str, list[str]] = {h.path: [] for h in top}
+    for group in groups:
+        expr = f"{EXPLAIN_COLUMNS} : {_group_expr(group)}"
+        found = idx.matching(expr, [r for r in rowids.values() if r is not None])
+        for path, rowid in rowids.items():
+            if rowid in found:
+                matched[path].append(group[-1])
+    out = []
+    for hit in top:
+        words = sorted(matched[hit.path])
+        parts = tuple((k, len(words) / len(groups) if k == "coverage" else v) for k, v in hit.parts)
+        why = hit.why.replace("full-text match", "matched " + ", ".join(words) if words else
+                              "matched only through its neighbours or folder", 1)
+        out.append(dataclasses.replace(hit, parts=parts, why=why))
+    return out + hits[count:]

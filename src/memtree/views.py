@@ -5,6 +5,8 @@ Presentation only: takes values from model.py, prints through render.console().
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .model import Entry, Problem, Result
@@ -83,3 +85,43 @@ def result(res: Result, explain: bool = False) -> None:
     if explain or res.escalate:
         gate = "low confidence: would escalate" if res.escalate else "confident"
         out.print(f"[dim]{gate} (confidence {res.confidence:.2f}) {escape(res.reason)}[/dim]")
+
+
+def pack(item: Any) -> None:
+    """A context pack as people read it: the text agents get, then what was chosen and why."""
+    out = console()
+    if not item.items:
+        out.print(f"[dim]nothing to pack for {escape(item.query)!r}[/dim]")
+    for part in item.items:
+        out.print(escape(part.text))
+        out.print(f"[dim]  ({part.tier}, score {part.score:.3f}, {part.tokens} tokens: "
+                  f"{escape(part.why)})[/dim]")
+        out.print()
+    out.print(f"[dim]{item.tokens}/{item.budget} tokens; {len(item.omitted)} left out"
+              + ("; low confidence" if item.escalate else "") + "[/dim]")
+
+
+@contextlib.contextmanager
+def progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr when it is a terminal; a silent callback otherwise."""
+    import sys
+
+    if not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield step
+
+
+def reindexed(stats: Any) -> None:
+    out = console()
+    out.print(f"indexed {len(stats.updated)} entries, removed {len(stats.removed)}")
+    for line in stats.problems:
+        out.print(f"[yellow]skipped[/yellow] {escape(line)}")

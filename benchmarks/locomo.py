@@ -1,0 +1,164 @@
+"""LoCoMo turn-level retrieval benchmark for memtree (run by hand; never part of the test suite).
+
+Builds one memory tree per conversation through the public `Memory` API (one entry per turn,
+speaker and session date in the entry's frontmatter `source`), asks every question through
+`Memory.query`, and reports turn-level R@5, R@10 and MRR per category and overall (1-4).
+
+    python benchmarks/locomo.py --data ../shared/data/locomo/locomo-dev.json [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from memtree import Memory
+
+CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}
+DEPTH = 50  # hits asked for per question (MRR looks this deep)
+EVIDENCE_RE = re.compile(r"D:?(\d+):0*(\d+)")
+
+
+def sessions(conv: dict[str, Any]) -> list[tuple[int, str, list[dict[str, Any]]]]:
+    """(number, date text, turns) for every `session_<n>` key holding turns, in order."""
+    out = []
+    for key, turns in conv.items():
+        match = re.fullmatch(r"session_(\d+)", key)
+        if match and isinstance(turns, list):
+            n = int(match.group(1))
+            out.append((n, str(conv.get(f"{key}_date_time", "")), turns))
+    return sorted(out, key=lambda s: s[0])
+
+
+def norm_evidence(items: list[str]) -> list[str]:
+    """`"D8:6; D9:17"`, `"D:11:26"`, `"D30:05"` -> `D8:6`, `D9:17`, `D11:26`, `D30:5`."""
+    out: list[str] = []
+    for item in items:
+        for match in EVIDENCE_RE.finditer(str(item)):
+            ref = f"D{int(match.group(1))}:{int(match.group(2))}"
+            if ref not in out:
+                out.append(ref)
+    return out
+
+
+def turn_text(turn: dict[str, Any]) -> str:
+    text = str(turn.get("text", ""))
+    if turn.get("blip_caption"):
+        text += f"\n\n[shared an image: {turn['blip_caption']}]"
+    return text
+
+
+def build(sample: dict[str, Any], folder: Path) -> tuple[Memory, dict[str, str]]:
+    """One memory per conversation; returns it and `entry path -> dia_id`."""
+    memory = Memory.init(folder, as_root=True, autocommit=False)  # history is not measured here
+    paths: dict[str, str] = {}
+    conv = sample["conversation"]
+    for number, date, turns in sessions(conv):
+        for turn in turns:
+            speaker = str(turn.get("speaker", "unknown"))
+            writer = Memory(memory.root, memory.settings, actor=f"person:{speaker}",
+                            tool="benchmark", session=f"session {number}, {date}")
+            dia = str(turn["dia_id"])
+            made = writer.add(
+                f"{speaker}, session {number}", f"conversation/session-{number:02d}",
+                turn_text(turn), type="episode", slug=re.sub(r"[^a-z0-9]+", "-", dia.lower()),
+            )
+            paths[made.path] = norm_evidence([dia])[0] if norm_evidence([dia]) else dia
+    memory.reindex()
+    return memory, paths
+
+
+def ranked_turns(memory: Memory, question: str, paths: dict[str, str]) -> list[str]:
+    """Distinct turns in the order memtree ranks the entries covering them."""
+    out: list[str] = []
+    for hit in memory.query(question, limit=DEPTH).hits:
+        turn = paths.get(hit.path)
+        if turn and turn not in out:
+            out.append(turn)
+    return out
+
+
+def score(ranked: list[str], gold: list[str]) -> dict[str, float]:
+    first = next((i for i, t in enumerate(ranked, 1) if t in gold), 0)
+    return {"r@5": len(set(ranked[:5]) & set(gold)) / len(gold),
+            "r@10": len(set(ranked[:10]) & set(gold)) / len(gold),
+            "mrr": 1.0 / first if first else 0.0}
+
+
+def mean(rows: list[dict[str, float]]) -> dict[str, float]:
+    keys = ("r@5", "r@10", "mrr")
+    return {k: round(sum(r[k] for r in rows) / len(rows), 4) if rows else 0.0 for k in keys}
+
+
+def run(data: list[dict[str, Any]]) -> dict[str, Any]:
+    per_cat: dict[int, list[dict[str, float]]] = defaultdict(list)
+    skipped, build_s, query_s = 0, 0.0, 0.0
+    for sample in data:
+        with tempfile.TemporaryDirectory(prefix="memtree-locomo-") as tmp:
+            started = time.perf_counter()
+            memory, paths = build(sample, Path(tmp) / "memory")
+            build_s += time.perf_counter() - started
+            known = set(paths.values())
+            for qa in sample["qa"]:
+                gold = [t for t in norm_evidence(qa.get("evidence", [])) if t in known]
+                if not gold:
+                    skipped += 1
+                    continue
+                started = time.perf_counter()
+                ranked = ranked_turns(memory, str(qa["question"]), paths)
+                query_s += time.perf_counter() - started
+                per_cat[int(qa["category"])].append(score(ranked, gold))
+    main_rows = [r for c in (1, 2, 3, 4) for r in per_cat[c]]
+    return {
+        "overall_1_4": mean(main_rows),
+        "per_category": {f"{c} {CATEGORIES.get(c, '?')}": {**mean(rows), "questions": len(rows)}
+                         for c, rows in sorted(per_cat.items())},
+        "questions": len(main_rows),
+        "skipped_without_valid_evidence": skipped,
+        "conversations": len(data),
+        "build_seconds": round(build_s, 2),
+        "query_ms_mean": round(1000 * query_s / max(1, sum(map(len, per_cat.values()))), 2),
+        "indexed": "turns only (text and image captions); no observations or summaries",
+    }
+
+
+def override(item: str) -> None:
+    """Set one module constant (memtree.<module>.<NAME>) before any index is built."""
+    import importlib
+
+    target, _, value = item.partition("=")
+    module_name, _, name = target.rpartition(".")
+    module = importlib.import_module(f"memtree.{module_name}")
+    if not hasattr(module, name):
+        raise SystemExit(f"--set {item}: memtree.{module_name} has no {name}")
+    setattr(module, name, type(getattr(module, name))(value))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--data", required=True, type=Path, help="a LoCoMo-format JSON file")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
+                        help="override a ranking constant for an ablation, e.g. rank.FOLDER_BONUS=0"
+                             " or index.CONTEXT_WEIGHT=0")
+    args = parser.parse_args(argv)
+    for item in args.set:
+        override(item)
+    data = json.loads(args.data.read_text(encoding="utf-8"))
+    report = run(data)
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

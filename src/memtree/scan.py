@@ -1,0 +1,152 @@
+"""What the index is built from: a cheap stat walk of the entry files, each file parsed and
+tokenized, and entries to and from index rows. Reads files only; never writes one, no SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from . import tokens, tree
+from .errors import InvalidEntry, NotFound
+from .model import Entry, Maturity, Relation, Source, Status
+from .rank import author_of
+
+Stamp = tuple[int, int]  # (mtime_ns, size)
+
+
+def stat_walk(root: Path) -> dict[str, Stamp]:
+    """`rel path (no .md) -> (mtime_ns, size)` for every entry file, archive included.
+
+    Follows the rules of tree.walk with scandir, so the per-query check stays cheap.
+    """
+    found: dict[str, Stamp] = {}
+    real_root = str(root.resolve())
+    todo: list[tuple[str, str, int]] = [(str(root), "", 0)]  # folder, rel prefix, entry depth
+    while todo:
+        folder, prefix, depth = todo.pop()
+        try:
+            with os.scandir(folder) as items:
+                listing = list(items)
+        except OSError:
+            continue
+        for item in listing:
+            name = item.name
+            if name[0] == ".":
+                continue
+            if item.is_dir(follow_symlinks=False):
+                if not prefix:
+                    if name[0] == "_" and name != tree.ARCHIVE_DIR:
+                        continue
+                    todo.append((item.path, name + "/", 0 if name == tree.ARCHIVE_DIR else 1))
+                elif depth < tree.MAX_DEPTH:
+                    todo.append((item.path, prefix + name + "/", depth + 1))
+            elif (name.endswith(".md") and tree.MIN_DEPTH <= depth
+                  and name != tree.INDEX_FILE):
+                if item.is_symlink() and not os.path.realpath(item.path).startswith(real_root):
+                    continue
+                try:
+                    st = item.stat()
+                except OSError:
+                    continue
+                found[prefix + name[:-3]] = (st.st_mtime_ns, st.st_size)
+    return found
+
+
+Prepared = tuple[Entry, tuple[str, ...], list[tuple[str, str]]]
+PARALLEL_MIN = 2000  # parse in worker processes when this many files changed
+
+
+def prepare(root: Path, path: str) -> Prepared | str:
+    """Parse one entry file and tokenize its fields (or return the problem that stops it)."""
+    from . import entry as codec  # imported here: a fresh index needs no YAML at all
+    from . import store
+
+    try:
+        # stat_walk already kept this path inside the root
+        item = codec.parse(store.read_text(root / f"{path}.md"), path)
+    except (InvalidEntry, NotFound) as exc:
+        return exc.message
+    links = [(r.type, r.target.removesuffix(".md")) for r in item.relations]
+    links += [("relates_to", t) for t in codec.wikilinks(item.body) if ("relates_to", t) not in links]
+    texts = (item.title, " ; ".join(item.aliases), " ; ".join(item.tags), item.summary, item.body,
+             item.path.replace("/", " "))
+    return item, (*(tokens.index_text(t) for t in texts), ""), links
+
+
+def _prepare_chunk(args: tuple[Path, list[str]]) -> list[Prepared | str]:
+    root, paths = args
+    return [prepare(root, p) for p in paths]
+
+
+def prepare_all(root: Path, paths: list[str]) -> Iterator[Prepared | str]:
+    """Prepared files in order; big batches are parsed by worker processes (one per core)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(paths) < PARALLEL_MIN or workers < 2:
+        yield from (prepare(root, p) for p in paths)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [(root, paths[i:i + 250]) for i in range(0, len(paths), 250)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        for batch in pool.map(_prepare_chunk, chunks):
+            yield from batch
+
+
+def row_entry(row: tuple[object, ...]) -> Entry:
+    """An Entry without body from an `entries` row selected with index.ENTRY_COLS."""
+    (_, path, id_, title, summary, type_, tags, aliases, relations, importance, maturity,
+     status, pinned, created, updated, source) = tuple(row)
+    src = json.loads(str(source))
+    return Entry(
+        id=str(id_), title=str(title), path=str(path), summary=str(summary), type=str(type_),
+        tags=tuple(json.loads(str(tags))), aliases=tuple(json.loads(str(aliases))),
+        relations=tuple(Relation(t, g) for t, g in json.loads(str(relations))),
+        importance=int(str(importance)), maturity=Maturity(str(maturity)),
+        status=Status(str(status)), pinned=bool(pinned), created=str(created),
+        updated=str(updated),
+        source=Source(src.get("by", ""), src.get("session"), src.get("commit"),
+                      tuple(src.get("files", ()))),
+    )
+
+
+def entry_row(item: Entry) -> tuple[object, ...]:
+    """The `entries` columns after rowid, in schema order."""
+    return (item.path, item.id, item.slug, item.title, item.title.lower(), item.summary,
+            item.type, item.path.removeprefix(tree.ARCHIVE_DIR + "/").split("/")[0],
+            json.dumps(item.tags), json.dumps(item.aliases),
+            json.dumps([[r.type, r.target] for r in item.relations]), item.importance,
+            item.maturity.value, item.status.value, int(item.pinned), item.created, item.updated,
+            json.dumps(item.source.to_dict()), int(item.path.startswith(tree.ARCHIVE_DIR + "/")),
+            len(item.body), item.path.rsplit("/", 1)[0], author_of(item), "")
+
+
+def natural(path: str, created: str) -> tuple[object, ...]:
+    """Order within a folder: creation time, then the name with numbers compared as numbers."""
+    return (created, *((int(p) if p.isdigit() else p) for p in re.split(r"(\d+)", path)))
+
+
+def first_context(paths: list[str], readies: list[Prepared | str], start: int,
+                  radius: int) -> dict[str, tuple[str, str]]:
+    """`path -> (context text, neighbour key)` for entries about to get rowids from `start`."""
+    members: dict[str, list[tuple[tuple[object, ...], int, str, str]]] = {}
+    rowid = start
+    for path, ready in zip(paths, readies, strict=True):
+        if isinstance(ready, str):
+            continue
+        item, texts, _ = ready
+        members.setdefault(path.rsplit("/", 1)[0], []).append(
+            (natural(path, item.created), rowid, path, texts[4]))
+        rowid += 1
+    out: dict[str, tuple[str, str]] = {}
+    for group in members.values():
+        group.sort(key=lambda m: m[0])
+        for i, (_, _, path, _) in enumerate(group):
+            near = group[max(0, i - radius):i] + group[i + 1:i + 1 + radius]
+            out[path] = (" ".join(m[3] for m in near), ",".join(str(m[1]) for m in near))
+    return out
