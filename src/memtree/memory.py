@@ -125,6 +125,17 @@ class Memory(LookingBack, Upkeep):
             out.append(item)
         return out
 
+    def catalog(self) -> list[Entry]:
+        """Every unarchived entry's frontmatter from the freshened index, bodies left empty.
+
+        Far cheaper than `entries()` on a large tree: no file is parsed unless it changed.
+        """
+        from .index import open_index
+
+        idx = open_index(self.root)
+        idx.sync()
+        return idx.entries("archived=0 ORDER BY path")
+
     def tree(self) -> dict[str, Any]:
         """Domains, topics and entries as a nested mapping with counts."""
         entries, _ = self.load(archived=False)

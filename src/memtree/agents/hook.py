@@ -89,6 +89,11 @@ def handle(agent: ModuleType, event: str, payload: dict[str, Any], root: Path) -
     return text or str(agent.EMPTY)
 
 
+def _with_pinned_bodies(memory: Any) -> list[Any]:
+    """Entries from the index (no bodies), with the few pinned ones read in full from their files."""
+    return [memory.get(e.path) if e.pinned else e for e in memory.catalog()]
+
+
 def _start(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
            state: journal.SessionState, opts: inject.Options) -> str:
     source = agent.source_of(payload)
@@ -96,8 +101,7 @@ def _start(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
         state.injected.clear()
         state.observed.clear()
     state.compacted = False
-    entries = memory.entries()
-    shot = inject.briefing(entries, opts)
+    shot = inject.briefing(_with_pinned_bodies(memory), opts)
     return _deliver(memory, agent, event, state, opts, shot, {"source": source}, signal=False)
 
 
@@ -108,7 +112,8 @@ def _prompt(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
     parts = []
     if state.compacted:  # the agent compacted without a session start: pinned rules come back
         state.compacted = False
-        again = inject.pinned(memory.entries(), opts.pinned_budget, "memtree: pinned project rules:")
+        again = inject.pinned(_with_pinned_bodies(memory), opts.pinned_budget,
+                              "memtree: pinned project rules:")
         parts.append(_deliver(memory, agent, event, state, opts, again, {"source": "compact"},
                               signal=False, wrap=False))
     shot = inject.for_prompt(memory, prompt, opts, exclude=set(state.seen(opts.observe)))

@@ -46,7 +46,14 @@ def _main(
     common.STATE.root = root
 
 
-from . import agents, entries, history, lifecycle, retrieval  # noqa: E402,F401  (registers commands)
+# Registers the commands; this order is the order `memtree --help` lists them in.
+# isort: off
+from . import entries  # noqa: E402,F401
+from . import retrieval  # noqa: E402,F401
+from . import history  # noqa: E402,F401
+from . import lifecycle  # noqa: E402,F401
+from . import agents  # noqa: E402,F401
+# isort: on
 
 
 def run(args: list[str]) -> int:
