@@ -236,3 +236,20 @@ def test_author_named_in_query_is_a_prior(memory: Memory) -> None:
     hits = memory.query("what did alice say about cache invalidation").hits
     assert hits[0].path == "team/notes/alice-on-caching"
     assert dict(hits[0].parts)["actor"] == 1.0 and "written by alice" in hits[0].why
+
+
+def test_words_no_entry_holds_never_crowd_out_common_ones(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from memtree import retrieve
+
+    memory = Memory.init(Path(str(tmp_path)) / "big", autocommit=False)
+    for n in range(40):
+        memory.add(f"Note {n}", "ops/notes", "the deploy pipeline runs nightly")
+    saved = retrieve.POSTINGS_BUDGET
+    retrieve.POSTINGS_BUDGET = 10  # "deploy" alone costs more than the budget
+    try:
+        hits = memory.query("zzqx wqyv deploy", limit=5).hits
+    finally:
+        retrieve.POSTINGS_BUDGET = saved
+    assert len(hits) == 5 and all(h.path.startswith("ops/notes/") for h in hits)

@@ -13,9 +13,6 @@ import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import frontmatter
-import yaml
-
 from .errors import InvalidEntry
 from .model import FORMAT_VERSION, Anchor, Entry, Maturity, Relation, Source, Status
 
@@ -41,8 +38,23 @@ KNOWN_FIELDS = (
     "anchors",
 )
 WIKILINK_RE = re.compile(r"\[\[([^\]|#]+)(?:[#|][^\]]*)?\]\]")
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _yaml() -> Any:
+    """PyYAML, imported on first use so that paths which never parse (agent hooks) stay fast."""
+    import yaml
+
+    return yaml
+
+
+def _loader() -> Any:
+    yaml = _yaml()
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _dumper() -> Any:
+    yaml = _yaml()
+    return getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def new_id() -> str:
@@ -72,12 +84,14 @@ def split_meta(text: str, path: str = "") -> tuple[dict[str, Any], str]:
     if not text.startswith("---"):
         raise InvalidEntry(f"{path}:1: no frontmatter (the file must start with '---')")
     try:
+        import frontmatter
+
         raw_meta, body = frontmatter.default_handlers.YAMLHandler().split(text)
     except ValueError as exc:
         raise InvalidEntry(f"{path}:1: frontmatter is not closed by a '---' line") from exc
     try:
-        meta = yaml.load(raw_meta, Loader=_Loader) or {}
-    except yaml.YAMLError as exc:
+        meta = _yaml().load(raw_meta, Loader=_loader()) or {}
+    except _yaml().YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1  # raw_meta starts after the first ---
         problem = getattr(exc, "problem", None) or "malformed YAML"
@@ -294,7 +308,7 @@ def render(entry: Entry) -> str:
 def _scalar(value: Any) -> str:
     if value is None or value == "":
         return '""'
-    dumped: str = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, width=10**9)
+    dumped: str = _yaml().dump(value, Dumper=_dumper(), default_flow_style=True, width=10**9)
     return dumped.removesuffix("\n...\n").rstrip("\n")
 
 
@@ -322,7 +336,7 @@ def _flow_map(mapping: Mapping[str, Any]) -> str:
 
 
 def _dump_pair(key: str, value: Any) -> str:
-    dumped = yaml.dump(
-        {key: value}, Dumper=_Dumper, default_flow_style=False, sort_keys=False, width=10**9
+    dumped = _yaml().dump(
+        {key: value}, Dumper=_dumper(), default_flow_style=False, sort_keys=False, width=10**9
     )
     return str(dumped).rstrip("\n")

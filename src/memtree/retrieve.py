@@ -209,7 +209,10 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int,
     actors = frozenset(authors[g[0]] for g in named)
     if len(named) < len(groups):  # names become an author prior, not words to match
         groups = [g for g in groups if g not in named]
-    expr = " OR ".join(_group_expr(g) for g in _within_budget(idx, groups))
+    worth = _within_budget(idx, groups)
+    if not worth:
+        return []
+    expr = " OR ".join(_group_expr(g) for g in worth)
     fetch = pool * (8 if filters.narrow else 1)
     while True:  # widen only when filters or hidden entries left too few candidates
         rows = idx.match(expr, fetch)
@@ -238,7 +241,9 @@ def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
     chosen: list[list[str]] = []
     spent = 0
     for group in sorted(groups, key=lambda g: cost[tuple(g)]):
-        if chosen and spent + cost[tuple(group)] > budget:
+        # `spent`, not `chosen`: words no entry holds cost nothing and must not stop the first
+        # word that does from being searched, however common it is.
+        if spent and spent + cost[tuple(group)] > budget:
             break
         chosen.append(group)
         spent += cost[tuple(group)]
