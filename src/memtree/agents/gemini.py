@@ -7,9 +7,16 @@ hooks must print JSON only, so an empty answer is `{}`.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from .install import Target, hook_command, hooks_target, server_target
+from .payload import (  # noqa: F401  (the agent's payload readers)
+    context,
+    project_of,
+    prompt_of,
+    session_of,
+    source_of,
+    stop_active,
+)
 from .rules import RULES
 
 NAME = "gemini"
@@ -17,30 +24,6 @@ EVENTS = {"sessionstart": "start", "beforeagent": "prompt", "precompress": "comp
           "afteragent": "stop", "sessionend": "end"}
 HOOK_EVENTS = ("SessionStart", "BeforeAgent", "PreCompress", "AfterAgent", "SessionEnd")
 EMPTY = "{}"
-
-
-def session_of(payload: dict[str, Any]) -> str | None:
-    return payload.get("session_id")
-
-
-def project_of(payload: dict[str, Any]) -> str | None:
-    return payload.get("cwd")
-
-
-def source_of(payload: dict[str, Any]) -> str:
-    return str(payload.get("source") or "startup")
-
-
-def prompt_of(payload: dict[str, Any]) -> str:
-    return str(payload.get("prompt") or "")
-
-
-def stop_active(payload: dict[str, Any]) -> bool:
-    return bool(payload.get("stop_hook_active"))
-
-
-def context(event: str, text: str) -> str:
-    return json.dumps({"hookSpecificOutput": {"hookEventName": event, "additionalContext": text}})
 
 
 def remind(event: str, text: str) -> str:

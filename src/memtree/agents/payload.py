@@ -1,0 +1,34 @@
+"""Reading the hook payload shape Claude Code introduced and Codex and Gemini CLI share
+(`session_id`, `cwd`, `source`, `prompt`, `stop_hook_active`), and its context output.
+
+Agent modules import these names; an agent with another shape (Cursor) defines its own.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def session_of(payload: dict[str, Any]) -> str | None:
+    return payload.get("session_id")
+
+
+def project_of(payload: dict[str, Any]) -> str | None:
+    return payload.get("cwd")
+
+
+def source_of(payload: dict[str, Any]) -> str:
+    return str(payload.get("source") or "startup")
+
+
+def prompt_of(payload: dict[str, Any]) -> str:
+    return str(payload.get("prompt") or "")
+
+
+def stop_active(payload: dict[str, Any]) -> bool:
+    return bool(payload.get("stop_hook_active"))
+
+
+def context(event: str, text: str) -> str:
+    return json.dumps({"hookSpecificOutput": {"hookEventName": event, "additionalContext": text}})
