@@ -102,3 +102,15 @@ def test_readme_opens_with_two_commands() -> None:
     assert "pytest" in test_cmd
     ci = (ROOT / ".ci" / "run").read_text()
     assert "test-command" in ci
+
+
+def test_every_module_is_in_the_architecture_table() -> None:
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    missing = []
+    for module in _modules():
+        rel = module.relative_to(SRC).as_posix()
+        if rel.startswith("cli/") or rel in ("__init__.py", "__main__.py"):
+            continue
+        if f"`{module.name}`" not in text and f"`{rel}`" not in text:
+            missing.append(rel)
+    assert missing == []
