@@ -253,3 +253,29 @@ def test_words_no_entry_holds_never_crowd_out_common_ones(tmp_path: object) -> N
     finally:
         retrieve.POSTINGS_BUDGET = saved
     assert len(hits) == 5 and all(h.path.startswith("ops/notes/") for h in hits)
+
+
+def test_usage_signals_of_every_writer_lift_ranking_but_never_beat_relevance(tmp_path: object) -> None:
+    import json
+    from pathlib import Path
+
+    from memtree import signals
+
+    memory = Memory.init(Path(str(tmp_path)) / "u", autocommit=False)
+    plain = memory.add("Cache note one", "ops/cache", "redis eviction policy allkeys")
+    used = memory.add("Cache note two", "ops/cache", "redis eviction policy allkeys")
+    strong = memory.add("Redis eviction policy", "ops/redis",
+                        "redis eviction policy: allkeys-lfu, the redis eviction policy we run")
+
+    def order() -> list[str]:
+        return [h.id for h in memory.query("redis eviction policy allkeys", limit=3).hits]
+
+    before = order()
+    assert before.index(plain.id) < before.index(used.id)  # equal text: ties go by path
+    signals.record(memory.root, used.id, "useful", n=2)  # this machine, not yet shared
+    (memory.root / "_signals").mkdir()
+    (memory.root / "_signals" / "person-bob.json").write_text(  # a teammate's shared counter
+        json.dumps({"counts": {used.id: {"recall": 5, "useful": 3}}}))
+    after = order()
+    assert after.index(used.id) < after.index(plain.id)
+    assert after[0] == strong.id  # usage is bounded: it never outweighs clearly better text

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .lifecycle import lifecycle_factor
+from .lifecycle import Usage, lifecycle_factor
 from .model import Entry, Hit, Status, Tier
 
 ACTOR_BONUS = 0.4        # added (x top BM25) to entries whose author the query names
@@ -94,16 +94,26 @@ def relation_factors(texts: Mapping[str, float], links: Iterable[tuple[str, str]
     return {path: 1 + RELATION_GAIN * s for path, s in best.items()}
 
 
+def life_of(item: Entry, now: dt.datetime,
+            usage: Mapping[tuple[str, str], int] | None) -> float:
+    """The lifecycle factor, with usage signals when they were read (bounded in lifecycle.py)."""
+    return lifecycle_factor(item, now, None if usage is None else Usage.of(usage, item.id))
+
+
 def rank(cands: Sequence[Candidate], n_terms: int, now: dt.datetime,
-         links: Iterable[tuple[str, str]] = (), actors: frozenset[str] = frozenset()) -> list[Hit]:
-    """Full-text hits, best first: relevance x lifecycle x relations (ties by path)."""
+         links: Iterable[tuple[str, str]] = (), actors: frozenset[str] = frozenset(),
+         usage: Mapping[tuple[str, str], int] | None = None) -> list[Hit]:
+    """Full-text hits, best first: relevance x lifecycle x relations (ties by path).
+
+    `usage` (every writer's summed signals) makes lifecycle use effective importance.
+    """
     scored = text_scores(cands, n_terms, actors)
     texts = {c.entry.path: s["relevance"] for c, s in zip(cands, scored, strict=True)}
     boosts = relation_factors(texts, links)
     hits = []
     for cand, found in zip(cands, scored, strict=True):
         item = cand.entry
-        life = lifecycle_factor(item, now)
+        life = life_of(item, now, usage)
         rel = boosts.get(item.path, 1.0)
         hidden = HIDDEN_FACTOR if is_hidden(item) else 1.0
         parts: tuple[tuple[str, float], ...] = (("bm25", cand.bm25), *found.items(),

@@ -8,14 +8,13 @@ import dataclasses
 import datetime as dt
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import rank, tokens
+from . import rank, signals, tokens
 from .index import CONTEXT_RADIUS, Index, open_index
-from .lifecycle import lifecycle_factor
 from .model import Entry, Hit, Result, Tier
 
 if TYPE_CHECKING:
@@ -70,10 +69,11 @@ def search(root: Path, text: str, limit: int = 10, filters: Filters | None = Non
         idx.sync()
     hits = path_tier(idx, text, chosen)
     if not hits:
-        found = keyword_tier(idx, text, chosen)
+        usage = signals.totals(root)
+        found = keyword_tier(idx, text, chosen, usage)
         seen = {h.path for h in found}
         pool = max(FULLTEXT_POOL, 5 * limit)
-        found += [h for h in fulltext_tier(idx, text, chosen, pool, limit)
+        found += [h for h in fulltext_tier(idx, text, chosen, pool, limit, usage=usage)
                   if h.path not in seen]
         hits = found
     hits = hits[:limit]
@@ -168,7 +168,8 @@ def _name_score(asked: frozenset[str], name: str) -> float:
     return 0.5 + 0.5 * jaccard if jaccard >= KEYWORD_NEAR else 0.0
 
 
-def keyword_tier(idx: Index, text: str, filters: Filters) -> list[Hit]:
+def keyword_tier(idx: Index, text: str, filters: Filters,
+                 usage: Mapping[tuple[str, str], int] | None = None) -> list[Hit]:
     """Entries whose title, an alias or a tag is the query, or nearly (precision first)."""
     groups = tokens.query_groups(text)
     if not groups:
@@ -187,7 +188,7 @@ def keyword_tier(idx: Index, text: str, filters: Filters) -> list[Hit]:
                           default=(0.0, ""))
         if best <= 0:
             continue
-        life = lifecycle_factor(item, now)
+        life = rank.life_of(item, now, usage)
         kind = "exact" if best == 1.0 else "near"
         hits.append(rank.make_hit(item, Tier.KEYWORD, best * life, f"{kind} match on {which}",
                                   (("keyword", best), ("lifecycle", life))))
@@ -199,7 +200,8 @@ def keyword_tier(idx: Index, text: str, filters: Filters) -> list[Hit]:
 
 
 def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int,
-                  explained: int = 10) -> list[Hit]:
+                  explained: int = 10,
+                  usage: Mapping[tuple[str, str], int] | None = None) -> list[Hit]:
     """BM25 over every field, then re-ranked by coverage, lifecycle and relations."""
     groups = tokens.query_groups(text)
     if not groups:
@@ -227,7 +229,7 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int,
     cands = [rank.Candidate(entries[r], s) for r, s in kept]
     by_id = {r: entries[r].path for r in ids}
     links = [(by_id[a], by_id[b]) for a, b in idx.linked(ids) if a in by_id and b in by_id]
-    hits = rank.rank(cands, len(groups), dt.datetime.now(dt.UTC), links, actors)
+    hits = rank.rank(cands, len(groups), dt.datetime.now(dt.UTC), links, actors, usage)
     return _explain(idx, hits, groups, explained, {p: r for r, p in by_id.items()})
 
 
