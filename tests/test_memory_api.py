@@ -190,3 +190,14 @@ def test_templates_fill_defaults(memory: Memory) -> None:
     assert "Adopt Postgres" in made.body or "##" in made.body
     with pytest.raises(NotFound, match="no such template"):
         memory.add("X", "db/choices", template="nope")
+
+
+def test_updates_and_edits_count_as_usage_signals(memory: Memory) -> None:
+    from memtree import signals
+
+    made = memory.add("Alpha", "x/one", "old")
+    memory.update(made.id, summary="Now with a summary.")
+    text = (memory.root / "x/one/alpha.md").read_text()
+    memory.replace_text(made.id, text.replace("old", "new"))
+    assert signals.pending(memory.root)[(made.id, "update")] == 2
+    assert memory.get(made.id).extra == ()  # counters never land in the entry file

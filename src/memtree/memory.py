@@ -277,6 +277,7 @@ class Memory(LookingBack, Upkeep):
             store.write(self.root, new, overwrite=True)
         changed = ", ".join(sorted(k for k, v in fields.items() if v is not None)) or "body"
         self._record(Change("update", (rel,), f"update {rel}: {changed}", reason))
+        _count_update(self.root, new.id)
         return new
 
     def replace_text(self, ref: str, text: str, reason: str | None = None) -> Entry:
@@ -292,6 +293,7 @@ class Memory(LookingBack, Upkeep):
             new = dataclasses.replace(new, updated=codec.now_iso())
             store.write(self.root, new, overwrite=True)
         self._record(Change("edit", (rel,), f"edit {rel}", reason))
+        _count_update(self.root, new.id)
         return new
 
     def move(self, ref: str, dest: str, reason: str | None = None) -> Entry:
@@ -395,6 +397,14 @@ class Memory(LookingBack, Upkeep):
         from . import history
 
         history.on_init(self, mode, autocommit)
+
+
+def _count_update(root: Path, entry_id: str) -> None:
+    """An update is a usage signal for the lifecycle (kept outside the entry file)."""
+    from . import signals
+
+    if entry_id:
+        signals.record(root, entry_id, "update")
 
 
 def _relation_type(value: str) -> str:
