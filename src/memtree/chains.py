@@ -25,25 +25,23 @@ def _targets(item: Entry, rel_type: str) -> list[str]:
 
 def successor(item: Entry, entries: list[Entry]) -> Entry | None:
     """The entry that replaced `item` (its superseded_by, or one claiming to supersede it)."""
-    look = _lookup(entries)
-    for target in _targets(item, "superseded_by"):
-        if target in look:
-            return look[target]
-    names = {item.id, item.path}
-    for other in entries:
-        if other is not item and names & set(_targets(other, "supersedes")):
-            return other
-    return None
+    return _linked(item, entries, "superseded_by", "supersedes")
 
 
 def predecessor(item: Entry, entries: list[Entry]) -> Entry | None:
+    """The entry `item` replaced (its supersedes, or one naming it as superseded_by)."""
+    return _linked(item, entries, "supersedes", "superseded_by")
+
+
+def _linked(item: Entry, entries: list[Entry], own: str, claimed: str) -> Entry | None:
+    """The entry `item` points at through `own`, else one pointing at `item` through `claimed`."""
     look = _lookup(entries)
-    for target in _targets(item, "supersedes"):
+    for target in _targets(item, own):
         if target in look:
             return look[target]
     names = {item.id, item.path}
     for other in entries:
-        if other is not item and names & set(_targets(other, "superseded_by")):
+        if other is not item and names & set(_targets(other, claimed)):
             return other
     return None
 
