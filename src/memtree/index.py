@@ -10,32 +10,38 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from . import freshness, ingest
 from .errors import IndexError_
+from .freshness import Scope
+from .ingest import COLUMNS, CONTEXT_RADIUS, Progress, SyncStats
 from .model import Entry
-from .scan import Prepared, Stamp, entry_row, first_context, natural, prepare_all, row_entry, stat_walk
+from .scan import row_entry
 
-SCHEMA_VERSION = 4
+if TYPE_CHECKING:
+    from .watch import Watch
+
+__all__ = ["COLUMNS", "CONTEXT_RADIUS", "Index", "Progress", "SyncStats", "open_index"]
+
+SCHEMA_VERSION = 5
 DB_DIR = ".index"
 DB_NAME = "memtree.db"
 # BM25 column weights, in column order: title, aliases, tags, summary, body, path, and context
 # (the bodies of the CONTEXT_RADIUS entries before and after this one in its folder).
-COLUMNS = ("title", "aliases", "tags", "summary", "body", "path", "context")
 CONTEXT_WEIGHT = 0.3
 WEIGHTS = (5.0, 4.0, 3.0, 2.0, 1.0, 2.0)
-CONTEXT_RADIUS = 2
 BUSY_MS = 10_000
-
-Progress = Callable[[int, int], None]
 
 SCHEMA = f"""
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files(path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL,
-                   entry INTEGER, problem TEXT);
+                   entry INTEGER, problem TEXT, folder TEXT NOT NULL);
+CREATE INDEX files_folder ON files(folder);
+CREATE TABLE folders(path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL);
 CREATE TABLE entries(rowid INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, id TEXT NOT NULL,
     slug TEXT NOT NULL, title TEXT NOT NULL, title_lc TEXT NOT NULL, summary TEXT NOT NULL,
     type TEXT NOT NULL, domain TEXT NOT NULL, tags TEXT NOT NULL, aliases TEXT NOT NULL,
@@ -57,20 +63,6 @@ ENTRY_COLS = ("rowid, path, id, title, summary, type, tags, aliases, relations, 
               "maturity, status, pinned, created, updated, source")
 
 
-@dataclass
-class SyncStats:
-    """What one sync changed: entry paths added or changed, removed, and unreadable files."""
-
-    updated: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    rebuilt: bool = False
-
-    def to_dict(self) -> dict[str, object]:
-        return {"updated": len(self.updated), "removed": len(self.removed),
-                "problems": self.problems, "rebuilt": self.rebuilt}
-
-
 def schema_tag() -> str:
     """The index's version: schema and column weights (an index built otherwise is rebuilt)."""
     return f"{SCHEMA_VERSION}:" + ",".join(map(str, (*WEIGHTS, CONTEXT_WEIGHT, CONTEXT_RADIUS)))
@@ -87,7 +79,9 @@ class Index:
         self.root = root
         self.file = db_file(root)
         self._conn: sqlite3.Connection | None = None
-        self._known: tuple[str, dict[str, Stamp]] | None = None
+        self._known: tuple[str, dict[str, int]] | None = None  # generation, folder mtimes
+        self._watch: Watch | None = None
+        self._gated = 0.0
         self._authors: tuple[str, dict[str, str]] | None = None  # cached per generation
         self._size: tuple[str, int] | None = None
         self._lock = threading.RLock()
@@ -186,90 +180,131 @@ class Index:
 
     # ------------------------------------------------------------ freshness
 
-    def sync(self, progress: Progress | None = None, rebuild: bool = False) -> SyncStats:
-        """Bring the index up to date with the files: reparse added/changed, drop deleted."""
+    def sync(self, progress: Progress | None = None, rebuild: bool = False,
+             full: bool = False) -> SyncStats:
+        """Bring the index up to date with the files: reparse added/changed, drop deleted.
+
+        By default only what the folder gate and the rotating re-check find (or, while a watch
+        runs, what its events name); `full` stats every file; `rebuild` starts from nothing.
+        """
+        return self._retrying(lambda conn: self._sync(conn, progress, rebuild, full))
+
+    def recheck(self, paths: Sequence[str]) -> bool:
+        """Re-stat the files of results about to be shown; True if any changed (now re-indexed)."""
+        if not paths:
+            return False
+        marks = ",".join("?" * len(paths))
+        recorded = {str(p): (int(str(m)), int(str(z))) for p, m, z in self.read(
+            f"SELECT path, mtime_ns, size FROM files WHERE path IN ({marks})", paths)}
+        current = freshness.differing(self.root, recorded)
+        if current is None:
+            return False
+        scope = Scope()
+        scope.add_paths(current, recorded)
+        self._retrying(lambda conn: self._write(conn, scope, None, False))
+        return True
+
+    def watch(self) -> bool:
+        """Keep fresh from file system events while this process lives (False: not available)."""
+        if self._watch is None or not self._watch.alive:
+            from .watch import Watch
+
+            self._watch = Watch(self.root)
+            if not self._watch.start():
+                self._watch = None
+                return False
+            self._gated = 0.0  # the next sync runs the gate: changes before the watch started
+        return True
+
+    def touched(self, paths: Iterable[str]) -> None:
+        """This process wrote these entry paths: look at their folders next time."""
+        if self._watch is not None:
+            self._watch.note([p.rsplit("/", 1)[0] if "/" in p else "" for p in paths])
+
+    def _retrying(self, work: Callable[[sqlite3.Connection], SyncStats]) -> SyncStats:
         for attempt in range(2):
             try:
-                return self._sync(progress, rebuild or attempt > 0)
+                if attempt:
+                    return self._retrying_rebuild()
+                with self.guarded() as conn:
+                    return work(conn)
             except _Corrupt as exc:
                 if attempt:
                     raise IndexError_(f"{self.file}: index unusable after rebuild: {exc}") from exc
         raise AssertionError("unreachable")
 
-    def _sync(self, progress: Progress | None, rebuild: bool) -> SyncStats:
-        seen = stat_walk(self.root)
+    def _retrying_rebuild(self) -> SyncStats:
         with self.guarded() as conn:
-            if not rebuild and self._snapshot(conn) == seen:
+            return self._sync(conn, None, True, True)
+
+    def _sync(self, conn: sqlite3.Connection, progress: Progress | None, rebuild: bool,
+              full: bool) -> SyncStats:
+        folders = self._folders(conn)
+        if rebuild or full or not folders:
+            scope = freshness.whole(self.root)
+        else:
+            scope = self._changes(conn, folders)
+            if scope.empty:
                 return SyncStats()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if rebuild:  # in the same transaction: readers keep the old index until commit
-                    for table in ("files", "entries", "links", "fts", "terms"):
-                        conn.execute(f"DELETE FROM {table}")
-                known = self._read_files(conn)  # again, inside the write transaction
-                stats = self._apply(conn, seen, known, progress)
-                stats.rebuilt = rebuild
-                gen = int(conn.execute("SELECT value FROM meta WHERE key='generation'")
-                          .fetchone()[0]) + 1
-                conn.execute("UPDATE meta SET value=? WHERE key='generation'", (str(gen),))
-                conn.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise
-            self._known = (str(gen), seen)
-            return stats
+        return self._write(conn, scope, progress, rebuild)
 
-    def _snapshot(self, conn: sqlite3.Connection) -> dict[str, Stamp]:
-        """What the index recorded, cached in memory until another writer commits."""
-        gen = str(conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
-        if self._known is None or self._known[0] != gen:
-            self._known = (gen, self._read_files(conn))
-        return self._known[1]
+    def _changes(self, conn: sqlite3.Connection, folders: dict[str, int]) -> Scope:
+        """What to look at: the watch's events, else the folder gate plus the rotating re-check."""
+        watching = self._watch is not None and self._watch.alive
+        if watching and self._watch is not None \
+                and time.monotonic() - self._gated < freshness.GATE_EVERY_S:
+            return freshness.rescan(self.root, self._watch.take(), folders)
+        dirty = self._watch.take() if watching and self._watch is not None else set()
+        self._gated = time.monotonic()
+        scope = freshness.rescan(
+            self.root, dirty | set(freshness.changed_folders(self.root, folders)), folders)
+        if not watching:
+            self._rotate(conn, scope)
+        return scope
 
-    @staticmethod
-    def _read_files(conn: sqlite3.Connection) -> dict[str, Stamp]:
-        return {p: (m, s) for p, m, s in conn.execute("SELECT path, mtime_ns, size FROM files")}
+    def _rotate(self, conn: sqlite3.Connection, scope: Scope) -> None:
+        """Re-stat the next RECHECK_FILES files (in path order, wrapping): edits made in place,
+        which leave their folder's mtime alone, are found within a bounded number of queries."""
+        size = freshness.RECHECK_FILES
+        start = freshness.read_cursor(self.root)
+        sql = "SELECT path, mtime_ns, size FROM files WHERE path {} ? ORDER BY path LIMIT ?"
+        rows = conn.execute(sql.format(">"), (start, size)).fetchall()
+        wrapped = len(rows) < size
+        if wrapped:
+            rows += conn.execute(sql.format("<="), (start, size - len(rows))).fetchall()
+        recorded = {p: (m, z) for p, m, z in rows if p.rsplit("/", 1)[0] not in scope.folders}
+        current = freshness.differing(self.root, recorded)
+        if current is not None:
+            scope.add_paths(current, recorded)
+        if rows and not (wrapped and start == ""):
+            freshness.write_cursor(self.root, rows[-1][0])
 
-    def _apply(self, conn: sqlite3.Connection, seen: dict[str, Stamp],
-               known: dict[str, Stamp], progress: Progress | None) -> SyncStats:
-        stats = SyncStats()
-        removed = [p for p in known if p not in seen]
-        changed = sorted(p for p, st in seen.items() if known.get(p) != st)
-        for path in removed + [p for p in changed if p in known]:
-            self._forget(conn, path)
-        stats.removed = removed
-        batch = _Batch(conn)
-        readies: list[Prepared | str] = []
-        for done, ready in enumerate(prepare_all(self.root, changed), 1):
-            readies.append(ready)
-            if progress and (done % 200 == 0 or done == len(changed)):
-                progress(done, len(changed))
-        # a first build computes neighbour context up front instead of updating every row after
-        first = {} if known else first_context(changed, readies, batch.next, CONTEXT_RADIUS)
-        for path, ready in zip(changed, readies, strict=True):
-            if isinstance(ready, str):
-                batch.problem(path, seen[path], ready)
-                stats.problems.append(ready)
-            else:
-                batch.add(path, seen[path], ready, first.get(path, ("", "")))
-                stats.updated.append(path)
-        batch.flush()
-        _refresh_context(conn, {p.rsplit("/", 1)[0] for p in (*removed, *changed)})
+    def _write(self, conn: sqlite3.Connection, scope: Scope, progress: Progress | None,
+               rebuild: bool) -> SyncStats:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if rebuild:  # in the same transaction: readers keep the old index until commit
+                for table in ("files", "folders", "entries", "links", "fts", "terms"):
+                    conn.execute(f"DELETE FROM {table}")
+            known = ingest.recorded(conn, scope)  # inside the write transaction
+            stats = ingest.apply(conn, self.root, scope.seen, known, progress)
+            stats.rebuilt = rebuild
+            ingest.record_folders(conn, scope)
+            conn.execute("UPDATE meta SET value = value + 1 WHERE key='generation'")
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+        self._known = None
         return stats
 
-    @staticmethod
-    def _forget(conn: sqlite3.Connection, path: str) -> None:
-        row = conn.execute("SELECT entry FROM files WHERE path=?", (path,)).fetchone()
-        if row and row[0] is not None:
-            own = conn.execute(f"SELECT {', '.join(COLUMNS[:-1])} FROM fts WHERE rowid=?",
-                               (row[0],)).fetchone()
-            conn.executemany("UPDATE terms SET df = df - 1 WHERE term=?",
-                             [(t,) for t in set(" ".join(own or ()).split())])
-            conn.execute("DELETE FROM fts WHERE rowid=?", (row[0],))
-            conn.execute("DELETE FROM links WHERE src=?", (row[0],))
-            conn.execute("DELETE FROM entries WHERE rowid=?", (row[0],))
-        conn.execute("DELETE FROM files WHERE path=?", (path,))
+    def _folders(self, conn: sqlite3.Connection) -> dict[str, int]:
+        """The recorded folders and mtimes, cached in memory until a writer commits."""
+        gen = str(conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+        if self._known is None or self._known[0] != gen:
+            self._known = (gen, dict(conn.execute("SELECT path, mtime_ns FROM folders")))
+        return self._known[1]
 
     # ------------------------------------------------------------ reads
 
@@ -371,72 +406,6 @@ class _Corrupt(Exception):
     """The database file is not a usable SQLite database (it has been discarded)."""
 
 
-def _refresh_context(conn: sqlite3.Connection, folders: Iterable[str]) -> None:
-    """Recompute the `context` column of entries whose neighbours in their folder changed."""
-    for folder in sorted(folders):
-        rows = conn.execute("SELECT rowid, path, created, ctx FROM entries WHERE folder=?",
-                            (folder,)).fetchall()
-        rows.sort(key=lambda r: natural(r[1], r[2]))
-        order = [r[0] for r in rows]
-        stale = []
-        for i, (rowid, _, _, old) in enumerate(rows):
-            near = order[max(0, i - CONTEXT_RADIUS):i] + order[i + 1:i + 1 + CONTEXT_RADIUS]
-            key = ",".join(map(str, near))
-            if key != old:
-                stale.append((rowid, near, key))
-        bodies: dict[int, str] = {}
-        for rowid, near, key in stale:
-            need = [n for n in near if n not in bodies]
-            if need:
-                marks = ",".join("?" * len(need))
-                bodies.update(conn.execute(f"SELECT rowid, body FROM fts WHERE rowid IN ({marks})",
-                                           need).fetchall())
-            conn.execute("UPDATE fts SET context=? WHERE rowid=?",
-                         (" ".join(bodies.get(n, "") for n in near), rowid))
-            conn.execute("UPDATE entries SET ctx=? WHERE rowid=?", (key, rowid))
-
-
-class _Batch:
-    """Rows waiting to be inserted together (executemany is several times faster)."""
-
-    SIZE = 500
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self.next = int(conn.execute("SELECT coalesce(max(rowid), 0) FROM entries")
-                        .fetchone()[0]) + 1
-        self.rows: dict[str, list[tuple[object, ...]]] = {k: [] for k in
-                                                           ("entries", "fts", "links", "files")}
-        self.df: Counter[str] = Counter()  # document frequency of terms in an entry's own fields
-
-    def problem(self, path: str, stamp: Stamp, message: str) -> None:
-        self.rows["files"].append((path, *stamp, None, message))
-
-    def add(self, path: str, stamp: Stamp, ready: Prepared, context: tuple[str, str]) -> None:
-        item, texts, links = ready
-        rowid, self.next = self.next, self.next + 1
-        self.rows["entries"].append((rowid, *entry_row(item)[:-1], context[1]))
-        self.rows["fts"].append((rowid, *texts[:-1], context[0]))
-        self.df.update(set(" ".join(texts[:-1]).split()))
-        self.rows["links"].extend((rowid, target, kind) for kind, target in links)
-        self.rows["files"].append((path, *stamp, rowid, None))
-        if len(self.rows["fts"]) >= self.SIZE:
-            self.flush()
-
-    def flush(self) -> None:
-        sql = {"entries": "INSERT INTO entries VALUES(" + ",".join("?" * 24) + ")",
-               "fts": f"INSERT INTO fts(rowid, {', '.join(COLUMNS)}) VALUES(?,?,?,?,?,?,?,?)",
-               "links": "INSERT INTO links VALUES(?,?,?)",
-               "files": "INSERT INTO files VALUES(?,?,?,?,?)"}
-        for table, rows in self.rows.items():
-            if rows:
-                self.conn.executemany(sql[table], rows)
-                rows.clear()
-        self.conn.executemany("INSERT INTO terms VALUES(?, ?) ON CONFLICT(term) DO UPDATE SET "
-                              "df = df + excluded.df", self.df.items())
-        self.df.clear()
-
-
 _OPEN: dict[Path, Index] = {}
 
 
@@ -446,3 +415,10 @@ def open_index(root: Path) -> Index:
     if key not in _OPEN:
         _OPEN[key] = Index(key)
     return _OPEN[key]
+
+
+def touched(root: Path, paths: Iterable[str]) -> None:
+    """This process wrote these paths: an open, watching index looks at their folders next."""
+    idx = _OPEN.get(root.resolve())
+    if idx is not None:
+        idx.touched(paths)

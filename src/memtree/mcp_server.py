@@ -58,12 +58,14 @@ class Agent:
     def memory(self) -> Memory:
         who = {"actor": self.actor, "tool": "mcp", "session": self.session}
         try:
-            return Memory.open(self.root, **who)
+            memory = Memory.open(self.root, **who)
         except NoRoot:
             project = config.env("CLAUDE_PROJECT_DIR")
             if self.root or not project:
                 raise
-            return Memory.open(project, **who)
+            memory = Memory.open(project, **who)
+        memory.watch()  # a long-lived process: file events keep the index fresh between calls
+        return memory
 
     def call(self, fn: Callable[[Memory], Any]) -> Any:
         try:

@@ -178,7 +178,14 @@ class Memory(LookingBack, Upkeep):
         """Rebuild the search index from the files (or only bring it up to date). SyncStats."""
         from .index import open_index
 
-        return open_index(self.root).sync(progress=progress, rebuild=full)
+        return open_index(self.root).sync(progress=progress, rebuild=full, full=True)
+
+    def watch(self) -> bool:
+        """Keep the index fresh from file system events while this process runs (long-lived
+        processes such as `memtree mcp`); False when events are unavailable (stats are used)."""
+        from .index import open_index
+
+        return open_index(self.root).watch()
 
     def context(self, text: str, budget: int = 800, limit: int = 8,
                 exclude: Any = ()) -> Any:
@@ -387,7 +394,9 @@ class Memory(LookingBack, Upkeep):
 
     def _record(self, change: Change) -> None:
         from . import history
+        from .index import touched
 
+        touched(self.root, change.paths)
         history.record(self, dataclasses.replace(
             change, actor=change.actor or self.actor, session=change.session or self.session,
             tool=self.tool,

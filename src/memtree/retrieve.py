@@ -67,6 +67,16 @@ def search(root: Path, text: str, limit: int = 10, filters: Filters | None = Non
     idx = open_index(root)
     if fresh:
         idx.sync()
+    hits = _tiers(root, idx, text, limit, chosen)
+    if fresh and idx.recheck([h.path for h in hits]):  # a hit's file changed in place
+        hits = _tiers(root, idx, text, limit, chosen)
+    conf, escalate, reason = rank.confidence(hits, asked=bool(text.strip()))
+    took = (time.perf_counter() - started) * 1000
+    return Result(text, tuple(hits), conf, escalate, reason, took)
+
+
+def _tiers(root: Path, idx: Index, text: str, limit: int, chosen: Filters) -> list[Hit]:
+    """The first tier that finds anything: path/id/glob, else keyword plus full text."""
     hits = path_tier(idx, text, chosen)
     if not hits:
         usage = signals.totals(root)
@@ -76,10 +86,7 @@ def search(root: Path, text: str, limit: int = 10, filters: Filters | None = Non
         found += [h for h in fulltext_tier(idx, text, chosen, pool, limit, usage=usage)
                   if h.path not in seen]
         hits = found
-    hits = hits[:limit]
-    conf, escalate, reason = rank.confidence(hits, asked=bool(text.strip()))
-    took = (time.perf_counter() - started) * 1000
-    return Result(text, tuple(hits), conf, escalate, reason, took)
+    return hits[:limit]
 
 
 # ---------------------------------------------------------------- tier 1: path, id, slug, glob

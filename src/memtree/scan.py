@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from . import tokens, tree
@@ -18,42 +18,96 @@ from .rank import author_of
 Stamp = tuple[int, int]  # (mtime_ns, size)
 
 
-def stat_walk(root: Path) -> dict[str, Stamp]:
-    """`rel path (no .md) -> (mtime_ns, size)` for every entry file, archive included.
+def depth_of(rel: str) -> int:
+    """Entry depth of a folder: its number of parts, the archive folder itself not counted."""
+    if not rel:
+        return 0
+    parts = rel.split("/")
+    return len(parts) - (parts[0] == tree.ARCHIVE_DIR)
 
-    Follows the rules of tree.walk with scandir, so the per-query check stays cheap.
+
+def allowed(rel: str) -> bool:
+    """Whether the layout rules let entries live in (or below) this folder."""
+    if not rel:
+        return True
+    parts = rel.split("/")
+    if any(part.startswith(".") for part in parts):
+        return False
+    if parts[0].startswith("_") and parts[0] != tree.ARCHIVE_DIR:
+        return False
+    return depth_of(rel) <= tree.MAX_DEPTH
+
+
+def scan_folder(root: Path, rel: str) -> tuple[int, dict[str, Stamp], list[str]] | None:
+    """One folder: its mtime (taken before listing), its entry files `rel path (no .md) ->
+    (mtime_ns, size)`, and the subfolders the layout rules descend into. None if it is gone.
     """
+    folder = os.path.join(root, rel) if rel else str(root)
+    try:
+        mtime = os.stat(folder).st_mtime_ns
+        with os.scandir(folder) as items:
+            listing = list(items)
+    except OSError:
+        return None
+    depth, prefix = depth_of(rel), rel + "/" if rel else ""
+    files: dict[str, Stamp] = {}
+    subfolders: list[str] = []
+    for item in listing:
+        name = item.name
+        if name[0] == ".":
+            continue
+        if item.is_dir(follow_symlinks=False):
+            if not rel and name[0] == "_" and name != tree.ARCHIVE_DIR:
+                continue
+            if not rel or depth < tree.MAX_DEPTH:
+                subfolders.append(prefix + name)
+        elif name.endswith(".md") and tree.MIN_DEPTH <= depth and name != tree.INDEX_FILE:
+            if item.is_symlink() and not _inside(root, item.path):
+                continue
+            try:
+                st = item.stat()
+            except OSError:
+                continue
+            files[prefix + name[:-3]] = (st.st_mtime_ns, st.st_size)
+    return mtime, files, subfolders
+
+
+def _inside(root: Path, path: str) -> bool:
+    return os.path.realpath(path).startswith(str(root.resolve()))
+
+
+def walk(root: Path, start: str = "") -> tuple[dict[str, int], dict[str, Stamp]]:
+    """Every folder (`rel -> mtime_ns`) and entry file below `start` (the whole tree by default)."""
+    folders: dict[str, int] = {}
     found: dict[str, Stamp] = {}
-    real_root = str(root.resolve())
-    todo: list[tuple[str, str, int]] = [(str(root), "", 0)]  # folder, rel prefix, entry depth
+    todo = [start]
     while todo:
-        folder, prefix, depth = todo.pop()
+        rel = todo.pop()
+        scanned = scan_folder(root, rel)
+        if scanned is None:
+            continue
+        folders[rel], files, subfolders = scanned
+        found.update(files)
+        todo.extend(subfolders)
+    return folders, found
+
+
+def stat_walk(root: Path) -> dict[str, Stamp]:
+    """`rel path (no .md) -> (mtime_ns, size)` for every entry file, archive included."""
+    return walk(root)[1]
+
+
+def restat(root: Path, paths: Iterable[str]) -> dict[str, Stamp]:
+    """The current stamps of the given entry paths; missing ones are left out."""
+    out: dict[str, Stamp] = {}
+    base = str(root)
+    for path in paths:
         try:
-            with os.scandir(folder) as items:
-                listing = list(items)
+            st = os.stat(f"{base}/{path}.md")
         except OSError:
             continue
-        for item in listing:
-            name = item.name
-            if name[0] == ".":
-                continue
-            if item.is_dir(follow_symlinks=False):
-                if not prefix:
-                    if name[0] == "_" and name != tree.ARCHIVE_DIR:
-                        continue
-                    todo.append((item.path, name + "/", 0 if name == tree.ARCHIVE_DIR else 1))
-                elif depth < tree.MAX_DEPTH:
-                    todo.append((item.path, prefix + name + "/", depth + 1))
-            elif (name.endswith(".md") and tree.MIN_DEPTH <= depth
-                  and name != tree.INDEX_FILE):
-                if item.is_symlink() and not os.path.realpath(item.path).startswith(real_root):
-                    continue
-                try:
-                    st = item.stat()
-                except OSError:
-                    continue
-                found[prefix + name[:-3]] = (st.st_mtime_ns, st.st_size)
-    return found
+        out[path] = (st.st_mtime_ns, st.st_size)
+    return out
 
 
 Prepared = tuple[Entry, tuple[str, ...], list[tuple[str, str]]]
