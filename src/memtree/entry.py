@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from . import quickyaml
 from .errors import InvalidEntry
 from .model import FORMAT_VERSION, Anchor, Entry, Maturity, Relation, Source, Status
 
@@ -37,6 +38,7 @@ KNOWN_FIELDS = (
     "source",
     "anchors",
 )
+FM_BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)
 WIKILINK_RE = re.compile(r"\[\[([^\]|#]+)(?:[#|][^\]]*)?\]\]")
 
 
@@ -83,6 +85,10 @@ def split_meta(text: str, path: str = "") -> tuple[dict[str, Any], str]:
         raise InvalidEntry(f"{path}: empty file")
     if not text.startswith("---"):
         raise InvalidEntry(f"{path}:1: no frontmatter (the file must start with '---')")
+    parts = FM_BOUNDARY.split(text, 2)  # the boundary python-frontmatter splits on
+    quick = quickyaml.load(parts[1]) if len(parts) == 3 else None
+    if quick is not None:  # the YAML memtree writes, read without importing PyYAML
+        return quick, parts[2].lstrip("\n")
     try:
         import frontmatter
 
@@ -308,15 +314,17 @@ def render(entry: Entry) -> str:
 def _scalar(value: Any) -> str:
     if value is None or value == "":
         return '""'
-    dumped: str = _yaml().dump(value, Dumper=_dumper(), default_flow_style=True, width=10**9)
+    dumped: str = _yaml().dump(value, Dumper=_dumper(), default_flow_style=True, width=10**9,
+                               allow_unicode=True)  # people read and edit these files
     return dumped.removesuffix("\n...\n").rstrip("\n")
 
 
-_FLOW_UNSAFE = re.compile(r"[,\[\]{}:#]")
+_FLOW_UNSAFE = re.compile(r"[,\[\]{}:#?]")
 
 
 def _flow_scalar(value: Any) -> str:
-    """A scalar inside `[...]` or `{...}`: flow indicators and colons force double quotes."""
+    """A scalar inside `[...]` or `{...}`: flow indicators, colons and question marks force
+    double quotes (some YAML readers reject `[why?]`)."""
     text = _scalar(value)
     if isinstance(value, str) and value and text[0] not in "'\"" and _FLOW_UNSAFE.search(text):
         return json.dumps(value, ensure_ascii=False)
@@ -337,6 +345,7 @@ def _flow_map(mapping: Mapping[str, Any]) -> str:
 
 def _dump_pair(key: str, value: Any) -> str:
     dumped = _yaml().dump(
-        {key: value}, Dumper=_dumper(), default_flow_style=False, sort_keys=False, width=10**9
+        {key: value}, Dumper=_dumper(), default_flow_style=False, sort_keys=False, width=10**9,
+        allow_unicode=True,
     )
     return str(dumped).rstrip("\n")
