@@ -1,8 +1,10 @@
 """Scale benchmark: synthetic trees of 1k, 10k and 100k entries (run by hand, never in tests).
 
-For each size: full index build, one-file incremental update, in-process query latency per tier
-(p50/p95, freshness check included), cold `memtree query` process time (start to exit), index
-size and peak memory (RSS of the process that built and queried the index).
+For each size: full index build; the update after one file is saved atomically (found by the
+folder gate) and after an edit in place (found by the re-check of a hit); the freshness check
+alone and a full stat walk; in-process query latency per tier (p50/p95) with the freshness
+check, without it, and in a watching process; cold `memtree query` process time (start to
+exit); index size and peak memory (RSS of the process that built and queried the index).
 
     python benchmarks/scale.py [--sizes 1000,10000,100000] [--json OUT]
 """
@@ -104,13 +106,28 @@ def timed(fn: Any) -> float:
 def measure(size: int, folder: Path) -> dict[str, Any]:
     memory = Memory.init(folder, as_root=True, autocommit=False)  # history is not measured here
     made = make_tree(memory.root, size)
+    time.sleep(0.2)  # files this fresh would be re-read once more (racy timestamps)
     idx = open_index(memory.root)
     build_ms = timed(lambda: idx.sync(rebuild=True))
     rng = random.Random(SEED + 1)
-    target = memory.root / (made[size // 2].path + ".md")
-    target.write_text(target.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
-    update_ms = timed(idx.sync)
+    edits = [made[rng.randrange(size)] for _ in range(5)]
+    # an editor's atomic save (write aside, rename over): the folder gate sees it
+    atomic = []
+    for item in edits:
+        target = memory.root / (item.path + ".md")
+        aside = target.with_name("." + target.name + ".tmp")
+        aside.write_text(target.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+        aside.replace(target)
+        atomic.append(timed(idx.sync))
+    # an edit in place (same inode, folder untouched): found by the re-check of a hit
+    in_place = []
+    for item in edits:
+        target = memory.root / (item.path + ".md")
+        target.write_text(target.read_text(encoding="utf-8") + "Another line.\n", encoding="utf-8")
+        in_place.append(timed(lambda p=item.path: idx.recheck([p])))
+    time.sleep(0.2)
     check_ms = pct([timed(idx.sync) for _ in range(30)])
+    full_walk_ms = pct([timed(lambda: idx.sync(full=True)) for _ in range(3)])
     picks = [made[rng.randrange(size)] for _ in range(QUERIES)]
     asks = {
         "path": [p.path for p in picks],
@@ -120,9 +137,15 @@ def measure(size: int, folder: Path) -> dict[str, Any]:
     tiers = {name: pct([timed(lambda q=q: memory.query(q)) for q in qs]) for name, qs in asks.items()}
     alone = {name: pct([timed(lambda q=q: search(memory.root, q, fresh=False)) for q in qs])
              for name, qs in asks.items()}
+    watching = memory.watch()
+    memory.query("warm up the watch")
+    watched = {name: pct([timed(lambda q=q: memory.query(q)) for q in qs])
+               for name, qs in asks.items()} if watching else {}
     return {
-        "entries": size, "build_ms": round(build_ms, 1), "one_edit_update_ms": round(update_ms, 2),
-        "freshness_check_ms": check_ms, "query_ms": tiers, "search_only_ms": alone,
+        "entries": size, "build_ms": round(build_ms, 1),
+        "atomic_save_update_ms": pct(atomic), "in_place_edit_update_ms": pct(in_place),
+        "freshness_check_ms": check_ms, "full_walk_ms": full_walk_ms,
+        "query_ms": tiers, "query_watching_ms": watched, "search_only_ms": alone,
         "index_bytes": os.path.getsize(db_file(memory.root)),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "cold_queries": asks["fulltext"][:COLD_RUNS],
