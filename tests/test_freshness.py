@@ -7,6 +7,7 @@ import os
 import shutil
 import sqlite3
 import time
+from contextlib import closing
 
 import pytest
 
@@ -100,13 +101,14 @@ def test_quick_syncs_agree_with_a_full_rebuild(big: Memory) -> None:
     (root / "area/f1/note-01.md").unlink()
     (root / "area/f2").rename(root / "area/f9")
     write_entry(root, "deep/x/y/new-b", "New B", "beta words")
+    _settle()  # so both sides record settled stamps
     for _ in range(20):
         big.query("words")
-    with sqlite3.connect(db_file(root)) as conn:
+    with closing(sqlite3.connect(db_file(root))) as conn:
         quick = sorted(conn.execute("SELECT path, size FROM files"))
         folders = sorted(conn.execute("SELECT path FROM folders"))
     open_index(root).sync(rebuild=True)
-    with sqlite3.connect(db_file(root)) as conn:
+    with closing(sqlite3.connect(db_file(root))) as conn:
         assert sorted(conn.execute("SELECT path, size FROM files")) == quick
         assert sorted(conn.execute("SELECT path FROM folders")) == folders
 
