@@ -15,6 +15,7 @@ _STAMP = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z\Z")
 _DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)\Z")
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "n": "\n", "t": "\t", "r": "\r", "b": "\b",
             "f": "\f"}
+_UNPRINTABLE = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\ud800-\udfff\ufffe\uffff]")
 _HEX = {"x": 2, "u": 4, "U": 8}
 _HEXDIGITS = set("0123456789abcdefABCDEF")
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
@@ -209,12 +210,7 @@ def _resolve(raw: str) -> Any:
 
 
 def _checked(value: str) -> str:
-    """Control characters and other unprintables are left to the full parser's rules."""
-    for ch in value:
-        point = ord(ch)
-        if point < 0x20 and ch not in "\t\n\r" or 0x7F <= point <= 0x9F or point in (0xFEFF,) \
-                or 0xD800 <= point <= 0xDFFF or point >= 0xFFFE and point <= 0xFFFF:
-            raise Decline
-    if "\t" in value:
+    """Tabs, control characters and other unprintables are left to the full parser's rules."""
+    if _UNPRINTABLE.search(value):
         raise Decline
     return value
