@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
+from . import store
 from .model import Hit
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     from .memory import Memory
 
 
@@ -91,9 +94,9 @@ def build(memory: Memory, text: str, budget: int = 800, limit: int = 8,
 
 
 def _block(memory: Memory, hit: Hit) -> str:
-    entry = memory.get(hit.path)
-    head = f"## {entry.title} ({entry.path}.md)"
-    return "\n".join(x for x in (head, entry.summary.strip(), entry.body.strip()) if x)
+    body = store.read_body(memory.root, hit.path)  # title and summary come with the hit
+    head = f"## {hit.title} ({hit.path}.md)"
+    return "\n".join(x for x in (head, hit.summary.strip(), body.strip()) if x)
 
 
 def _fit(block: str, room: int) -> str | None:

@@ -11,10 +11,13 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from .errors import InvalidEntry
 from .model import Entry, Maturity
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 RECENCY_HALF_LIFE_DAYS = 30.0 * math.log(2)  # recency = exp(-days / 30)
 
