@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from .errors import InvalidEntry, NoRoot
+from .record import Record, record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
@@ -22,8 +23,8 @@ CONFIG_NAME = "config.toml"
 ENV_ROOT = "MEMTREE_ROOT"
 
 
-@dataclass(frozen=True)
-class Settings:
+@record
+class Settings(Record):
     """The parsed `config.toml` of a memory root (unknown keys kept in `raw`)."""
 
     format: int = 1

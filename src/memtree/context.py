@@ -6,10 +6,11 @@ Deterministic for the same tree and query. Reads only.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from . import store
 from .model import Hit
+from .record import Record, record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
@@ -23,8 +24,10 @@ def estimate_tokens(text: str) -> int:
     return (len(text) + 3) // 4
 
 
-@dataclass(frozen=True)
-class PackItem:
+@record
+class PackItem(Record):
+    """One entry in a pack: why it was chosen, and its text as cut to the budget."""
+
     path: str
     id: str
     title: str
@@ -39,8 +42,10 @@ class PackItem:
                 ("path", "id", "title", "tier", "score", "why", "tokens", "text")}
 
 
-@dataclass(frozen=True)
-class Pack:
+@record
+class Pack(Record):
+    """The entries for one query within a token budget, and those left out."""
+
     query: str
     budget: int
     items: tuple[PackItem, ...] = ()

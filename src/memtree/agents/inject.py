@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..context import estimate_tokens
 from ..errors import InvalidEntry
 from ..model import Entry, Maturity, Status
+from ..record import Record, record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
@@ -27,8 +28,8 @@ WRITE_CALL = (  # a pattern string, compiled on first use (re caches it): prompt
 )
 
 
-@dataclass(frozen=True)
-class Options:
+@record
+class Options(Record):
     """The `[agents]` table of config.toml."""
 
     budget: int = 600  # tokens for one prompt's entries
@@ -57,8 +58,8 @@ def options(settings: Settings) -> Options:
     return Options(**values)
 
 
-@dataclass(frozen=True)
-class Injection:
+@record
+class Injection(Record):
     """Text for the agent plus what it contains, for the log."""
 
     text: str = ""
