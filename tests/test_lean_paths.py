@@ -278,3 +278,12 @@ def test_written_files_keep_mode_0600_and_leave_no_temporary_file(tmp_path: Path
     assert target.read_text() == "{\"a\": 1}\n"
     assert target.stat().st_mode & 0o777 == 0o600  # as tempfile.mkstemp created them
     assert [p.name for p in target.parent.iterdir()] == ["file.json"]
+
+
+def test_session_digests_are_hashlib_sha256() -> None:
+    import hashlib
+
+    from memtree.agents import journal
+
+    for text in ("", "how do tokens work", "é" * 500):
+        assert journal.digest(text) == "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -146,12 +146,15 @@ def default_author() -> str:
     name = env("MEMTREE_AUTHOR")
     if name:
         return name if ":" in name else f"person:{name}"
-    import getpass
+    # The login name as getpass.getuser() finds it (without importing getpass and termios).
+    user = next((v for v in map(env, ("LOGNAME", "USER", "LNAME", "USERNAME")) if v), None)
+    if not user:
+        try:
+            import pwd
 
-    try:
-        user = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        user = "unknown"
+            user = pwd.getpwuid(os.getuid()).pw_name
+        except Exception:  # noqa: BLE001 - no login name in some containers
+            user = "unknown"
     return f"person:{user}"
 
 
