@@ -34,7 +34,7 @@ from memtree.record import Record, record
 HEAVY = {"tempfile", "shutil", "random", "secrets", "getpass", "subprocess", "traceback", "typing",
          "tomllib", "yaml", "frontmatter", "typer", "click", "rich", "git", "mcp", "pydantic",
          "memtree.cli", "memtree.history", "memtree.agents.install", "memtree.views"}
-QUERY_HEAVY = HEAVY | {"memtree.memory", "memtree.agents", "hashlib"}
+QUERY_HEAVY = HEAVY | {"memtree.memory", "memtree.store", "memtree.entry", "memtree.agents", "hashlib"}
 HOOK_HEAVY = HEAVY | ({"hashlib"} if importlib.util.find_spec("_sha256") else set())
 
 

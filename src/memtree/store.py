@@ -20,7 +20,7 @@ from .errors import AlreadyExists, InvalidEntry, Locked, NotFound
 from .model import Entry, Problem
 
 LOCK_NAME = ".lock"
-LOCAL_DIR = ".local"
+LOCAL_DIR = tree.LOCAL_DIR
 LOCK_TIMEOUT = 10.0
 _WHERE = r"^(?P<path>[^\n]*?):(?P<line>\d+): (?P<msg>.*)$"  # compiled on first use (re caches it)
 
