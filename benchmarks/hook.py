@@ -3,6 +3,7 @@
 Builds (once, cached in benchmarks/out/) a synthetic tree of N entries, then runs the installed
 hook command in fresh processes with a new session each time, and prints p50/p95 wall times.
 Usage: python benchmarks/hook.py [--entries 10000] [--runs 30] [--event UserPromptSubmit]
+       [--root DIR]  (an existing tree instead: it gets the hook's session state and logs)
 """
 
 from __future__ import annotations
@@ -76,9 +77,12 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--event", default="UserPromptSubmit")
+    parser.add_argument("--root", type=Path, help="an existing memory root to run against")
     args = parser.parse_args()
-    root = HERE / "out" / f"hook-tree-{args.entries}"
-    if not (root / "config.toml").exists():
+    root = args.root.resolve() if args.root else HERE / "out" / f"hook-tree-{args.entries}"
+    if args.root:
+        args.entries = sum(1 for _ in tree.walk(root))
+    elif not (root / "config.toml").exists():
         started = time.perf_counter()
         build(root, args.entries)
         print(f"built {args.entries} entries in {time.perf_counter() - started:.1f}s", file=sys.stderr)

@@ -46,7 +46,7 @@ def check(text: str) -> bool:
 
 
 def frontmatter_of(text: str) -> str:
-    parts = codec.FM_BOUNDARY.split(text, 2)
+    parts = codec.split_fences(text)
     assert len(parts) == 3
     return parts[1]
 

@@ -6,12 +6,16 @@ Deterministic for the same tree and query. Reads only.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import field
 
+from . import store
 from .model import Hit
+from .record import Record, record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     from .memory import Memory
 
 
@@ -20,8 +24,10 @@ def estimate_tokens(text: str) -> int:
     return (len(text) + 3) // 4
 
 
-@dataclass(frozen=True)
-class PackItem:
+@record
+class PackItem(Record):
+    """One entry in a pack: why it was chosen, and its text as cut to the budget."""
+
     path: str
     id: str
     title: str
@@ -36,8 +42,10 @@ class PackItem:
                 ("path", "id", "title", "tier", "score", "why", "tokens", "text")}
 
 
-@dataclass(frozen=True)
-class Pack:
+@record
+class Pack(Record):
+    """The entries for one query within a token budget, and those left out."""
+
     query: str
     budget: int
     items: tuple[PackItem, ...] = ()
@@ -91,9 +99,9 @@ def build(memory: Memory, text: str, budget: int = 800, limit: int = 8,
 
 
 def _block(memory: Memory, hit: Hit) -> str:
-    entry = memory.get(hit.path)
-    head = f"## {entry.title} ({entry.path}.md)"
-    return "\n".join(x for x in (head, entry.summary.strip(), entry.body.strip()) if x)
+    body = store.read_body(memory.root, hit.path)  # title and summary come with the hit
+    head = f"## {hit.title} ({hit.path}.md)"
+    return "\n".join(x for x in (head, hit.summary.strip(), body.strip()) if x)
 
 
 def _fit(block: str, room: int) -> str | None:

@@ -9,13 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import secrets
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from . import quickyaml
 from .errors import InvalidEntry
 from .model import FORMAT_VERSION, Anchor, Entry, Maturity, Relation, Source, Status
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 ID_LENGTH = 10
@@ -38,8 +40,11 @@ KNOWN_FIELDS = (
     "source",
     "anchors",
 )
-FM_BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)
-WIKILINK_RE = re.compile(r"\[\[([^\]|#]+)(?:[#|][^\]]*)?\]\]")
+WIKILINK = r"\[\[([^\]|#]+)(?:[#|][^\]]*)?\]\]"  # compiled on first use (re caches it)
+
+
+# The frontmatter fences, as python-frontmatter's YAML handler finds them (body_of splits without it).
+FENCE = r"^-{3,}\s*$"
 
 
 def _yaml() -> Any:
@@ -60,6 +65,8 @@ def _dumper() -> Any:
 
 
 def new_id() -> str:
+    import secrets  # with hashlib and OpenSSL: only writers pay for them
+
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
 
 
@@ -79,13 +86,8 @@ def parse(text: str, path: str = "") -> Entry:
 def split_meta(text: str, path: str = "") -> tuple[dict[str, Any], str]:
     """Split text into its frontmatter mapping and body, with line-precise errors."""
     path = _where(path)
-    if "\x00" in text:
-        raise InvalidEntry(f"{path}: binary file, not a markdown entry")
-    if not text.strip():
-        raise InvalidEntry(f"{path}: empty file")
-    if not text.startswith("---"):
-        raise InvalidEntry(f"{path}:1: no frontmatter (the file must start with '---')")
-    parts = FM_BOUNDARY.split(text, 2)  # the boundary python-frontmatter splits on
+    _check_text(text, path)
+    parts = split_fences(text)
     quick = quickyaml.load(parts[1]) if len(parts) == 3 else None
     if quick is not None:  # the YAML memtree writes, read without importing PyYAML
         return quick, parts[2].lstrip("\n")
@@ -105,6 +107,31 @@ def split_meta(text: str, path: str = "") -> tuple[dict[str, Any], str]:
     if not isinstance(meta, dict):
         raise InvalidEntry(f"{path}:2: frontmatter must be a mapping of fields")
     return meta, body.lstrip("\n")
+
+
+def body_of(text: str, path: str = "") -> str:
+    """An entry file's body without parsing its frontmatter (no YAML), for readers that take the
+    fields from the index: `parse(text, path).body` for any entry that parses."""
+    where = _where(path)
+    _check_text(text, where)
+    parts = split_fences(text)
+    if len(parts) < 3:
+        raise InvalidEntry(f"{where}:1: frontmatter is not closed by a '---' line")
+    return parts[2].lstrip("\n")
+
+
+def split_fences(text: str) -> list[str]:
+    """Text before, between and after the first two fences (three parts when both are there)."""
+    return re.split(FENCE, text, maxsplit=2, flags=re.MULTILINE)
+
+
+def _check_text(text: str, where: str) -> None:
+    if "\x00" in text:
+        raise InvalidEntry(f"{where}: binary file, not a markdown entry")
+    if not text.strip():
+        raise InvalidEntry(f"{where}: empty file")
+    if not text.startswith("---"):
+        raise InvalidEntry(f"{where}:1: no frontmatter (the file must start with '---')")
 
 
 def from_mapping(meta: Mapping[str, Any], body: str = "", path: str = "") -> Entry:
@@ -266,7 +293,7 @@ def _anchors(value: Any, where: str) -> tuple[Anchor, ...]:
 def wikilinks(body: str) -> list[str]:
     """Targets of `[[target]]` links in a body, in order, without duplicates."""
     seen: list[str] = []
-    for match in WIKILINK_RE.finditer(body):
+    for match in re.finditer(WIKILINK, body):
         target = match.group(1).strip().removesuffix(".md")
         if target and target not in seen:
             seen.append(target)
@@ -319,14 +346,14 @@ def _scalar(value: Any) -> str:
     return dumped.removesuffix("\n...\n").rstrip("\n")
 
 
-_FLOW_UNSAFE = re.compile(r"[,\[\]{}:#?]")
+_FLOW_UNSAFE = r"[,\[\]{}:#?]"  # a pattern string: compiled (and cached by re) on first use
 
 
 def _flow_scalar(value: Any) -> str:
     """A scalar inside `[...]` or `{...}`: flow indicators, colons and question marks force
     double quotes (some YAML readers reject `[why?]`)."""
     text = _scalar(value)
-    if isinstance(value, str) and value and text[0] not in "'\"" and _FLOW_UNSAFE.search(text):
+    if isinstance(value, str) and value and text[0] not in "'\"" and re.search(_FLOW_UNSAFE, text):
         return json.dumps(value, ensure_ascii=False)
     return text
 

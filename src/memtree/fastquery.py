@@ -7,7 +7,10 @@ an unknown option, a bad value) returns None so the full CLI handles it. No othe
 from __future__ import annotations
 
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 VALUED = {"--limit": "limit", "-n": "limit", "--domain": "domain", "--type": "type",
           "--tag": "tag"}

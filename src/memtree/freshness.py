@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .scan import Stamp, allowed, restat, scan_folder, walk
@@ -20,7 +19,6 @@ RECHECK_FILES = 256      # entry files re-stat'ed per query beyond the folder ga
 GATE_EVERY_S = 30.0      # while a watcher runs, the folder gate still runs this often
 
 
-@dataclass
 class Scope:
     """A part of the tree to bring up to date: `seen` holds the current stamp of every file in it.
 
@@ -29,12 +27,14 @@ class Scope:
     `mtimes`: folder mtimes to record. `full`: the whole tree (every folder and file).
     """
 
-    seen: dict[str, Stamp] = field(default_factory=dict)
-    folders: set[str] = field(default_factory=set)
-    gone: set[str] = field(default_factory=set)
-    paths: set[str] = field(default_factory=set)
-    mtimes: dict[str, int] = field(default_factory=dict)
-    full: bool = False
+    def __init__(self, seen: dict[str, Stamp] | None = None, folders: set[str] | None = None,
+                 mtimes: dict[str, int] | None = None, full: bool = False) -> None:
+        self.seen = seen or {}
+        self.folders = folders or set()
+        self.gone: set[str] = set()
+        self.paths: set[str] = set()
+        self.mtimes = mtimes or {}
+        self.full = full
 
     @property
     def empty(self) -> bool:

@@ -13,7 +13,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import freshness, ingest
 from .errors import IndexError_
@@ -22,6 +21,7 @@ from .ingest import COLUMNS, CONTEXT_RADIUS, Progress, SyncStats
 from .model import Entry
 from .scan import row_entry
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
     from .watch import Watch
 

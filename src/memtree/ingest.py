@@ -7,20 +7,21 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
 
 from .freshness import RACY_NS, UNSETTLED, Scope, stored_stamp
 from .scan import Prepared, Stamp, entry_row, first_context, natural, prepare_all
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import Any, Protocol
 
-class Connection(Protocol):
-    """The part of the index's database connection used here (index.py owns the database)."""
+    class Connection(Protocol):
+        """The part of the index's database connection used here (index.py owns it)."""
 
-    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+        def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
 
-    def executemany(self, sql: str, parameters: Any, /) -> Any: ...
+        def executemany(self, sql: str, parameters: Any, /) -> Any: ...
 
 COLUMNS = ("title", "aliases", "tags", "summary", "body", "path", "context")
 CONTEXT_RADIUS = 2
@@ -28,14 +29,17 @@ CONTEXT_RADIUS = 2
 Progress = Callable[[int, int], None]
 
 
-@dataclass
 class SyncStats:
     """What one sync changed: entry paths added or changed, removed, and unreadable files."""
 
-    updated: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    rebuilt: bool = False
+    def __init__(self) -> None:
+        self.updated: list[str] = []
+        self.removed: list[str] = []
+        self.problems: list[str] = []
+        self.rebuilt = False
+
+    def __repr__(self) -> str:
+        return f"SyncStats({self.to_dict()})"
 
     def to_dict(self) -> dict[str, object]:
         return {"updated": len(self.updated), "removed": len(self.removed),

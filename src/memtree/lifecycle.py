@@ -10,17 +10,20 @@ import dataclasses
 import datetime as dt
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from .errors import InvalidEntry
 from .model import Entry, Maturity
+from .record import Record, record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 RECENCY_HALF_LIFE_DAYS = 30.0 * math.log(2)  # recency = exp(-days / 30)
 
 
-@dataclass(frozen=True)
-class Params:
+@record
+class Params(Record):
     """Every lifecycle constant (see docs/lifecycle.md); `[lifecycle]` in config.toml overrides."""
 
     decay_per_day: float = 0.995  # importance multiplier per day since the last update
@@ -75,8 +78,8 @@ MATURITY_BOOST = {Maturity.CORE: DEFAULT.boost_core, Maturity.VALIDATED: DEFAULT
                   Maturity.DRAFT: DEFAULT.boost_draft}
 
 
-@dataclass(frozen=True)
-class Usage:
+@record
+class Usage(Record):
     """How an entry was used, summed over every writer's signals."""
 
     recalls: int = 0
@@ -188,8 +191,8 @@ def lifecycle_factor(entry: Entry, now: dt.datetime, usage: Usage | None = None,
     return max(params.factor_min, min(params.factor_max, factor))
 
 
-@dataclass(frozen=True)
-class MaturityChange:
+@record
+class MaturityChange(Record):
     """One maturity move `lifecycle --apply` would write."""
 
     id: str

@@ -5,11 +5,12 @@ Thin delegations to timeline.py, undo.py and teamsync.py (which reach git throug
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
-
 from .model import Entry
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     from .memory import Memory
 
 
@@ -17,7 +18,7 @@ class LookingBack:
     """Mixed into `Memory`; every method reads or changes the memory's git history."""
 
     def _memory(self) -> Memory:
-        return cast("Memory", self)
+        return self  # type: ignore[return-value]  # always mixed into Memory
 
     def log(self, ref: str | None = None, limit: int | None = None) -> list[Any]:
         """Commits that changed the memory, or one entry (followed across moves), newest first."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from . import config, store, tree
 from . import entry as codec
@@ -17,6 +16,10 @@ from .errors import Ambiguous, InvalidEntry, NotFound
 from .looking_back import LookingBack
 from .model import Change, Entry, Maturity, Problem, Relation, Source, Status
 from .upkeep import Upkeep
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 GITIGNORE = ".index/\n.local/\n"
 CONFIG_TEXT = "# memtree configuration: see docs/format.md\nformat = 1\n"

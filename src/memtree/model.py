@@ -5,9 +5,14 @@ Pure values only; nothing here reads or writes files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
-from typing import Any
+
+from .record import Record, record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMAT_VERSION = 1
 
@@ -55,8 +60,10 @@ RELATION_TYPES = (
 )
 
 
-@dataclass(frozen=True)
-class Relation:
+@record
+class Relation(Record):
+    """A typed link from an entry to another (`target` is a memory path)."""
+
     type: str
     target: str
 
@@ -64,8 +71,8 @@ class Relation:
         return {"type": self.type, "target": self.target}
 
 
-@dataclass(frozen=True)
-class Source:
+@record
+class Source(Record):
     """Provenance: who or what wrote an entry, and from where."""
 
     by: str = ""
@@ -84,8 +91,8 @@ class Source:
         return out
 
 
-@dataclass(frozen=True)
-class Entry:
+@record
+class Entry(Record):
     """One memory entry: its frontmatter fields, its body and where it lives.
 
     `path` is relative to the memory root, with `/` separators and no `.md`
@@ -157,8 +164,8 @@ class Entry:
         return out
 
 
-@dataclass(frozen=True)
-class Problem:
+@record
+class Problem(Record):
     """Something wrong with a file: where, and what. `line` is 1-based or 0 if unknown."""
 
     path: str
@@ -179,8 +186,8 @@ class Problem:
         }
 
 
-@dataclass(frozen=True)
-class Change:
+@record
+class Change(Record):
     """One write through memtree, described for history: what moved where, and why."""
 
     action: str
@@ -192,8 +199,8 @@ class Change:
     tool: str = "cli"
 
 
-@dataclass(frozen=True)
-class Hit:
+@record
+class Hit(Record):
     """One retrieved entry: which tier found it, its score, the parts of that score, and why."""
 
     path: str
@@ -226,8 +233,8 @@ class Hit:
         }
 
 
-@dataclass(frozen=True)
-class Result:
+@record
+class Result(Record):
     """The answer to a query, with the confidence gate's decision about escalating to an LLM."""
 
     query: str
@@ -248,8 +255,8 @@ class Result:
         }
 
 
-@dataclass(frozen=True)
-class Anchor:
+@record
+class Anchor(Record):
     """Where an entry touches the code: a file (relative to the project), optional 1-based
     line range `START-END` or symbol, the content hash when anchored and the commit then."""
 

@@ -11,12 +11,12 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import rank, signals, tokens
 from .index import CONTEXT_RADIUS, Index, open_index
 from .model import Entry, Hit, Result, Tier
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
     from .memory import Memory
 

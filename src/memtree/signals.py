@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from . import store, tree
+from . import tree
 
 SIGNALS_DIR = "_signals"
 PENDING = "usage.jsonl"
@@ -20,7 +20,7 @@ PENDING = "usage.jsonl"
 
 def record(root: Path, entry_id: str, kind: str = "recall", n: int = 1) -> None:
     """Append one usage event (cheap: one small append, no lock, no git)."""
-    local = root / store.LOCAL_DIR
+    local = root / tree.LOCAL_DIR
     local.mkdir(exist_ok=True)
     line = json.dumps({"id": entry_id, "kind": kind, "n": n, "t": int(time.time())})
     with open(local / PENDING, "a", encoding="utf-8") as handle:
@@ -29,7 +29,7 @@ def record(root: Path, entry_id: str, kind: str = "recall", n: int = 1) -> None:
 
 def pending(root: Path) -> Counter[tuple[str, str]]:
     counts: Counter[tuple[str, str]] = Counter()
-    path = root / store.LOCAL_DIR / PENDING
+    path = root / tree.LOCAL_DIR / PENDING
     if not path.exists():
         return counts
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -67,6 +67,8 @@ def flush(root: Path, writer: str) -> Path | None:
     events = pending(root)
     if not events:
         return None
+    from . import store  # the writer: reading signals (every query) does not need it
+
     target = _writer_file(root, writer)
     with store.lock(root):
         data: dict[str, dict[str, dict[str, int]]] = {"counts": {}}
@@ -76,5 +78,5 @@ def flush(root: Path, writer: str) -> Path | None:
             kinds = data.setdefault("counts", {}).setdefault(entry_id, {})
             kinds[kind] = kinds.get(kind, 0) + n
         store.atomic_write(target, json.dumps(data, indent=1, sort_keys=True) + "\n")
-        (root / store.LOCAL_DIR / PENDING).unlink(missing_ok=True)
+        (root / tree.LOCAL_DIR / PENDING).unlink(missing_ok=True)
     return target

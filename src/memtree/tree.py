@@ -16,6 +16,7 @@ from .errors import InvalidEntry, UnsafePath
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 INDEX_FILE = "_index.md"
 ARCHIVE_DIR = "_archive"
+LOCAL_DIR = ".local"  # per-machine state (usage, logs, the lock): git-ignored, never entries
 MIN_DEPTH, MAX_DEPTH = 2, 3  # folders above an entry: domain/topic[/subtopic]
 SLUG_MAX = 60
 

@@ -11,15 +11,16 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
 
 from . import entry as codec
 from . import store, tree
 from .errors import InvalidEntry, UsageError
 from .model import Anchor, Change, Entry, Maturity, Problem, Relation, Status
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any
 
     from .anchors import Finding
     from .config import Settings

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 
 class Watch:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-from .install import Target, hook_command, hooks_target, server_target
 from .payload import (  # noqa: F401  (the agent's payload readers)
     context,
     project_of,
@@ -18,6 +17,10 @@ from .payload import (  # noqa: F401  (the agent's payload readers)
     stop_active,
 )
 from .rules import RULES
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from .install import Target
 
 NAME = "claude-code"
 EVENTS = {"sessionstart": "start", "userpromptsubmit": "prompt", "precompact": "compact",
@@ -31,6 +34,8 @@ def remind(event: str, text: str) -> str:
 
 
 def targets(cmd: str) -> list[Target]:
+    from .install import Target, hook_command, hooks_target, server_target  # installs only
+
     groups = {e: {"hooks": [{"type": "command", "command": hook_command(cmd, NAME, e),
                              "timeout": 30}]} for e in HOOK_EVENTS}
     server = {"type": "stdio", "command": cmd, "args": ["mcp", "--agent", NAME]}

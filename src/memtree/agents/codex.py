@@ -7,10 +7,8 @@ It has no SessionStart after compaction, so pinned memory returns with the next 
 from __future__ import annotations
 
 import json
-import tomllib
 
 from ..errors import AlreadyExists
-from .install import Target, hook_command, hooks_target
 from .payload import (  # noqa: F401  (the agent's payload readers)
     context,
     project_of,
@@ -20,6 +18,10 @@ from .payload import (  # noqa: F401  (the agent's payload readers)
     stop_active,
 )
 from .rules import RULES
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from .install import Target
 
 NAME = "codex"
 EVENTS = {"sessionstart": "start", "userpromptsubmit": "prompt", "precompact": "compact",
@@ -38,6 +40,8 @@ def _server_block(cmd: str) -> str:
 
 
 def _guard(text: str) -> None:
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
@@ -48,6 +52,8 @@ def _guard(text: str) -> None:
 
 
 def targets(cmd: str) -> list[Target]:
+    from .install import Target, hook_command, hooks_target  # installs only
+
     groups = {e: {"hooks": [{"type": "command", "command": hook_command(cmd, NAME, e),
                              "timeout": 30}]} for e in HOOK_EVENTS}
     return [

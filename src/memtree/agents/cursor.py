@@ -6,25 +6,28 @@ per-prompt memory comes from the agent calling the MCP `query` tool, as the rule
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from . import files
-from .install import OWNED_MARK, Target, hook_command, is_ours, server_target
 from .rules import RULES
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .install import Target
 
 NAME = "cursor"
 EVENTS = {"sessionstart": "start", "precompact": "compact", "stop": "stop", "sessionend": "end"}
 HOOK_EVENTS = ("sessionStart", "preCompact", "stop", "sessionEnd")
 EMPTY = "{}"
 
-MDC = f"""---
+MDC = """---
 description: Project memory (memtree): when to query it and when to record in it
 globs:
 alwaysApply: true
 ---
-<!-- {OWNED_MARK}: written by `memtree install cursor`; `memtree uninstall cursor` removes it -->
+<!-- {mark}: written by `memtree install cursor`; `memtree uninstall cursor` removes it -->
 
-{RULES}"""
+{rules}"""  # filled in targets(): the owned mark lives in install.py, imported by installs only
 
 
 def session_of(payload: dict[str, Any]) -> str | None:
@@ -59,6 +62,9 @@ def remind(event: str, text: str) -> str:
 
 
 def targets(cmd: str) -> list[Target]:
+    from . import files
+    from .install import OWNED_MARK, Target, hook_command, is_ours, server_target
+
     groups = {e: {"command": hook_command(cmd, NAME, e)} for e in HOOK_EVENTS}
 
     def put(data: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +79,7 @@ def targets(cmd: str) -> list[Target]:
 
     server = {"command": cmd, "args": ["mcp", "--agent", NAME]}
     return [
-        Target(".cursor/rules/memtree.mdc", "owned", MDC),
+        Target(".cursor/rules/memtree.mdc", "owned", MDC.format(mark=OWNED_MARK, rules=RULES)),
         server_target(".cursor/mcp.json", server),
         Target(".cursor/hooks.json", "json", put=put, drop=drop),
     ]

@@ -6,17 +6,20 @@ there is no memory root) and the hook exits 0 with harmless output. Imports only
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
-import traceback
 from pathlib import Path
-from types import ModuleType
-from typing import IO, Any
 
 from .. import config, store
 from ..entry import now_iso
 from ..errors import MemtreeError
 from . import event_key, get, inject, journal
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from types import ModuleType
+    from typing import IO, Any
 
 ERROR_LOG = "hook-errors.log"
 
@@ -90,8 +93,10 @@ def handle(agent: ModuleType, event: str, payload: dict[str, Any], root: Path) -
 
 
 def _with_pinned_bodies(memory: Any) -> list[Any]:
-    """Entries from the index (no bodies), with the few pinned ones read in full from their files."""
-    return [memory.get(e.path) if e.pinned else e for e in memory.catalog()]
+    """Entries from the index (no bodies), with the bodies of the few pinned ones from their files
+    (their other fields are in the index: no frontmatter to parse, no YAML to import)."""
+    return [dataclasses.replace(e, body=store.read_body(memory.root, e.path)) if e.pinned else e
+            for e in memory.catalog()]
 
 
 def _start(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
@@ -184,6 +189,8 @@ def _log_error(root: Path | None, args: list[str], exc: BaseException) -> None:
         kind = "" if isinstance(exc, MemtreeError) else f"{type(exc).__name__}: "
         line = f"{now_iso()} hook {' '.join(args)}: {kind}{exc}\n"
         if not isinstance(exc, MemtreeError):
+            import traceback
+
             line += "".join(traceback.format_exception(exc)[-3:])
         with open(folder / ERROR_LOG, "a", encoding="utf-8") as handle:
             handle.write(line)

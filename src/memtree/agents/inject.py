@@ -6,27 +6,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import field
 
 from ..context import estimate_tokens
 from ..errors import InvalidEntry
 from ..model import Entry, Maturity, Status
+from ..record import Record, record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..config import Settings
     from ..memory import Memory
 
 MAP_TOPICS = 8  # topics named per domain in the session-start map
 MAX_CHARS = 9000  # Claude Code moves larger hook output to a file the model is not asked to read
-WRITE_CALL_RE = re.compile(
+WRITE_CALL = (  # a pattern string, compiled on first use (re caches it): prompts never need it
     r"mcp__memtree__(?:add|update|link|supersede|archive)\b"
     r"|\bmemtree (?:add|update|edit|link|mv|rm)\b"
 )
 
 
-@dataclass(frozen=True)
-class Options:
+@record
+class Options(Record):
     """The `[agents]` table of config.toml."""
 
     budget: int = 600  # tokens for one prompt's entries
@@ -55,8 +58,8 @@ def options(settings: Settings) -> Options:
     return Options(**values)
 
 
-@dataclass(frozen=True)
-class Injection:
+@record
+class Injection(Record):
     """Text for the agent plus what it contains, for the log."""
 
     text: str = ""
@@ -203,4 +206,4 @@ def should_remind(prompts: int, reminded: bool, active: bool, transcript: str, o
     """Remind once per session, after some work, unless memory was already written."""
     if active or reminded or prompts < max(opts.remind_after, 1):
         return False
-    return not WRITE_CALL_RE.search(transcript)
+    return not re.search(WRITE_CALL, transcript)

@@ -7,7 +7,10 @@ Agent modules import these names; an agent with another shape (Cursor) defines i
 from __future__ import annotations
 
 import json
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def session_of(payload: dict[str, Any]) -> str | None:
