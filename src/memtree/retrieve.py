@@ -69,12 +69,13 @@ def search(root: Path, text: str, limit: int = 10, filters: Filters | None = Non
         idx.sync()
     hits = path_tier(idx, text, chosen)
     if not hits:
-        usage = signals.totals(root)
-        found = keyword_tier(idx, text, chosen, usage)
-        seen = {h.path for h in found}
-        pool = max(FULLTEXT_POOL, 5 * limit)
-        found += [h for h in fulltext_tier(idx, text, chosen, pool, limit, usage=usage)
-                  if h.path not in seen]
+        usage = signals.usage(root)
+        with idx.reading():
+            found = keyword_tier(idx, text, chosen, usage)
+            seen = {h.path for h in found}
+            pool = max(FULLTEXT_POOL, 5 * limit)
+            found += [h for h in fulltext_tier(idx, text, chosen, pool, limit, usage=usage,
+                                               top=limit + len(seen)) if h.path not in seen]
         hits = found
     hits = hits[:limit]
     conf, escalate, reason = rank.confidence(hits, asked=bool(text.strip()))
@@ -176,10 +177,9 @@ def keyword_tier(idx: Index, text: str, filters: Filters,
         return []
     asked = frozenset(_light_stem(g[-1]) for g in groups)
     expr = "{title aliases tags} : (" + " AND ".join(_group_expr(g) for g in groups) + ")"
-    rows = idx.match(expr, KEYWORD_POOL)
     now = dt.datetime.now(dt.UTC)
     hits = []
-    for item in idx.by_rowids(r for r, _ in rows).values():
+    for item in idx.named(expr, KEYWORD_POOL):
         if not filters.keep(item):
             continue
         names = [("title", item.title), *(("alias", a) for a in item.aliases),
@@ -201,8 +201,10 @@ def keyword_tier(idx: Index, text: str, filters: Filters,
 
 def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int,
                   explained: int = 10,
-                  usage: Mapping[tuple[str, str], int] | None = None) -> list[Hit]:
-    """BM25 over every field, then re-ranked by coverage, lifecycle and relations."""
+                  usage: Mapping[tuple[str, str], int] | None = None,
+                  top: int | None = None) -> list[Hit]:
+    """BM25 over every field, then re-ranked by coverage, lifecycle and relations; the best
+    `top` hits when given, out of `pool` candidates."""
     groups = tokens.query_groups(text)
     if not groups:
         return []
@@ -217,20 +219,20 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int,
     expr = " OR ".join(_group_expr(g) for g in worth)
     fetch = pool * (8 if filters.narrow else 1)
     while True:  # widen only when filters or hidden entries left too few candidates
-        rows = idx.match(expr, fetch)
-        entries = idx.by_rowids(r for r, _ in rows)
-        kept = [(r, s) for r, s in rows if r in entries and filters.keep(entries[r])][:pool]
-        if len(kept) >= pool or len(rows) < fetch:
+        kept, seen_all = idx.ranked(expr, fetch, filters.keep, pool)
+        if len(kept) >= pool or seen_all:
             break
         fetch *= 4
     if not kept:
         return []
-    ids = [r for r, _ in kept]
-    cands = [rank.Candidate(entries[r], s) for r, s in kept]
-    by_id = {r: entries[r].path for r in ids}
-    links = [(by_id[a], by_id[b]) for a, b in idx.linked(ids) if a in by_id and b in by_id]
-    hits = rank.rank(cands, len(groups), dt.datetime.now(dt.UTC), links, actors, usage)
-    return _explain(idx, hits, groups, explained, {p: r for r, p in by_id.items()})
+    names: dict[str, str] = {}
+    for found in kept:
+        names[found.entry.path] = names[found.entry.id] = found.entry.path
+    names.pop("", None)
+    links = [(f.entry.path, names[t]) for f in kept for t in f.links if t in names]
+    cands = [rank.Candidate(f.entry, f.bm25) for f in kept]
+    hits = rank.rank(cands, len(groups), dt.datetime.now(dt.UTC), links, actors, usage, top)
+    return _explain(idx, hits, groups, explained, {f.entry.path: f.rowid for f in kept})
 
 
 def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
@@ -252,21 +254,14 @@ def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
     return chosen
 
 
-EXPLAIN_COLUMNS = "{title aliases tags summary body path}"
-
-
 def _explain(idx: Index, hits: list[Hit], groups: list[list[str]], count: int,
              rowids_of: dict[str, int]) -> list[Hit]:
-    """Say which query words the first `count` hits hold (their coverage, used by the gate)."""
+    """Say which query words the first `count` hits hold in their own fields (their coverage,
+    used by the gate)."""
     top = hits[:count]
-    rowids = {h.path: rowids_of.get(h.path) for h in top}
-    matched: dict[str, list[str]] = {h.path: [] for h in top}
-    for group in groups:
-        expr = f"{EXPLAIN_COLUMNS} : {_group_expr(group)}"
-        found = idx.matching(expr, [r for r in rowids.values() if r is not None])
-        for path, rowid in rowids.items():
-            if rowid in found:
-                matched[path].append(group[-1])
+    held = idx.holding([_group_expr(g) for g in groups], [rowids_of[h.path] for h in top])
+    matched = {h.path: [g[-1] for g, rows in zip(groups, held, strict=True)
+                        if rowids_of[h.path] in rows] for h in top}
     out = []
     for hit in top:
         words = sorted(matched[hit.path])
