@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
@@ -25,6 +25,16 @@ ROWS_KEPT = 20_000  # decoded entries kept per state of the index: a bound on me
 PROBE = "memtree_probe"  # scratch FTS5 table in the temp schema, one per connection
 PROBE_TOKENIZE = "porter unicode61"  # as the fts table (index.SCHEMA)
 UNION_MAX = 100  # SELECTs per compound statement (SQLite allows 500)
+
+
+def _starting(text: str, firsts: set[str]) -> str:
+    """The words of an indexed text that could match a term starting with one of `firsts`.
+
+    The porter stemmer only rewrites the end of an ASCII word, so words that stem alike start
+    alike; a word that is not plain ASCII letters and digits is kept, whatever it starts with.
+    """
+    return " ".join(w for w in text.split()
+                    if w[0] in firsts or not (w.isascii() and w.isalnum()))
 
 
 class Found(NamedTuple):
@@ -141,25 +151,31 @@ class Lookups:
                     break
         return out, len(rows) < fetch
 
-    def holding(self, exprs: Sequence[str], rowids: Sequence[int]) -> list[set[int]]:
-        """For each FTS5 expression, which of `rowids` hold it in their own fields (not in their
-        neighbours' context). Matched on a scratch copy of just those rows with the same
-        tokenizer, so the cost does not grow with the index."""
+    def holding(self, exprs: Sequence[str], terms: Collection[str],
+                rowids: Sequence[int]) -> list[set[int]]:
+        """For each FTS5 expression (made of `terms`), which of `rowids` hold it in their own
+        fields, not in their neighbours' context. Matched on a scratch copy of just those rows
+        (same tokenizer), so the cost does not grow with the index."""
         out: list[set[int]] = [set() for _ in exprs]
         if rowids and exprs:
-            self.using(lambda conn: self._probe_into(conn, exprs, rowids, out))
+            self.using(lambda conn: self._probe_into(conn, exprs, terms, rowids, out))
         return out
 
-    def _probe_into(self, conn: Any, exprs: Sequence[str], rowids: Sequence[int],
-                    out: list[set[int]]) -> None:
+    def _probe_into(self, conn: Any, exprs: Sequence[str], terms: Collection[str],
+                    rowids: Sequence[int], out: list[set[int]]) -> None:
         own = _sql()[2]
         if self._probe is not conn:
             conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{PROBE} USING fts5({own}, "
                          f"content='', tokenize='{PROBE_TOKENIZE}')")
             self._probe = conn
         conn.execute(f"INSERT INTO temp.{PROBE}({PROBE}) VALUES('delete-all')")
-        conn.execute(f"INSERT INTO temp.{PROBE}(rowid, {own}) SELECT rowid, {own} FROM main.fts "
-                     f"WHERE rowid IN ({','.join('?' * len(rowids))})", tuple(rowids))
+        rows = conn.execute(f"SELECT rowid, {own} FROM main.fts WHERE rowid IN "
+                            f"({','.join('?' * len(rowids))})", tuple(rowids)).fetchall()
+        if all(t.isascii() and t.isalnum() for t in terms):  # copy only words that could match
+            firsts = {c for t in terms for c in (t[0].lower(), t[0].upper())}
+            rows = [(row[0], *(_starting(text, firsts) for text in row[1:])) for row in rows]
+        conn.executemany(f"INSERT INTO temp.{PROBE}(rowid, {own}) VALUES "
+                         f"(?{', ?' * own.count(',')}, ?)", rows)
         for start in range(0, len(exprs), UNION_MAX):
             chunk = range(start, min(start + UNION_MAX, len(exprs)))
             sql = " UNION ALL ".join(f"SELECT {i}, rowid FROM temp.{PROBE} WHERE {PROBE} MATCH ?"

@@ -8,7 +8,7 @@ import dataclasses
 import datetime as dt
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,10 +72,10 @@ def search(root: Path, text: str, limit: int = 10, filters: Filters | None = Non
         usage = signals.usage(root)
         with idx.reading():
             found = keyword_tier(idx, text, chosen, usage)
-            seen = {h.path for h in found}
-            pool = max(FULLTEXT_POOL, 5 * limit)
-            found += [h for h in fulltext_tier(idx, text, chosen, pool, limit, usage=usage,
-                                               top=limit + len(seen)) if h.path not in seen]
+            if len(found) < limit:  # keyword hits come first; full text fills the rest
+                pool = max(FULLTEXT_POOL, 5 * limit)
+                found += fulltext_tier(idx, text, chosen, pool, limit - len(found), usage,
+                                       frozenset(h.path for h in found))
         hits = found
     hits = hits[:limit]
     conf, escalate, reason = rank.confidence(hits, asked=bool(text.strip()))
@@ -199,12 +199,11 @@ def keyword_tier(idx: Index, text: str, filters: Filters,
 # ---------------------------------------------------------------- tier 3: full text
 
 
-def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int,
-                  explained: int = 10,
+def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int, wanted: int = 10,
                   usage: Mapping[tuple[str, str], int] | None = None,
-                  top: int | None = None) -> list[Hit]:
-    """BM25 over every field, then re-ranked by coverage, lifecycle and relations; the best
-    `top` hits when given, out of `pool` candidates."""
+                  skip: Collection[str] = frozenset()) -> list[Hit]:
+    """BM25 over every field, then re-ranked by coverage, lifecycle and relations: the best
+    `wanted` of `pool` candidates, leaving out `skip` (paths an earlier tier returned)."""
     groups = tokens.query_groups(text)
     if not groups:
         return []
@@ -231,8 +230,10 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int,
     names.pop("", None)
     links = [(f.entry.path, names[t]) for f in kept for t in f.links if t in names]
     cands = [rank.Candidate(f.entry, f.bm25) for f in kept]
-    hits = rank.rank(cands, len(groups), dt.datetime.now(dt.UTC), links, actors, usage, top)
-    return _explain(idx, hits, groups, explained, {f.entry.path: f.rowid for f in kept})
+    hits = rank.rank(cands, len(groups), dt.datetime.now(dt.UTC), links, actors, usage,
+                     wanted + len(skip))
+    hits = [h for h in hits if h.path not in skip][:wanted]
+    return _explain(idx, hits, groups, {f.entry.path: f.rowid for f in kept})
 
 
 def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
@@ -254,19 +255,18 @@ def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
     return chosen
 
 
-def _explain(idx: Index, hits: list[Hit], groups: list[list[str]], count: int,
+def _explain(idx: Index, hits: list[Hit], groups: list[list[str]],
              rowids_of: dict[str, int]) -> list[Hit]:
-    """Say which query words the first `count` hits hold in their own fields (their coverage,
-    used by the gate)."""
-    top = hits[:count]
-    held = idx.holding([_group_expr(g) for g in groups], [rowids_of[h.path] for h in top])
+    """Say which query words each hit holds in its own fields (its coverage, used by the gate)."""
+    held = idx.holding([_group_expr(g) for g in groups], {t for g in groups for t in g},
+                       [rowids_of[h.path] for h in hits])
     matched = {h.path: [g[-1] for g, rows in zip(groups, held, strict=True)
-                        if rowids_of[h.path] in rows] for h in top}
+                        if rowids_of[h.path] in rows] for h in hits}
     out = []
-    for hit in top:
+    for hit in hits:
         words = sorted(matched[hit.path])
         parts = tuple((k, len(words) / len(groups) if k == "coverage" else v) for k, v in hit.parts)
         why = hit.why.replace("full-text match", "matched " + ", ".join(words) if words else
                               "matched only through its neighbours or folder", 1)
         out.append(dataclasses.replace(hit, parts=parts, why=why))
-    return out + hits[count:]
+    return out
