@@ -385,7 +385,10 @@ _OPEN: dict[Path, Index] = {}
 
 def open_index(root: Path) -> Index:
     """The process-wide Index of a root (kept open so repeated queries stay cheap)."""
-    key = root.resolve()
-    if key not in _OPEN:
-        _OPEN[key] = Index(key)
-    return _OPEN[key]
+    found = _OPEN.get(root)  # as given when absolute: resolving costs a stat per folder
+    if found is None:
+        key = root.resolve()
+        found = _OPEN.setdefault(key, Index(key))
+        if root.is_absolute():
+            _OPEN[root] = found
+    return found

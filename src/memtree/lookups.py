@@ -54,6 +54,7 @@ class _Memo:
     size: int | None = None
     authors: dict[str, str] | None = None
     rows: dict[object, Entry] = field(default_factory=dict)
+    df: dict[str, int | None] = field(default_factory=dict)
 
 
 @functools.cache
@@ -184,11 +185,18 @@ class Lookups:
                 out[i].add(rowid)
 
     def doc_freq(self, terms: Iterable[str]) -> dict[str, int]:
-        """How many entries hold each term in their own fields (surface forms, before stemming)."""
-        wanted = list(terms)
-        marks = ",".join("?" * len(wanted))
-        rows = self.read(f"SELECT term, df FROM terms WHERE term IN ({marks})", wanted)
-        return {str(t): int(str(n)) for t, n in rows}
+        """How many entries hold each term in their own fields (surface forms, before stemming);
+        terms the index does not know are left out. Kept per state."""
+        wanted, memo = list(terms), self._memo()
+        missing = [t for t in dict.fromkeys(wanted) if t not in memo.df]
+        if missing:
+            if len(memo.df) >= ROWS_KEPT:
+                memo.df.clear()
+            rows = self.read(f"SELECT term, df FROM terms WHERE term IN ({','.join('?' * len(missing))})",
+                             missing)
+            memo.df.update(dict.fromkeys(missing))
+            memo.df.update((str(t), int(str(n))) for t, n in rows)
+        return {t: n for t in wanted if (n := memo.df.get(t)) is not None}
 
     def size(self) -> int:
         """How many entries the index holds (kept per state)."""

@@ -176,7 +176,9 @@ def keyword_tier(idx: Index, text: str, filters: Filters,
     if not groups:
         return []
     asked = frozenset(_light_stem(g[-1]) for g in groups)
-    expr = "{title aliases tags} : (" + " AND ".join(_group_expr(g) for g in groups) + ")"
+    df = idx.doc_freq(t for g in groups for t in g)
+    rarest = sorted(groups, key=lambda g: max(df.get(t, 0) for t in g))  # FTS5 checks less
+    expr = "{title aliases tags} : (" + " AND ".join(_group_expr(g) for g in rarest) + ")"
     now = dt.datetime.now(dt.UTC)
     hits = []
     for item in idx.named(expr, KEYWORD_POOL):
