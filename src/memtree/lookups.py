@@ -25,6 +25,7 @@ ROWS_KEPT = 20_000  # decoded entries kept per state of the index: a bound on me
 PROBE = "memtree_probe"  # scratch FTS5 table in the temp schema, one per connection
 PROBE_TOKENIZE = "porter unicode61"  # as the fts table (index.SCHEMA)
 UNION_MAX = 100  # SELECTs per compound statement (SQLite allows 500)
+NAMES = "{title aliases tags}"  # the fts columns the keyword tier matches
 
 
 def _starting(text: str, firsts: set[str]) -> str:
@@ -123,13 +124,26 @@ class Lookups:
                 item = memo.rows[row[0]] = row_entry(row[:width])
             yield item
 
-    def named(self, expr: str, limit: int) -> list[Entry]:
-        """Entries matching an FTS5 expression; the best `limit` by BM25 when more match
-        (ranking costs more than matching, so it is skipped when they all fit)."""
-        sql = "SELECT {} FROM entries WHERE rowid IN (SELECT rowid FROM fts WHERE fts MATCH ? {} LIMIT ?)"
-        rows = self.read(sql.format(ENTRY_COLS, ""), (expr, limit + 1))
-        if len(rows) > limit:
-            rows = self.read(sql.format(ENTRY_COLS, "ORDER BY rank"), (expr, limit))
+    def named(self, exprs: Sequence[str], terms: Collection[str], limit: int) -> list[Entry]:
+        """Entries whose names (title, aliases, tags) hold every FTS5 expression of `exprs` (made
+        of `terms`, the rarest first); the best `limit` by BM25 when more do. The entries holding
+        the first are checked for the others on a scratch copy of their names, unless there are
+        too many (FTS5 would check every entry holding all the others, which costs more)."""
+        first = self.read("SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?",
+                          (f"{NAMES} : {exprs[0]}", limit + 1))
+        if len(first) > limit:
+            sql = ("SELECT {} FROM entries WHERE rowid IN "
+                   "(SELECT rowid FROM fts WHERE fts MATCH ? {} LIMIT ?)")
+            expr = f"{NAMES} : ({' AND '.join(exprs)})"
+            rows = self.read(sql.format(ENTRY_COLS, ""), (expr, limit + 1))
+            if len(rows) > limit:  # ranking costs more than matching: only when they do not fit
+                rows = self.read(sql.format(ENTRY_COLS, "ORDER BY rank"), (expr, limit))
+            return list(self._entries(rows))
+        ids = [int(str(r[0])) for r in first]
+        if len(exprs) > 1 and ids:
+            ids = sorted(self.holding([" AND ".join(exprs)], terms, ids, names=True)[0])
+        rows = self.read(f"SELECT {ENTRY_COLS} FROM entries WHERE rowid IN "
+                         f"({','.join('?' * len(ids))})", ids) if ids else []
         return list(self._entries(rows))
 
     def ranked(self, expr: str, fetch: int, keep: Callable[[Entry], bool],
@@ -152,37 +166,43 @@ class Lookups:
                     break
         return out, len(rows) < fetch
 
-    def holding(self, exprs: Sequence[str], terms: Collection[str],
-                rowids: Sequence[int]) -> list[set[int]]:
+    def holding(self, exprs: Sequence[str], terms: Collection[str], rowids: Sequence[int],
+                names: bool = False) -> list[set[int]]:
         """For each FTS5 expression (made of `terms`), which of `rowids` hold it in their own
-        fields, not in their neighbours' context. Matched on a scratch copy of just those rows
-        (same tokenizer), so the cost does not grow with the index."""
+        fields (not in their neighbours' context), or in their names only. Matched on a scratch
+        copy of just those rows (same tokenizer), so the cost does not grow with the index."""
         out: list[set[int]] = [set() for _ in exprs]
         if rowids and exprs:
-            self.using(lambda conn: self._probe_into(conn, exprs, terms, rowids, out))
+            self.using(lambda conn: self._probe_into(conn, exprs, terms, rowids, names, out))
         return out
 
     def _probe_into(self, conn: Any, exprs: Sequence[str], terms: Collection[str],
-                    rowids: Sequence[int], out: list[set[int]]) -> None:
+                    rowids: Sequence[int], names: bool, out: list[set[int]]) -> None:
         own = _sql()[2]
+        copied = NAMES.strip("{}").replace(" ", ", ") if names else own
         if self._probe is not conn:
+            conn.execute("PRAGMA temp_store=MEMORY")  # a scratch table needs no temp file
             conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{PROBE} USING fts5({own}, "
                          f"content='', tokenize='{PROBE_TOKENIZE}')")
             self._probe = conn
-        conn.execute(f"INSERT INTO temp.{PROBE}({PROBE}) VALUES('delete-all')")
-        rows = conn.execute(f"SELECT rowid, {own} FROM main.fts WHERE rowid IN "
+        rows = conn.execute(f"SELECT rowid, {copied} FROM main.fts WHERE rowid IN "
                             f"({','.join('?' * len(rowids))})", tuple(rowids)).fetchall()
         if all(t.isascii() and t.isalnum() for t in terms):  # copy only words that could match
             firsts = {c for t in terms for c in (t[0].lower(), t[0].upper())}
             rows = [(row[0], *(_starting(text, firsts) for text in row[1:])) for row in rows]
-        conn.executemany(f"INSERT INTO temp.{PROBE}(rowid, {own}) VALUES "
-                         f"(?{', ?' * own.count(',')}, ?)", rows)
-        for start in range(0, len(exprs), UNION_MAX):
-            chunk = range(start, min(start + UNION_MAX, len(exprs)))
-            sql = " UNION ALL ".join(f"SELECT {i}, rowid FROM temp.{PROBE} WHERE {PROBE} MATCH ?"
-                                     for i in chunk)
-            for i, rowid in conn.execute(sql, [exprs[i] for i in chunk]):
-                out[i].add(rowid)
+        conn.execute(f"SAVEPOINT {PROBE}")  # rolled back below: the table is always left empty
+        try:
+            conn.executemany(f"INSERT INTO temp.{PROBE}(rowid, {copied}) VALUES "
+                             f"(?{', ?' * copied.count(',')}, ?)", rows)
+            for start in range(0, len(exprs), UNION_MAX):
+                chunk = range(start, min(start + UNION_MAX, len(exprs)))
+                sql = " UNION ALL ".join(f"SELECT {i}, rowid FROM temp.{PROBE} WHERE {PROBE} "
+                                         "MATCH ?" for i in chunk)
+                for i, rowid in conn.execute(sql, [exprs[i] for i in chunk]):
+                    out[i].add(rowid)
+        finally:
+            conn.execute(f"ROLLBACK TO {PROBE}")
+            conn.execute(f"RELEASE {PROBE}")
 
     def doc_freq(self, terms: Iterable[str]) -> dict[str, int]:
         """How many entries hold each term in their own fields (surface forms, before stemming);

@@ -177,11 +177,11 @@ def keyword_tier(idx: Index, text: str, filters: Filters,
         return []
     asked = frozenset(_light_stem(g[-1]) for g in groups)
     df = idx.doc_freq(t for g in groups for t in g)
-    rarest = sorted(groups, key=lambda g: max(df.get(t, 0) for t in g))  # FTS5 checks less
-    expr = "{title aliases tags} : (" + " AND ".join(_group_expr(g) for g in rarest) + ")"
+    rarest = sorted(groups, key=lambda g: max(df.get(t, 0) for t in g))  # the fewest to check
     now = dt.datetime.now(dt.UTC)
     hits = []
-    for item in idx.named(expr, KEYWORD_POOL):
+    for item in idx.named([_group_expr(g) for g in rarest], {t for g in groups for t in g},
+                          KEYWORD_POOL):
         if not filters.keep(item):
             continue
         names = [("title", item.title), *(("alias", a) for a in item.aliases),
