@@ -187,7 +187,7 @@ class Lookups:
             self._probe = conn
         rows = conn.execute(f"SELECT rowid, {copied} FROM main.fts WHERE rowid IN "
                             f"({','.join('?' * len(rowids))})", tuple(rowids)).fetchall()
-        if all(t.isascii() and t.isalnum() for t in terms):  # copy only words that could match
+        if terms and all(t.isascii() and t.isalnum() for t in terms):  # only words that may match
             firsts = {c for t in terms for c in (t[0].lower(), t[0].upper())}
             rows = [(row[0], *(_starting(text, firsts) for text in row[1:])) for row in rows]
         conn.execute(f"SAVEPOINT {PROBE}")  # rolled back below: the table is always left empty
