@@ -21,7 +21,7 @@ T = TypeVar("T")
 
 ENTRY_COLS = ("rowid, path, id, title, summary, type, tags, aliases, relations, importance, "
               "maturity, status, pinned, created, updated, source")
-ROWS_KEPT = 20_000  # decoded entries kept per state of the index: a bound on memory
+ROWS_KEPT = 10_000  # decoded entries kept per state of the index (about 1 KB each)
 PROBE = "memtree_probe"  # scratch FTS5 table in the temp schema, one per connection
 PROBE_TOKENIZE = "porter unicode61"  # as the fts table (index.SCHEMA)
 UNION_MAX = 100  # SELECTs per compound statement (SQLite allows 500)
