@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
@@ -26,16 +26,6 @@ PROBE = "memtree_probe"  # scratch FTS5 table in the temp schema, one per connec
 PROBE_TOKENIZE = "porter unicode61"  # as the fts table (index.SCHEMA)
 UNION_MAX = 100  # SELECTs per compound statement (SQLite allows 500)
 NAMES = "{title aliases tags}"  # the fts columns the keyword tier matches
-
-
-def _starting(text: str, firsts: set[str]) -> str:
-    """The words of an indexed text that could match a term starting with one of `firsts`.
-
-    The porter stemmer only rewrites the end of an ASCII word, so words that stem alike start
-    alike; a word that is not plain ASCII letters and digits is kept, whatever it starts with.
-    """
-    return " ".join(w for w in text.split()
-                    if w[0] in firsts or not (w.isascii() and w.isalnum()))
 
 
 class Found(NamedTuple):
@@ -124,9 +114,9 @@ class Lookups:
                 item = memo.rows[row[0]] = row_entry(row[:width])
             yield item
 
-    def named(self, exprs: Sequence[str], terms: Collection[str], limit: int) -> list[Entry]:
-        """Entries whose names (title, aliases, tags) hold every FTS5 expression of `exprs` (made
-        of `terms`, the rarest first); the best `limit` by BM25 when more do. The entries holding
+    def named(self, exprs: Sequence[str], limit: int) -> list[Entry]:
+        """Entries whose names (title, aliases, tags) hold every FTS5 expression of `exprs` (the
+        rarest first); the best `limit` by BM25 when more do. The entries holding
         the first are checked for the others on a scratch copy of their names, unless there are
         too many (FTS5 would check every entry holding all the others, which costs more)."""
         first = self.read("SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?",
@@ -141,7 +131,7 @@ class Lookups:
             return list(self._entries(rows))
         ids = [int(str(r[0])) for r in first]
         if len(exprs) > 1 and ids:
-            ids = sorted(self.holding([" AND ".join(exprs)], terms, ids, names=True)[0])
+            ids = sorted(self.holding([" AND ".join(exprs)], ids, names=True)[0])
         rows = self.read(f"SELECT {ENTRY_COLS} FROM entries WHERE rowid IN "
                          f"({','.join('?' * len(ids))})", ids) if ids else []
         return list(self._entries(rows))
@@ -166,18 +156,18 @@ class Lookups:
                     break
         return out, len(rows) < fetch
 
-    def holding(self, exprs: Sequence[str], terms: Collection[str], rowids: Sequence[int],
+    def holding(self, exprs: Sequence[str], rowids: Sequence[int],
                 names: bool = False) -> list[set[int]]:
-        """For each FTS5 expression (made of `terms`), which of `rowids` hold it in their own
-        fields (not in their neighbours' context), or in their names only. Matched on a scratch
-        copy of just those rows (same tokenizer), so the cost does not grow with the index."""
+        """For each FTS5 expression, which of `rowids` hold it in their own fields (not in their
+        neighbours' context), or in their names only. Matched on a scratch copy of just those
+        rows (same tokenizer), so the cost does not grow with the index."""
         out: list[set[int]] = [set() for _ in exprs]
         if rowids and exprs:
-            self.using(lambda conn: self._probe_into(conn, exprs, terms, rowids, names, out))
+            self.using(lambda conn: self._probe_into(conn, exprs, rowids, names, out))
         return out
 
-    def _probe_into(self, conn: Any, exprs: Sequence[str], terms: Collection[str],
-                    rowids: Sequence[int], names: bool, out: list[set[int]]) -> None:
+    def _probe_into(self, conn: Any, exprs: Sequence[str], rowids: Sequence[int], names: bool,
+                    out: list[set[int]]) -> None:
         own = _sql()[2]
         copied = NAMES.strip("{}").replace(" ", ", ") if names else own
         if self._probe is not conn:
@@ -187,9 +177,6 @@ class Lookups:
             self._probe = conn
         rows = conn.execute(f"SELECT rowid, {copied} FROM main.fts WHERE rowid IN "
                             f"({','.join('?' * len(rowids))})", tuple(rowids)).fetchall()
-        if terms and all(t.isascii() and t.isalnum() for t in terms):  # only words that may match
-            firsts = {c for t in terms for c in (t[0].lower(), t[0].upper())}
-            rows = [(row[0], *(_starting(text, firsts) for text in row[1:])) for row in rows]
         conn.execute(f"SAVEPOINT {PROBE}")  # rolled back below: the table is always left empty
         try:
             conn.executemany(f"INSERT INTO temp.{PROBE}(rowid, {copied}) VALUES "

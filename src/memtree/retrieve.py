@@ -180,8 +180,7 @@ def keyword_tier(idx: Index, text: str, filters: Filters,
     rarest = sorted(groups, key=lambda g: max(df.get(t, 0) for t in g))  # the fewest to check
     now = dt.datetime.now(dt.UTC)
     hits = []
-    for item in idx.named([_group_expr(g) for g in rarest], {t for g in groups for t in g},
-                          KEYWORD_POOL):
+    for item in idx.named([_group_expr(g) for g in rarest], KEYWORD_POOL):
         if not filters.keep(item):
             continue
         names = [("title", item.title), *(("alias", a) for a in item.aliases),
@@ -260,8 +259,7 @@ def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
 def _explain(idx: Index, hits: list[Hit], groups: list[list[str]],
              rowids_of: dict[str, int]) -> list[Hit]:
     """Say which query words each hit holds in its own fields (its coverage, used by the gate)."""
-    held = idx.holding([_group_expr(g) for g in groups], {t for g in groups for t in g},
-                       [rowids_of[h.path] for h in hits])
+    held = idx.holding([_group_expr(g) for g in groups], [rowids_of[h.path] for h in hits])
     matched = {h.path: [g[-1] for g, rows in zip(groups, held, strict=True)
                         if rowids_of[h.path] in rows] for h in hits}
     out = []
