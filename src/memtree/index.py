@@ -18,12 +18,17 @@ from . import freshness, ingest
 from .errors import IndexError_
 from .freshness import Scope
 from .ingest import COLUMNS, CONTEXT_RADIUS, Progress, SyncStats
+from .lookups import ENTRY_COLS, Lookups
 from .model import Entry
 from .scan import row_entry
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
+    from typing import TypeVar
+
     from .watch import Watch
+
+    T = TypeVar("T")
 
 __all__ = ["COLUMNS", "CONTEXT_RADIUS", "Index", "Progress", "SyncStats", "open_index"]
 
@@ -59,8 +64,6 @@ CREATE INDEX links_src ON links(src);
 CREATE INDEX links_target ON links(target);
 CREATE VIRTUAL TABLE fts USING fts5({", ".join(COLUMNS)}, tokenize='porter unicode61');
 """
-ENTRY_COLS = ("rowid, path, id, title, summary, type, tags, aliases, relations, importance, "
-              "maturity, status, pinned, created, updated, source")
 
 
 def schema_tag() -> str:
@@ -72,8 +75,10 @@ def db_file(root: Path) -> Path:
     return root / DB_DIR / DB_NAME
 
 
-class Index:
-    """One memory root's index. `sync()` brings it up to date with the files; reads call it."""
+class Index(Lookups):
+    """One memory root's index. `sync()` brings it up to date with the files; reads call it.
+
+    The query-side reads (name matches, ranked candidates, caches per state) are in lookups.py."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -82,9 +87,8 @@ class Index:
         self._known: tuple[str, dict[str, int]] | None = None  # generation, folder mtimes
         self._watch: Watch | None = None
         self._gated = 0.0
-        self._authors: tuple[str, dict[str, str]] | None = None  # cached per generation
-        self._size: tuple[str, int] | None = None
         self._lock = threading.RLock()
+        self.forget_reads()
 
     # ------------------------------------------------------------ connection
 
@@ -165,6 +169,7 @@ class Index:
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()
             self._conn = None
+        self.forget_reads()
 
     @contextlib.contextmanager
     def guarded(self) -> Iterator[sqlite3.Connection]:
@@ -310,10 +315,15 @@ class Index:
 
     def read(self, sql: str, args: Iterable[object] = ()) -> list[tuple[object, ...]]:
         """Run a read query on a fresh index (repairing it first if it is corrupt)."""
+        values = tuple(args)
+        return self.using(lambda conn: conn.execute(sql, values).fetchall())
+
+    def using(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` on the connection; a corrupt index is rebuilt from the files, then retried."""
         for attempt in range(2):
             try:
                 with self.guarded() as conn:
-                    return [tuple(r) for r in conn.execute(sql, tuple(args)).fetchall()]
+                    return work(conn)
             except _Corrupt as exc:
                 if attempt:
                     raise IndexError_(f"{self.file}: index unreadable: {exc}") from exc
@@ -332,71 +342,6 @@ class Index:
         rows = self.read(f"SELECT {ENTRY_COLS} FROM entries WHERE {where}", args)
         return [row_entry(r) for r in rows]
 
-    def match(self, expr: str, limit: int) -> list[tuple[int, float]]:
-        """`(rowid, bm25)` best first for an FTS5 expression (bm25 made positive)."""
-        rows = self.read("SELECT rowid, rank FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT ?",
-                         (expr, limit))
-        return [(int(str(r)), -float(str(s))) for r, s in rows]
-
-    def matching(self, expr: str, rowids: Iterable[int]) -> set[int]:
-        """Which of `rowids` match an FTS5 expression (to see which query terms a hit holds)."""
-        ids = list(rowids)
-        if not ids:
-            return set()
-        marks = ",".join("?" * len(ids))
-        rows = self.read(f"SELECT rowid FROM fts WHERE fts MATCH ? AND rowid IN ({marks})",
-                         (expr, *ids))
-        return {int(str(r[0])) for r in rows}
-
-    def by_rowids(self, rowids: Iterable[int]) -> dict[int, Entry]:
-        ids = list(rowids)
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self.read(f"SELECT {ENTRY_COLS} FROM entries WHERE rowid IN ({marks})", ids)
-        return {int(str(r[0])): row_entry(r) for r in rows}
-
-    def linked(self, rowids: Iterable[int]) -> list[tuple[int, int]]:
-        """Pairs (a, b) of entries among `rowids` related either way (by path or id)."""
-        ids = list(rowids)
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        names: dict[str, int] = {}
-        for rowid, path, id_ in self.read(
-                f"SELECT rowid, path, id FROM entries WHERE rowid IN ({marks})", ids):
-            names[str(path)] = names[str(id_)] = int(str(rowid))
-        names.pop("", None)
-        rows = self.read(f"SELECT src, target FROM links WHERE src IN ({marks})", ids)
-        return [(int(str(src)), names[str(t)]) for src, t in rows if str(t) in names]
-
-    def doc_freq(self, terms: Iterable[str]) -> dict[str, int]:
-        """How many entries hold each term in their own fields (surface forms, before stemming)."""
-        wanted = list(terms)
-        marks = ",".join("?" * len(wanted))
-        rows = self.read(f"SELECT term, df FROM terms WHERE term IN ({marks})", wanted)
-        return {str(t): int(str(n)) for t, n in rows}
-
-    def size(self) -> int:
-        """How many entries the index holds (cached until another write)."""
-        gen = self._known[0] if self._known else ""
-        if self._size is None or self._size[0] != gen or not gen:
-            self._size = (gen, int(str(self.read("SELECT count(*) FROM entries")[0][0])))
-        return self._size[1]
-
-    def authors(self) -> dict[str, str]:
-        """Name term -> author, for every author of an entry (to spot names in a query)."""
-        from .tokens import terms
-
-        gen = self._known[0] if self._known else ""
-        if self._authors is None or self._authors[0] != gen or not gen:
-            out: dict[str, str] = {}
-            for (name,) in self.read("SELECT DISTINCT author FROM entries WHERE author != ''"):
-                for term in terms(str(name)):
-                    out.setdefault(term, str(name))
-            self._authors = (gen, out)
-        return self._authors[1]
-
     def problems(self) -> list[tuple[str, str]]:
         return [(str(p), str(m)) for p, m in
                 self.read("SELECT path, problem FROM files WHERE problem IS NOT NULL")]
@@ -411,14 +356,17 @@ _OPEN: dict[Path, Index] = {}
 
 def open_index(root: Path) -> Index:
     """The process-wide Index of a root (kept open so repeated queries stay cheap)."""
-    key = root.resolve()
-    if key not in _OPEN:
-        _OPEN[key] = Index(key)
-    return _OPEN[key]
+    found = _OPEN.get(root)  # as given when absolute: resolving costs a stat per folder
+    if found is None:
+        key = root.resolve()
+        found = _OPEN.setdefault(key, Index(key))
+        if root.is_absolute():
+            _OPEN[root] = found
+    return found
 
 
 def touched(root: Path, paths: Iterable[str]) -> None:
     """This process wrote these paths: an open, watching index looks at their folders next."""
-    idx = _OPEN.get(root.resolve())
+    idx = _OPEN.get(root) or _OPEN.get(root.resolve())
     if idx is not None:
         idx.touched(paths)

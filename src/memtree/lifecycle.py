@@ -89,6 +89,8 @@ class Usage(Record):
 
     @classmethod
     def of(cls, totals: Mapping[tuple[str, str], int], entry_id: str) -> Usage:
+        if not totals:
+            return NO_USAGE
         return cls(
             recalls=int(totals.get((entry_id, "recall"), 0)),
             useful=int(totals.get((entry_id, "useful"), 0)),
@@ -130,6 +132,8 @@ def _saturate(count: int, top: float, scale: float) -> float:
 
 def usage_bonus(usage: Usage, params: Params = DEFAULT) -> float:
     """What usage adds before decay (recalls, useful feedback, updates), bounded."""
+    if usage is NO_USAGE:
+        return 0.0
     return (
         _saturate(usage.recalls, params.recall_max, params.recall_scale)
         + _saturate(usage.useful, params.useful_max, params.feedback_scale)
@@ -144,7 +148,11 @@ def importance(
 
     Pinned entries never decay. The file's `importance` is the base and is never rewritten here.
     """
-    decay = 1.0 if entry.pinned else params.decay_per_day ** age_days(entry, now)
+    return _importance(entry, age_days(entry, now), usage, params)
+
+
+def _importance(entry: Entry, days: float, usage: Usage, params: Params) -> float:
+    decay = 1.0 if entry.pinned else params.decay_per_day ** days
     penalty = _saturate(usage.wrong, params.wrong_max, params.feedback_scale)
     value = (entry.importance + usage_bonus(usage, params)) * decay - penalty
     return max(0.0, min(100.0, value))
@@ -166,9 +174,11 @@ def next_maturity(current: Maturity, score: float, pinned: bool = False,
 
 def recency(entry: Entry, now: dt.datetime, params: Params = DEFAULT) -> float:
     """1.0 for an entry updated now, falling as exp(-days/30); pinned entries never decay."""
-    if entry.pinned:
-        return 1.0
-    return math.exp(-age_days(entry, now) / params.recency_days)
+    return _recency(entry, age_days(entry, now), params)
+
+
+def _recency(entry: Entry, days: float, params: Params) -> float:
+    return 1.0 if entry.pinned else math.exp(-days / params.recency_days)
 
 
 def maturity_boost(entry: Entry, params: Params = DEFAULT) -> float:
@@ -183,11 +193,12 @@ def lifecycle_factor(entry: Entry, now: dt.datetime, usage: Usage | None = None,
 
     With `usage`, the effective importance (usage and decay included) replaces the stored base.
     """
+    days = age_days(entry, now)  # once: both parts below need it
     if usage is None:
         imp = entry.importance / 100.0
     else:
-        imp = importance(entry, now, usage, params) / 100.0
-    factor = (0.8 + 0.2 * imp + 0.1 * recency(entry, now, params)) * maturity_boost(entry, params)
+        imp = _importance(entry, days, usage, params) / 100.0
+    factor = (0.8 + 0.2 * imp + 0.1 * _recency(entry, days, params)) * maturity_boost(entry, params)
     return max(params.factor_min, min(params.factor_max, factor))
 
 

@@ -102,33 +102,38 @@ def life_of(item: Entry, now: dt.datetime,
 
 def rank(cands: Sequence[Candidate], n_terms: int, now: dt.datetime,
          links: Iterable[tuple[str, str]] = (), actors: frozenset[str] = frozenset(),
-         usage: Mapping[tuple[str, str], int] | None = None) -> list[Hit]:
-    """Full-text hits, best first: relevance x lifecycle x relations (ties by path).
+         usage: Mapping[tuple[str, str], int] | None = None, top: int | None = None) -> list[Hit]:
+    """Full-text hits, best first: relevance x lifecycle x relations (ties by path); only the
+    best `top` when given (every candidate is scored either way).
 
     `usage` (every writer's summed signals) makes lifecycle use effective importance.
     """
     scored = text_scores(cands, n_terms, actors)
     texts = {c.entry.path: s["relevance"] for c, s in zip(cands, scored, strict=True)}
     boosts = relation_factors(texts, links)
-    hits = []
+    order = []
     for cand, found in zip(cands, scored, strict=True):
         item = cand.entry
         life = life_of(item, now, usage)
         rel = boosts.get(item.path, 1.0)
         hidden = HIDDEN_FACTOR if is_hidden(item) else 1.0
-        parts: tuple[tuple[str, float], ...] = (("bm25", cand.bm25), *found.items(),
-                                                ("lifecycle", life), ("relations", rel))
-        if hidden != 1.0:
-            parts += (("hidden", hidden),)
-        why = "matched " + ", ".join(sorted(cand.matched)) if cand.matched else "full-text match"
-        if found["actor"]:
-            why += f"; written by {author_of(item)}"
-        if rel > 1.0:
-            why += "; linked to a strong hit"
-        score = found["relevance"] * life * rel * hidden
-        hits.append(make_hit(item, Tier.FULLTEXT, score, why, parts))
-    hits.sort(key=lambda h: (-h.score, h.path))
-    return hits
+        order.append((-found["relevance"] * life * rel * hidden, item.path, cand, found, life, rel))
+    order.sort(key=lambda o: (o[0], o[1]))
+    return [_hit(cand, found, -neg, life, rel) for neg, _, cand, found, life, rel in order[:top]]
+
+
+def _hit(cand: Candidate, found: dict[str, float], score: float, life: float, rel: float) -> Hit:
+    item = cand.entry
+    parts: tuple[tuple[str, float], ...] = (("bm25", cand.bm25), *found.items(),
+                                            ("lifecycle", life), ("relations", rel))
+    if is_hidden(item):
+        parts += (("hidden", HIDDEN_FACTOR),)
+    why = "matched " + ", ".join(sorted(cand.matched)) if cand.matched else "full-text match"
+    if found["actor"]:
+        why += f"; written by {author_of(item)}"
+    if rel > 1.0:
+        why += "; linked to a strong hit"
+    return make_hit(item, Tier.FULLTEXT, score, why, parts)
 
 
 def make_hit(item: Entry, tier: Tier, score: float, why: str,

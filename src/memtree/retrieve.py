@@ -8,7 +8,7 @@ import dataclasses
 import datetime as dt
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,12 +79,13 @@ def _tiers(root: Path, idx: Index, text: str, limit: int, chosen: Filters) -> li
     """The first tier that finds anything: path/id/glob, else keyword plus full text."""
     hits = path_tier(idx, text, chosen)
     if not hits:
-        usage = signals.totals(root)
-        found = keyword_tier(idx, text, chosen, usage)
-        seen = {h.path for h in found}
-        pool = max(FULLTEXT_POOL, 5 * limit)
-        found += [h for h in fulltext_tier(idx, text, chosen, pool, limit, usage=usage)
-                  if h.path not in seen]
+        usage = signals.usage(root)
+        with idx.reading():
+            found = keyword_tier(idx, text, chosen, usage)
+            if len(found) < limit:  # keyword hits come first; full text fills the rest
+                pool = max(FULLTEXT_POOL, 5 * limit)
+                found += fulltext_tier(idx, text, chosen, pool, limit - len(found), usage,
+                                       frozenset(h.path for h in found))
         hits = found
     return hits[:limit]
 
@@ -182,11 +183,11 @@ def keyword_tier(idx: Index, text: str, filters: Filters,
     if not groups:
         return []
     asked = frozenset(_light_stem(g[-1]) for g in groups)
-    expr = "{title aliases tags} : (" + " AND ".join(_group_expr(g) for g in groups) + ")"
-    rows = idx.match(expr, KEYWORD_POOL)
+    df = idx.doc_freq(t for g in groups for t in g)
+    rarest = sorted(groups, key=lambda g: max(df.get(t, 0) for t in g))  # the fewest to check
     now = dt.datetime.now(dt.UTC)
     hits = []
-    for item in idx.by_rowids(r for r, _ in rows).values():
+    for item in idx.named([_group_expr(g) for g in rarest], KEYWORD_POOL):
         if not filters.keep(item):
             continue
         names = [("title", item.title), *(("alias", a) for a in item.aliases),
@@ -206,10 +207,11 @@ def keyword_tier(idx: Index, text: str, filters: Filters,
 # ---------------------------------------------------------------- tier 3: full text
 
 
-def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int,
-                  explained: int = 10,
-                  usage: Mapping[tuple[str, str], int] | None = None) -> list[Hit]:
-    """BM25 over every field, then re-ranked by coverage, lifecycle and relations."""
+def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int, wanted: int = 10,
+                  usage: Mapping[tuple[str, str], int] | None = None,
+                  skip: Collection[str] = frozenset()) -> list[Hit]:
+    """BM25 over every field, then re-ranked by coverage, lifecycle and relations: the best
+    `wanted` of `pool` candidates, leaving out `skip` (paths an earlier tier returned)."""
     groups = tokens.query_groups(text)
     if not groups:
         return []
@@ -224,20 +226,22 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int,
     expr = " OR ".join(_group_expr(g) for g in worth)
     fetch = pool * (8 if filters.narrow else 1)
     while True:  # widen only when filters or hidden entries left too few candidates
-        rows = idx.match(expr, fetch)
-        entries = idx.by_rowids(r for r, _ in rows)
-        kept = [(r, s) for r, s in rows if r in entries and filters.keep(entries[r])][:pool]
-        if len(kept) >= pool or len(rows) < fetch:
+        kept, seen_all = idx.ranked(expr, fetch, filters.keep, pool)
+        if len(kept) >= pool or seen_all:
             break
         fetch *= 4
     if not kept:
         return []
-    ids = [r for r, _ in kept]
-    cands = [rank.Candidate(entries[r], s) for r, s in kept]
-    by_id = {r: entries[r].path for r in ids}
-    links = [(by_id[a], by_id[b]) for a, b in idx.linked(ids) if a in by_id and b in by_id]
-    hits = rank.rank(cands, len(groups), dt.datetime.now(dt.UTC), links, actors, usage)
-    return _explain(idx, hits, groups, explained, {p: r for r, p in by_id.items()})
+    names: dict[str, str] = {}
+    for found in kept:
+        names[found.entry.path] = names[found.entry.id] = found.entry.path
+    names.pop("", None)
+    links = [(f.entry.path, names[t]) for f in kept for t in f.links if t in names]
+    cands = [rank.Candidate(f.entry, f.bm25) for f in kept]
+    hits = rank.rank(cands, len(groups), dt.datetime.now(dt.UTC), links, actors, usage,
+                     wanted + len(skip))
+    hits = [h for h in hits if h.path not in skip][:wanted]
+    return _explain(idx, hits, groups, {f.entry.path: f.rowid for f in kept})
 
 
 def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
@@ -259,26 +263,17 @@ def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
     return chosen
 
 
-EXPLAIN_COLUMNS = "{title aliases tags summary body path}"
-
-
-def _explain(idx: Index, hits: list[Hit], groups: list[list[str]], count: int,
+def _explain(idx: Index, hits: list[Hit], groups: list[list[str]],
              rowids_of: dict[str, int]) -> list[Hit]:
-    """Say which query words the first `count` hits hold (their coverage, used by the gate)."""
-    top = hits[:count]
-    rowids = {h.path: rowids_of.get(h.path) for h in top}
-    matched: dict[str, list[str]] = {h.path: [] for h in top}
-    for group in groups:
-        expr = f"{EXPLAIN_COLUMNS} : {_group_expr(group)}"
-        found = idx.matching(expr, [r for r in rowids.values() if r is not None])
-        for path, rowid in rowids.items():
-            if rowid in found:
-                matched[path].append(group[-1])
+    """Say which query words each hit holds in its own fields (its coverage, used by the gate)."""
+    held = idx.holding([_group_expr(g) for g in groups], [rowids_of[h.path] for h in hits])
+    matched = {h.path: [g[-1] for g, rows in zip(groups, held, strict=True)
+                        if rowids_of[h.path] in rows] for h in hits}
     out = []
-    for hit in top:
+    for hit in hits:
         words = sorted(matched[hit.path])
         parts = tuple((k, len(words) / len(groups) if k == "coverage" else v) for k, v in hit.parts)
         why = hit.why.replace("full-text match", "matched " + ", ".join(words) if words else
                               "matched only through its neighbours or folder", 1)
         out.append(dataclasses.replace(hit, parts=parts, why=why))
-    return out + hits[count:]
+    return out

@@ -4,6 +4,7 @@ tokenized, and entries to and from index rows. Reads files only; never writes on
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -155,18 +156,35 @@ def prepare_all(root: Path, paths: list[str]) -> Iterator[Prepared | str]:
 def row_entry(row: tuple[object, ...]) -> Entry:
     """An Entry without body from an `entries` row selected with index.ENTRY_COLS."""
     (_, path, id_, title, summary, type_, tags, aliases, relations, importance, maturity,
-     status, pinned, created, updated, source) = tuple(row)
-    src = json.loads(str(source))
+     status, pinned, created, updated, source) = row
     return Entry(
         id=str(id_), title=str(title), path=str(path), summary=str(summary), type=str(type_),
-        tags=tuple(json.loads(str(tags))), aliases=tuple(json.loads(str(aliases))),
-        relations=tuple(Relation(t, g) for t, g in json.loads(str(relations))),
-        importance=int(str(importance)), maturity=Maturity(str(maturity)),
-        status=Status(str(status)), pinned=bool(pinned), created=str(created),
-        updated=str(updated),
-        source=Source(src.get("by", ""), src.get("session"), src.get("commit"),
-                      tuple(src.get("files", ()))),
+        tags=_strings(str(tags)), aliases=_strings(str(aliases)),
+        relations=_relations(str(relations)), importance=int(str(importance)),
+        maturity=_MATURITIES[str(maturity)], status=_STATUSES[str(status)], pinned=bool(pinned),
+        created=str(created), updated=str(updated), source=_source(str(source)),
     )
+
+
+# Decoding rows is on every query's path: the common values skip JSON (and enum lookups).
+_MATURITIES = {m.value: m for m in Maturity}
+_STATUSES = {s.value: s for s in Status}
+
+
+def _strings(text: str) -> tuple[str, ...]:
+    return () if text == "[]" else tuple(json.loads(text))
+
+
+def _relations(text: str) -> tuple[Relation, ...]:
+    return () if text == "[]" else tuple(Relation(t, g) for t, g in json.loads(text))
+
+
+@functools.lru_cache(maxsize=512)
+def _source(text: str) -> Source:
+    """Sources repeat (one per writer and session), so each distinct one is decoded once."""
+    src = json.loads(text)
+    return Source(src.get("by", ""), src.get("session"), src.get("commit"),
+                  tuple(src.get("files", ())))
 
 
 def entry_row(item: Entry) -> tuple[object, ...]:

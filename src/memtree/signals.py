@@ -8,8 +8,10 @@ without conflicts (each writer only ever rewrites its own file); `totals` sums e
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 from . import tree
@@ -47,7 +49,40 @@ def _writer_file(root: Path, writer: str) -> Path:
 
 
 def totals(root: Path) -> Counter[tuple[str, str]]:
-    """Every writer's shared counters plus this machine's pending events."""
+    """Every writer's shared counters plus this machine's pending events (a copy of yours)."""
+    return Counter(usage(root))
+
+
+_READ: dict[Path, tuple[object, Counter[tuple[str, str]]]] = {}
+
+
+def usage(root: Path) -> Mapping[tuple[str, str], int]:
+    """`totals`, read-only and shared: read again only when a signal file changed, so a query
+    pays a stat or two when there are none (their names, sizes and times are compared)."""
+    stamp = _stamps(root)
+    kept = _READ.get(root)
+    if kept is None or kept[0] != stamp:
+        kept = _READ[root] = (stamp, _read_totals(root))
+    return kept[1]
+
+
+def _stamps(root: Path) -> object:
+    def stamp(path: str) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return st.st_ino, st.st_size, st.st_mtime_ns
+
+    try:
+        with os.scandir(root / SIGNALS_DIR) as items:
+            shared = sorted((i.name, stamp(i.path)) for i in items if i.name.endswith(".json"))
+    except OSError:
+        shared = []
+    return stamp(str(root / tree.LOCAL_DIR / PENDING)), shared
+
+
+def _read_totals(root: Path) -> Counter[tuple[str, str]]:
     counts = pending(root)
     folder = root / SIGNALS_DIR
     if folder.is_dir():
