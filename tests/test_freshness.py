@@ -143,3 +143,14 @@ def test_watching_process_sees_in_place_edits_from_events(big: Memory,
         if idx._watch is not None:
             idx._watch.stop()
             idx._watch = None
+
+
+def test_catalog_rechecks_pinned_and_core_entries(big: Memory,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(freshness, "RECHECK_FILES", 0)
+    item = big.add("House rule", "area/f0", body="always rebase", pinned=True)
+    big.catalog()
+    _settle()
+    file = big.root / f"{item.path}.md"
+    file.write_text(file.read_text().replace("title: House rule", "title: House rules"))
+    assert [e.title for e in big.catalog() if e.pinned] == ["House rules"]

@@ -131,13 +131,17 @@ class Memory(LookingBack, Upkeep):
     def catalog(self) -> list[Entry]:
         """Every unarchived entry's frontmatter from the freshened index, bodies left empty.
 
-        Far cheaper than `entries()` on a large tree: no file is parsed unless it changed.
+        Far cheaper than `entries()` on a large tree: no file is parsed unless it changed. The
+        files of pinned and core entries (what a session briefing shows) are re-checked too.
         """
         from .index import open_index
 
         idx = open_index(self.root)
         idx.sync()
-        return idx.entries("archived=0 ORDER BY path")
+        found = idx.entries("archived=0 ORDER BY path")
+        if idx.recheck([e.path for e in found if e.pinned or e.maturity is Maturity.CORE]):
+            found = idx.entries("archived=0 ORDER BY path")
+        return found
 
     def tree(self) -> dict[str, Any]:
         """Domains, topics and entries as a nested mapping with counts."""

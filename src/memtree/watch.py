@@ -30,6 +30,11 @@ class Watch:
             from watchdog.observers import Observer
         except ImportError:
             return False
+        import warnings
+
+        # watchdog warns when a folder made a moment ago is watched twice; harmless, and it
+        # would otherwise print a screenful on the MCP server's stderr
+        warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
         outer = self
 
         class Handler(FileSystemEventHandler):
