@@ -129,11 +129,8 @@ class Memory(LookingBack, Upkeep):
         return out
 
     def catalog(self) -> list[Entry]:
-        """Every unarchived entry's frontmatter from the freshened index, bodies left empty.
-
-        Far cheaper than `entries()` on a large tree: no file is parsed unless it changed. The
-        files of pinned and core entries (what a session briefing shows) are re-checked too.
-        """
+        """Every unarchived entry's frontmatter from the fresh index, bodies left empty: far
+        cheaper than `entries()`. Pinned and core entries' files (briefings) are re-checked."""
         from .index import open_index
 
         idx = open_index(self.root)
