@@ -1,5 +1,6 @@
-"""What the index is built from: a cheap stat walk of the entry files, each file parsed and
-tokenized, and entries to and from index rows. Reads files only; never writes one, no SQLite.
+"""What the index is built from: folders listed and entry files stat'ed by the layout rules,
+each file parsed and tokenized, and entries to and from index rows. Reads files only; never
+writes one, no SQLite.
 """
 
 from __future__ import annotations
