@@ -74,6 +74,9 @@ EDGES = [
     "a:\n  - x\n  - 2", "a:\n- x", "a:\n  b: c", "a: |\n  text", "a: >\n  text", "a: &x v",
     "a: *x", "a: !!str 1", "a: %x", "a: @x", "a: `x", "a: -x", "a: - x", "a: ?x", "a: :x",
     "a: x:", "a: x\t", "a: é ü 中文", "a: ok\u0085", "a: \ufeffx", "a: <<", "a: =",
+    "a: x [y] {z}", "a: x, y", "a: x | y", "a: x > y", "a: x ~", "a: Yes", "a: NULL", "a: x\\y",
+    "a: x`y", "a: x' y", 'a: x" y', "a: x%y", "a: x @y", "a: x & *y", "a: x -", "a: x!", "a: On",
+    "a:\n  - x [y]\n  - Off", "a: x ?", "a: x=y", "a: x ^ $ |",
     "1: x", "a b: x", "-a: x", "a-b: x", "a_b: x", "A: x", "a: x   ", "", "\n\n", "# c\na: x",
 ]
 

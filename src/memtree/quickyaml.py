@@ -19,6 +19,9 @@ _DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)\Z")
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "n": "\n", "t": "\t", "r": "\r", "b": "\b",
             "f": "\f"}
 _UNPRINTABLE = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\ud800-\udfff\ufffe\uffff]")
+# A block value that can only be a plain string: starts with a letter, and holds no ':', '#',
+# tab, control or non-ASCII character (those take the careful path below).
+_PROSE = re.compile(r"[A-Za-z][A-Za-z0-9 _.,;!?()/'\"+*&%=<>@\[\]{}`~^$|\\-]*\Z")
 _HEX = {"x": 2, "u": 4, "U": 8}
 _HEXDIGITS = set("0123456789abcdefABCDEF")
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
@@ -74,6 +77,8 @@ def _mapping(lines: list[str]) -> dict[str, Any]:
 
 
 def _value(text: str) -> Any:
+    if _PROSE.match(text) and text.lower() not in _SPECIAL:
+        return text  # the common case: a plain line of words, a string whatever its length
     value, end = _node(text, 0, flow=False)
     if text[end:].strip(" "):
         raise Decline

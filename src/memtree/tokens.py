@@ -55,15 +55,28 @@ def word_terms(word: str) -> list[str]:
     return parts
 
 
+_KNOWN: dict[str, list[str]] = {}  # word -> its terms (vocabularies repeat; bounded below)
+KNOWN_MAX = 200_000
+
+
+def _word(word: str) -> list[str]:
+    if word.isalnum() and word.isascii() and (word.islower() or word[1:].islower()
+                                             or word.isdigit()):
+        return [word.lower()]  # plain prose word: the common case
+    return word_terms(word)
+
+
 def terms(text: str) -> list[str]:
     """Every term of a document text, in order (identifiers give parts and their whole)."""
     out: list[str] = []
+    known = _KNOWN
     for word in WORD_RE.findall(text):
-        if word.isalnum() and word.isascii() and (word.islower() or word[1:].islower()
-                                                 or word.isdigit()):
-            out.append(word.lower())  # plain prose word: the common case, kept cheap
-        else:
-            out.extend(word_terms(word))
+        found = known.get(word)
+        if found is None:
+            found = _word(word)
+            if len(known) < KNOWN_MAX:
+                known[word] = found
+        out += found
     return out
 
 
