@@ -1,8 +1,9 @@
 """Usage signals (recalls, feedback) kept out of entry files.
 
-Each read appends to `.local/usage.jsonl` (per machine, git-ignored). `flush` folds those
-into `_signals/<writer>.json`, a grow-only counter per writer that a team shares through git
-without conflicts (each writer only ever rewrites its own file); `totals` sums every writer.
+Each read appends to `.local/usage.jsonl` (per machine, git-ignored; its sums are checkpointed
+in `.local/usage.sums.json`). `flush` folds those into `_signals/<writer>.json`, a grow-only
+counter per writer that a team shares through git without conflicts (each writer only ever
+rewrites its own file); `totals` sums every writer.
 """
 
 from __future__ import annotations
@@ -30,17 +31,63 @@ def record(root: Path, entry_id: str, kind: str = "recall", n: int = 1) -> None:
 
 
 def pending(root: Path) -> Counter[tuple[str, str]]:
-    counts: Counter[tuple[str, str]] = Counter()
+    """This machine's events not yet flushed, summed. The log only grows until `flush`, so the
+    sums up to a byte offset are kept in a checkpoint and only the lines after it are parsed."""
     path = root / tree.LOCAL_DIR / PENDING
-    if not path.exists():
-        return counts
-    for line in path.read_text(encoding="utf-8").splitlines():
+    try:
+        handle = open(path, "rb")
+    except OSError:
+        return Counter()
+    with handle:
+        st = os.fstat(handle.fileno())
+        head = handle.read(HEAD_BYTES).decode("utf-8", "replace")
+        mark = f"{st.st_ino}:{head}"  # which log the checkpoint was made for
+        start, counts = _checkpoint(root, mark)
+        if start > st.st_size:  # the log was cut by hand: the sums no longer describe it
+            start, counts = 0, Counter()
+        handle.seek(start)
+        tail = handle.read()
+    end = tail.rfind(b"\n") + 1  # a torn last line (a write in progress) waits for next time
+    for line in tail[:end].decode("utf-8", "replace").splitlines():
         try:
             event = json.loads(line)
             counts[(str(event["id"]), str(event.get("kind", "recall")))] += int(event.get("n", 1))
         except (ValueError, KeyError, TypeError):
-            continue  # a torn last line from a crash is skipped, never fatal
+            continue  # a torn line from a crash is skipped, never fatal
+    if end >= CHECKPOINT_BYTES:
+        _save_checkpoint(root, mark, start + end, counts)
     return counts
+
+
+CHECKPOINT = "usage.sums.json"
+CHECKPOINT_BYTES = 16_384  # parse at most this much of the log before saving the sums
+HEAD_BYTES = 96  # the log's first bytes (with its inode) tell one log from a later one
+
+
+def _checkpoint(root: Path, mark: str) -> tuple[int, Counter[tuple[str, str]]]:
+    """(offset, sums) saved for this log file, or (0, nothing) when absent or not for it."""
+    try:
+        data = json.loads((root / tree.LOCAL_DIR / CHECKPOINT).read_text(encoding="utf-8"))
+        if data["log"] == mark:
+            return int(data["offset"]), Counter({(str(i), str(k)): int(n)
+                                                for i, k, n in data["counts"]})
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return 0, Counter()
+
+
+def _save_checkpoint(root: Path, mark: str, offset: int,
+                     counts: Counter[tuple[str, str]]) -> None:
+    """Best effort, atomic: a lost checkpoint only means parsing the whole log again."""
+    local = root / tree.LOCAL_DIR
+    text = json.dumps({"log": mark, "offset": offset,
+                       "counts": [[i, k, n] for (i, k), n in sorted(counts.items())]})
+    tmp = local / f".{CHECKPOINT}.{os.getpid()}.tmp"
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, local / CHECKPOINT)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 def _writer_file(root: Path, writer: str) -> Path:
@@ -113,5 +160,6 @@ def flush(root: Path, writer: str) -> Path | None:
             kinds = data.setdefault("counts", {}).setdefault(entry_id, {})
             kinds[kind] = kinds.get(kind, 0) + n
         store.atomic_write(target, json.dumps(data, indent=1, sort_keys=True) + "\n")
+        (root / tree.LOCAL_DIR / CHECKPOINT).unlink(missing_ok=True)  # first: it names the log
         (root / tree.LOCAL_DIR / PENDING).unlink(missing_ok=True)
     return target
