@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import time
 from contextlib import closing
+from pathlib import Path
 
 import pytest
 
@@ -154,3 +155,13 @@ def test_catalog_rechecks_pinned_and_core_entries(big: Memory,
     file = big.root / f"{item.path}.md"
     file.write_text(file.read_text().replace("title: House rule", "title: House rules"))
     assert [e.title for e in big.catalog() if e.pinned] == ["House rules"]
+
+
+def test_a_folder_replaced_by_a_symlink_is_dropped_as_a_full_walk_would(
+        big: Memory, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(str(big.root / "area/f2"), elsewhere)
+    (big.root / "area/f2").symlink_to(elsewhere, target_is_directory=True)
+    assert all(not p.startswith("area/f2/") for p in found(big, "plain words"))
+    with closing(sqlite3.connect(db_file(big.root))) as conn:
+        assert conn.execute("SELECT count(*) FROM files WHERE folder LIKE 'area/f2%'").fetchone() == (0,)

@@ -80,9 +80,17 @@ def changed_folders(root: Path, known: dict[str, int]) -> list[str]:
 
 def rescan(root: Path, rels: Iterable[str], known: dict[str, int]) -> Scope:
     """List the given folders again (new subfolders are walked whole, vanished ones are gone)."""
-    now = time.time_ns()
+    todo = sorted(set(rels))
     scope = Scope()
-    for rel in sorted(set(rels)):
+    if not todo:
+        return scope
+    now = time.time_ns()
+    children: dict[str, list[str]] = {}
+    for known_rel in known:
+        if known_rel:
+            children.setdefault(known_rel.rsplit("/", 1)[0] if "/" in known_rel else "",
+                                []).append(known_rel)
+    for rel in todo:
         if not allowed(rel) or any(rel == g or rel.startswith(g + "/") for g in scope.gone):
             continue
         scanned = scan_folder(root, rel)
@@ -93,6 +101,8 @@ def rescan(root: Path, rels: Iterable[str], known: dict[str, int]) -> Scope:
         scope.folders.add(rel)
         scope.mtimes[rel] = settled(mtime, now)
         scope.seen.update(files)
+        # a recorded subfolder the listing no longer walks into (now a symlink, say) is gone
+        scope.gone.update(set(children.get(rel, ())) - set(subfolders))
         for sub in subfolders:
             if sub not in known and sub not in scope.mtimes:
                 folders, below = walk(root, sub)

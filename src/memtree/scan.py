@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from stat import S_ISDIR
 
 from . import tokens, tree
 from .errors import InvalidEntry, NotFound
@@ -46,11 +47,14 @@ def scan_folder(root: Path, rel: str) -> tuple[int, dict[str, Stamp], list[str]]
     """
     folder = os.path.join(root, rel) if rel else str(root)
     try:
-        mtime = os.stat(folder).st_mtime_ns
+        st = os.stat(folder) if not rel else os.lstat(folder)  # a symlinked folder is not walked
+        if not S_ISDIR(st.st_mode):
+            return None
         with os.scandir(folder) as items:
             listing = list(items)
     except OSError:
         return None
+    mtime = st.st_mtime_ns
     depth, prefix = depth_of(rel), rel + "/" if rel else ""
     files: dict[str, Stamp] = {}
     subfolders: list[str] = []
