@@ -66,6 +66,9 @@ def find_root(explicit: str | os.PathLike[str] | None = None, cwd: Path | None =
     for folder in (here, *here.parents):
         candidate = folder / ROOT_NAME
         if is_root(candidate):
+            from .statepaths import check_root  # a cloned `.memory` link must not lead out
+
+            check_root(candidate)
             return candidate
         if folder.name == ROOT_NAME and is_root(folder):
             return folder

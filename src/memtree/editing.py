@@ -10,7 +10,7 @@ import shlex
 import subprocess
 from typing import TYPE_CHECKING
 
-from . import config, store, tree
+from . import config, statepaths, store, tree
 from .errors import InvalidEntry, UsageError
 
 if TYPE_CHECKING:
@@ -21,9 +21,8 @@ if TYPE_CHECKING:
 def edit_in_editor(memory: Memory, ref: str, reason: str | None = None) -> Entry:
     rel = memory.resolve(ref)
     original = store.read_text(tree.file_for(memory.root, rel))
-    scratch = memory.root / store.LOCAL_DIR / "edits" / (rel.replace("/", "__") + ".md")
-    scratch.parent.mkdir(parents=True, exist_ok=True)
-    if not scratch.exists():
+    scratch = statepaths.local(memory.root, "edits") / (rel.replace("/", "__") + ".md")
+    if not statepaths.check_file(scratch):
         store.atomic_write(scratch, original)
     command = [*shlex.split(config.editor()), str(scratch)]
     try:

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import store, trailers
+from . import statepaths, trailers
 from .errors import HistoryError
 from .model import Change
 
@@ -198,9 +198,8 @@ def commit(memory: Memory, repo: Repo, changes: Sequence[Change], *, everything:
 @contextlib.contextmanager
 def _commit_lock(root: Path) -> Iterator[None]:
     """Serialise memtree's commits (a lock of its own: writers may still hold the store lock)."""
-    local = root / store.LOCAL_DIR
-    local.mkdir(exist_ok=True)
-    fd = os.open(local / ".commit.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    local = statepaths.local(root)
+    fd = statepaths.open_fd(local / ".commit.lock", os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -271,11 +270,11 @@ def _ids(repo: Repo, files: Sequence[str]) -> list[str]:
 
 
 def read_queue(root: Path) -> list[Change]:
-    path = root / store.LOCAL_DIR / QUEUE
-    if not path.exists():
+    text = statepaths.read_text(statepaths.local(root, create=False) / QUEUE)
+    if text is None:
         return []
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         try:
             data = json.loads(line)
             out.append(Change(**{**data, "paths": tuple(data["paths"])}))
@@ -285,11 +284,11 @@ def read_queue(root: Path) -> list[Change]:
 
 
 def write_queue(root: Path, changes: Sequence[Change]) -> None:
-    path = root / store.LOCAL_DIR / QUEUE
+    path = statepaths.local(root) / QUEUE
     if not changes:
-        path.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)  # unlinking a link removes the link, never its target
         return
-    store.atomic_write(path, "".join(json.dumps(asdict(c)) + "\n" for c in changes))
+    statepaths.write(path, "".join(json.dumps(asdict(c)) + "\n" for c in changes))
 
 
 # ------------------------------------------------------------------ setting up

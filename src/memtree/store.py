@@ -32,9 +32,10 @@ def lock(root: Path, timeout: float | None = None) -> Iterator[None]:
 
     if timeout is None:
         timeout = _lock_timeout()
-    local = root / LOCAL_DIR
-    local.mkdir(exist_ok=True)
-    fd = os.open(local / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    from . import statepaths
+
+    local = statepaths.local(root)
+    fd = statepaths.open_fd(local / LOCK_NAME, os.O_RDWR | os.O_CREAT)
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from . import entry as codec
-from . import store, tree
+from . import statepaths, store, tree
 from .errors import InvalidEntry, UsageError
 from .model import Anchor, Change, Entry, Maturity, Problem, Relation, Status
 
@@ -135,8 +135,7 @@ class Upkeep:
         if note:
             line = json.dumps({"id": item.id, "verdict": verdict, "note": note, "by": self.actor,
                                "t": int(time.time())})
-            with open(self.root / store.LOCAL_DIR / "feedback.jsonl", "a", encoding="utf-8") as out:
-                out.write(line + "\n")
+            statepaths.append(statepaths.local(self.root) / "feedback.jsonl", line + "\n")
         totals = self.usage()
         return {"id": item.id, "path": item.path, "verdict": verdict,
                 "useful": totals[(item.id, "useful")], "wrong": totals[(item.id, "wrong")],

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from .. import config, store
+from .. import config, statepaths, store
 from ..entry import now_iso
 from ..errors import MemtreeError
 from . import event_key, get, inject, journal
@@ -184,18 +184,28 @@ def _log_error(root: Path | None, args: list[str], exc: BaseException) -> None:
                 root = config.find_root()
             except MemtreeError:
                 pass
-        folder = root / store.LOCAL_DIR if root is not None else _user_log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = _log_dir(root)
         kind = "" if isinstance(exc, MemtreeError) else f"{type(exc).__name__}: "
         line = f"{now_iso()} hook {' '.join(args)}: {kind}{exc}\n"
         if not isinstance(exc, MemtreeError):
             import traceback
 
             line += "".join(traceback.format_exception(exc)[-3:])
-        with open(folder / ERROR_LOG, "a", encoding="utf-8") as handle:
-            handle.write(line)
+        statepaths.append(folder / ERROR_LOG, line)
     except Exception:  # noqa: BLE001 - nowhere left to report to
         pass
+
+
+def _log_dir(root: Path | None) -> Path:
+    """The root's `.local/`, or the per-user log folder when there is none or it is unsafe."""
+    if root is not None:
+        try:
+            return statepaths.local(root)
+        except MemtreeError:
+            pass
+    folder = _user_log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _user_log_dir() -> Path:
