@@ -19,6 +19,7 @@ from .entry import new_id
 from .entry import render as render_entry
 from .errors import MemtreeError, NoRoot
 from .memory import Memory
+from .secretscan import mask
 
 INSTRUCTIONS = """\
 memtree is this project's memory: markdown entries (decisions, conventions, how-tos, bugs) in
@@ -212,7 +213,7 @@ def _resources(server: MCPServer, who: Agent) -> None:
                                  "memtree://entry/auth/tokens/jwt-signing")
     def entry(path: str) -> str:
         try:
-            return render_entry(who.memory().get(path.removesuffix(".md")))
+            return mask(render_entry(who.memory().get(path.removesuffix(".md"))))
         except MemtreeError as exc:
             raise ResourceError(exc.message) from exc
 

@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from . import config, store, tree
+from . import config, secretscan, store, tree
 from . import entry as codec
 from .errors import Ambiguous, InvalidEntry, NotFound
 from .looking_back import LookingBack
@@ -261,7 +261,7 @@ class Memory(LookingBack, Upkeep):
         }
         item = codec.from_mapping(meta, body or "", rel)
         source = Source(self.actor, self.session, commit, tuple(files))
-        item = dataclasses.replace(item, relations=rels, source=source)
+        item = secretscan.guard(self.settings, dataclasses.replace(item, relations=rels, source=source))
         with store.lock(self.root):
             if force and tree.file_for(self.root, rel).exists():
                 old = store.read(self.root, rel)
@@ -285,6 +285,7 @@ class Memory(LookingBack, Upkeep):
             new = dataclasses.replace(new, relations=old.relations, source=old.source)
             if "relations" in fields and fields["relations"] is not None:
                 new = dataclasses.replace(new, relations=tuple(fields["relations"]))
+            new = secretscan.guard(self.settings, new, old)
             store.write(self.root, new, overwrite=True)
         changed = ", ".join(sorted(k for k, v in fields.items() if v is not None)) or "body"
         self._record(Change("update", (rel,), f"update {rel}: {changed}", reason))
@@ -301,7 +302,7 @@ class Memory(LookingBack, Upkeep):
                 raise InvalidEntry(f"{rel}: field 'id' must not change (was {old.id!r})")
             if codec.render(new) == codec.render(old):
                 return old
-            new = dataclasses.replace(new, updated=codec.now_iso())
+            new = secretscan.guard(self.settings, dataclasses.replace(new, updated=codec.now_iso()), old)
             store.write(self.root, new, overwrite=True)
         self._record(Change("edit", (rel,), f"edit {rel}", reason))
         _count_update(self.root, new.id)
