@@ -9,7 +9,7 @@ from collections.abc import Collection
 from dataclasses import field
 
 from . import store
-from .model import Hit
+from .model import Entry, Hit
 from .record import Record, record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
@@ -58,7 +58,10 @@ class Pack(Record):
 
     @property
     def text(self) -> str:
-        return "\n\n".join(i.text for i in self.items)
+        """The pack as an agent reads it: framed as data (framing.py)."""
+        from .framing import frame
+
+        return frame(i.text for i in self.items)
 
     def to_dict(self) -> dict[str, Any]:
         return {"query": self.query, "budget": self.budget, "tokens": self.tokens,
@@ -81,13 +84,15 @@ def build(memory: Memory, text: str, budget: int = 800, limit: int = 8,
     items: list[PackItem] = []
     omitted: list[str] = []
     used = 0
+    labels = _entries(memory, [h.path for h in result.hits])
     for hit in result.hits:
         if hit.id in exclude:
             continue
         if len(items) >= limit:
             omitted.append(hit.path)
             continue
-        block = _fit(_block(memory, hit), budget - used)
+        item = labels.get(hit.path) or Entry(id=hit.id, title=hit.title, path=hit.path)
+        block = _framed(item, _block(memory, hit), budget - used)
         if block is None:
             omitted.append(hit.path)
             continue
@@ -96,6 +101,25 @@ def build(memory: Memory, text: str, budget: int = 800, limit: int = 8,
                               hit.why, cost, block))
         used += cost
     return Pack(text, budget, tuple(items), result.escalate, tuple(omitted))
+
+
+def _entries(memory: Memory, paths: list[str]) -> dict[str, Entry]:
+    """The hits' frontmatter from the index (author and provenance label each block)."""
+    from .index import open_index
+
+    if not paths:
+        return {}
+    found = open_index(memory.root).entries(f"path IN ({','.join('?' * len(paths))})", paths)
+    return {e.path: e for e in found}
+
+
+def _framed(item: Entry, text: str, room: int) -> str | None:
+    """`text` cut to fit `room` tokens with its label, labelled (framing.entry_block)."""
+    from .framing import entry_block
+
+    overhead = estimate_tokens(entry_block(item, ""))
+    cut = _fit(text, room - overhead)
+    return entry_block(item, cut) if cut is not None else None
 
 
 def _block(memory: Memory, hit: Hit) -> str:

@@ -1,11 +1,8 @@
-"""Safe opening of memtree's own state paths: the `.index/` and `.local/` folders and their files.
+"""Safe opening of memtree's own state: the `.index/` and `.local/` folders and their files.
 
-A cloned repository can commit anything, including symbolic links at the fixed names memtree
-uses for its index, locks, logs, session state and caches (`git add -f` passes `.gitignore`).
-Every state folder is checked with `lstat` (a real folder, not a link; created by memtree with
-mode 0700 when missing) and every state file is opened with `O_NOFOLLOW` and checked to be a
-regular file. A state path that is a link, or not what it should be, is refused with
-`UnsafeState` (exit 7). Entry files are not state: their reads and writes live in store.py.
+A clone can commit symbolic links at memtree's fixed state names (`git add -f`). Each state folder
+is checked with lstat (created 0700 when missing), each file opened with O_NOFOLLOW and checked to
+be regular; anything else is refused with UnsafeState (exit 7). Entry files are store.py's.
 """
 
 from __future__ import annotations

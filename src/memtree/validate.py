@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import entry as codec
-from . import store, tree
+from . import store, tree, vetting
 from .errors import InvalidEntry
 from .model import RELATION_TYPES, Entry, Problem, Status
 
@@ -43,6 +43,7 @@ def check(memory: Memory) -> list[Problem]:
         for target in codec.wikilinks(item.body):
             if target not in by_path and target not in by_id:
                 problems.append(Problem(_file(item), f"wikilink [[{target}]]: no such entry"))
+    problems.extend(vetting.problems(memory, entries))
     problems.extend(_check_index_files(memory))
     problems.extend(_stale_summaries(memory, entries))
     return sorted(problems, key=lambda p: (p.path, p.line, p.message))

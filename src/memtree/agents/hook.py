@@ -106,7 +106,7 @@ def _start(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
         state.injected.clear()
         state.observed.clear()
     state.compacted = False
-    shot = inject.briefing(_with_pinned_bodies(memory), opts)
+    shot = inject.briefing(inject.approved(memory.root, _with_pinned_bodies(memory), opts), opts)
     return _deliver(memory, agent, event, state, opts, shot, {"source": source}, signal=False)
 
 
@@ -117,14 +117,17 @@ def _prompt(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
     parts = []
     if state.compacted:  # the agent compacted without a session start: pinned rules come back
         state.compacted = False
-        again = inject.pinned(_with_pinned_bodies(memory), opts.pinned_budget,
+        again = inject.pinned(inject.approved(memory.root, _with_pinned_bodies(memory), opts),
+                              opts.pinned_budget,
                               "memtree: pinned project rules:")
         parts.append(_deliver(memory, agent, event, state, opts, again, {"source": "compact"},
                               signal=False, wrap=False))
     shot = inject.for_prompt(memory, prompt, opts, exclude=set(state.seen(opts.observe)))
     parts.append(_deliver(memory, agent, event, state, opts, shot,
                           {"prompt": journal.digest(prompt)}, signal=True, wrap=False))
-    text = "\n\n".join(p for p in parts if p)
+    from ..framing import frame
+
+    text = frame(parts)
     return agent.context(event, text) if text else ""
 
 
