@@ -97,6 +97,10 @@ def load_settings(root: Path) -> Settings:
     fmt = raw.get("format", 1)
     if not isinstance(fmt, int):
         raise InvalidEntry(f"{path}: field 'format' must be an integer")
+    if "secrets" in raw:  # the allow-list also applies where output is masked
+        from . import secretscan
+
+        secretscan.ALLOWED = secretscan.policy(Settings(format=fmt, raw=raw))[1]
     return Settings(format=fmt, raw=raw)
 
 

@@ -49,7 +49,8 @@ PATTERNS = (
 PLACEHOLDER = re.compile(
     r"(?i)^(?:\$\{?|%\(|\{\{|<|os\.|env\.|process\.env|getenv|environ|secrets\.|vault:|"
     r"(?:x{4,}|\*{3,}|\.{3,}))|example|placeholder|changeme|your[_-]|redacted|dummy|"
-    r"\bmasked\b|^(?:none|null|true|false|undefined|required|optional|string|str|bytes)$")
+    r"\bmasked\b|^(?:none|null|true|false|undefined|required|optional|string|str|bytes|"
+    r"pass(?:word|wd)?|pwd|secret|user(?:name)?)$")
 PREFILTER = re.compile(
     r"(?i)PRIVATE KEY|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|aws|gh[pousr]_|github_pat_|glpat-|sk-|"
     r"_live_|_test_|xox|hooks\.slack|AIza|npm_|eyJ|://|pass|pwd|secret|key|token")
@@ -94,8 +95,12 @@ def _plausible(kind: str, value: str) -> bool:
     return not re.search(r"(?i)example|x{8,}", value) or kind == "private-key"
 
 
-def scan(text: str, allow: tuple[str, ...] = ()) -> list[Finding]:
+ALLOWED: tuple[str, ...] = ()  # `[secrets] allow` of the root whose settings were read last
+
+
+def scan(text: str, allow: tuple[str, ...] | None = None) -> list[Finding]:
     """Every secret in `text`, in order, overlapping findings merged (the first kind wins)."""
+    allow = ALLOWED if allow is None else allow
     if not text or PREFILTER.search(text) is None:
         return []
     found: list[Finding] = []
@@ -115,7 +120,7 @@ def scan(text: str, allow: tuple[str, ...] = ()) -> list[Finding]:
     return merged
 
 
-def mask(text: str, allow: tuple[str, ...] = ()) -> str:
+def mask(text: str, allow: tuple[str, ...] | None = None) -> str:
     """`text` with each secret's value replaced by `[secret masked: <kind>]`."""
     findings = scan(text, allow)
     for item in reversed(findings):
@@ -123,7 +128,7 @@ def mask(text: str, allow: tuple[str, ...] = ()) -> str:
     return text
 
 
-def mask_data(obj: Any, allow: tuple[str, ...] = ()) -> Any:
+def mask_data(obj: Any, allow: tuple[str, ...] | None = None) -> Any:
     """Every string in JSON-like data masked (dicts, lists, tuples)."""
     if isinstance(obj, str):
         return mask(obj, allow)
