@@ -26,7 +26,7 @@ else:
         from hashlib import sha256
 
 APPROVALS = "approvals.json"
-RAISE_LINE = r"^\(pinned: true\|maturity: core\)"  # git's basic regex: the line that raises
+RAISE_LINE = "^(pinned: true|maturity: core)"  # git -G (extended regex): the line that raises
 # Phrases that address the reader as a model and try to change what it does. Kept narrow: a
 # convention ("run pytest before committing") is memory's job and is not flagged.
 INSTRUCTION = (
@@ -37,8 +37,8 @@ INSTRUCTION = (
     r"|\b(?:run|execute)\s+(?:this|the following|these)\s+(?:command|commands|script)\b[^.\n]{0,40}"
     r"(?:without|silently|immediately|now)\b"
     r"|\b(?:curl|wget)\b[^\n|]{0,200}\|\s*(?:sudo\s+)?(?:ba|z)?sh\b"
-    r"|\b(?:send|post|upload|exfiltrate|copy)\b[^.\n]{0,60}\b(?:secrets?|credentials?|tokens?|"
-    r"api keys?|\.env|ssh keys?|id_rsa)\b[^.\n]{0,40}\b(?:to|into)\s+(?:https?://|\S+@)"
+    r"|\b(?:send|post|upload|exfiltrate|copy)\b[^.\n]{0,60}(?:\b(?:secrets?|credentials?|tokens?|"
+    r"api keys?|ssh keys?|id_rsa)|\.env)\b[^.\n]{0,40}\b(?:to|into)\s+(?:https?://|\S+@)"
     r"|<\s*/?\s*(?:system|assistant|instructions?)\s*>|^\s*(?:system|assistant)\s*:"
 )
 
