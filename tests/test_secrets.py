@@ -42,9 +42,17 @@ def test_no_false_positive_on_the_example_memory_or_the_code() -> None:
 @pytest.mark.parametrize("text", ["token = get_token()", "password: ${DB_PASSWORD}",
                                   "api_key = os.environ['API_KEY']", "secret_key = settings.SECRET",
                                   "postgres://user:password@localhost/db", "AKIAIOSFODNN7EXAMPLE",
-                                  "the key is in the vault", "password = <your-password-here>"])
+                                  "the key is in the vault", "password = <your-password-here>",
+                                  "key = self.key", "hashed = hash(password.encode())",
+                                  "token = cache_token(session)", "secret: SECRET_NAME"])
 def test_names_of_secrets_are_not_secrets(text: str) -> None:
     assert secretscan.scan(text, ()) == []
+
+
+@pytest.mark.parametrize("text", ['password = "Xk29fjQ8aLm3"', "secret: s3cr3tV4lue99",
+                                  "DB_PASSWORD=Tr0ub4dor&3xyz", "'client_secret': 'q8Zr2LmK0pWx'"])
+def test_literal_values_assigned_to_secret_names_are_found(text: str) -> None:
+    assert [f.kind for f in secretscan.scan(text, ())] == ["password-assignment"]
 
 
 @pytest.mark.parametrize("case", CORPUS[:14], ids=lambda c: c["kind"])

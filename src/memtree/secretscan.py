@@ -20,9 +20,8 @@ if TYPE_CHECKING:
 MODES = ("refuse", "mask", "allow")
 # (kind, pattern): the secret is group "s" when the pattern has one, else the whole match.
 PATTERNS = (
-    ("private-key", r"-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----"
-                    r"(?:[\s\S]{0,8000}?-----END[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----|"
-                    r"[A-Za-z0-9+/=\s\\]{0,8000})"),
+    ("private-key", r"-----BEGIN[A-Z0-9 ]* PRIVATE KEY(?: BLOCK)?-----"
+                    r"(?:[\s\S]*?-----END[A-Z0-9 ]* PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\]*)"),
     ("aws-access-key-id", r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b"),
     ("aws-secret-access-key", r"(?i)aws.{0,24}?(?:secret|private).{0,24}?[=:>\"'\s]"
                               r"\s*[\"']?(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"),
@@ -37,21 +36,21 @@ PATTERNS = (
     ("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
     ("npm-token", r"\bnpm_[A-Za-z0-9]{36}\b"),
     ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"),
-    ("url-password", r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@\"'<>]{1,64}:"
-                     r"(?P<s>[^\s@/\"'<>]{3,128})@[^\s/\"'<>]"),
+    ("url-password", r"\b[a-zA-Z][a-zA-Z0-9+.-]+://[^\s:/@\"'<>]+:(?P<s>[^\s@/\"'<>]{3,})@"
+                     r"[^\s/\"'<>]"),
     ("password-assignment", r"(?i)(?<![A-Za-z0-9])[\"']?(?:[a-z0-9_.-]{0,20}[_.-])?"
                             r"(?:password|passwd|pwd|secret|secret_?key|api_?key|apikey|"
                             r"access_?token|auth_?token|private_?key|client_?secret|token)"
                             r"[\"']?\s{0,3}(?:=|:|=>|:=)\s{0,3}[\"'`]?"
-                            r"(?P<s>[^\s\"'`,;)\]\[{}<>]{8,200})"),
+                            r"(?P<s>[^\s\"'`,;()\]\[{}<>]{8,})"),
 )
 # Values that name a secret without being one: environment lookups, template slots, examples.
-PLACEHOLDER = re.compile(
+PLACEHOLDER = (  # pattern strings: compiled on first use (re caches them)
     r"(?i)^(?:\$\{?|%\(|\{\{|<|os\.|env\.|process\.env|getenv|environ|secrets\.|vault:|"
     r"(?:x{4,}|\*{3,}|\.{3,}))|example|placeholder|changeme|your[_-]|redacted|dummy|"
     r"\bmasked\b|^(?:none|null|true|false|undefined|required|optional|string|str|bytes|"
     r"pass(?:word|wd)?|pwd|secret|user(?:name)?)$")
-PREFILTER = re.compile(
+PREFILTER = (
     r"(?i)PRIVATE KEY|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|aws|gh[pousr]_|github_pat_|glpat-|sk-|"
     r"_live_|_test_|xox|hooks\.slack|AIza|npm_|eyJ|://|pass|pwd|secret|key|token")
 
@@ -83,15 +82,16 @@ def entropy(value: str) -> float:
     return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
 
 
-def _plausible(kind: str, value: str) -> bool:
+def _plausible(kind: str, value: str, quoted: bool = False) -> bool:
     """Drop what only looks like a secret: placeholders, names, low-entropy words."""
     if kind == "password-assignment":
-        if PLACEHOLDER.search(value) or re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*(?:\(\))?", value):
-            return False  # an identifier or a call: `token = get_token()`, `key: config.key`
+        if re.search(PLACEHOLDER, value) or not quoted and re.match(r"[A-Za-z_][\w.]*$", value) and (
+                re.search(r"[._]", value) or not re.search(r"\d", value)):
+            return False  # a name: `token = get_token()`, `key: config.key`, `secret: SECRET`
         classes = sum(bool(re.search(c, value)) for c in ("[a-z]", "[A-Z]", "[0-9]", r"[^A-Za-z0-9]"))
         return classes >= 2 and entropy(value) >= 3.0
     if kind in ("url-password", "aws-secret-access-key"):
-        return not PLACEHOLDER.search(value) and entropy(value) >= (2.0 if kind[0] == "u" else 3.5)
+        return not re.search(PLACEHOLDER, value) and entropy(value) >= (2.0 if kind[0] == "u" else 3.5)
     return not re.search(r"(?i)example|x{8,}", value) or kind == "private-key"
 
 
@@ -101,14 +101,15 @@ ALLOWED: tuple[str, ...] = ()  # `[secrets] allow` of the root whose settings we
 def scan(text: str, allow: tuple[str, ...] | None = None) -> list[Finding]:
     """Every secret in `text`, in order, overlapping findings merged (the first kind wins)."""
     allow = ALLOWED if allow is None else allow
-    if not text or PREFILTER.search(text) is None:
+    if not text or re.search(PREFILTER, text) is None:
         return []
     found: list[Finding] = []
     for kind, pattern in _patterns():
         for match in pattern.finditer(text):
             group = "s" if "s" in pattern.groupindex else 0
-            value = match.group(group)
-            if value is None or not _plausible(kind, value) or any(a in value for a in allow):
+            value, start = match.group(group), match.start(group)
+            quoted = start > 0 and text[start - 1] in "\"'`"
+            if value is None or not _plausible(kind, value, quoted) or any(a in value for a in allow):
                 continue
             found.append(Finding(kind, match.start(group), match.end(group), value))
     found.sort(key=lambda f: (f.start, -f.end))
