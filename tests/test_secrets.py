@@ -195,6 +195,9 @@ def test_validate_reports_secrets_in_files_and_history(run: Run, tmp_path: Path)
     problems = json.loads(out.stdout)
     assert any(p["path"] == "ops/ci/bot.md" and "github-token" in p["message"] for p in problems)
     assert case["secret"] not in out.stdout
+    diff = run("diff")
+    assert "ops/ci/bot.md" in diff.stdout and "[secret masked: github-token]" in diff.stdout
+    assert case["secret"] not in diff.stdout
     subprocess.run(["git", "add", "-A"], cwd=project, check=True)
     subprocess.run(["git", "commit", "-qm", "bot"], cwd=project, check=True)
     leak.write_text("---\nid: bot0000001\ntitle: Release bot\n---\nThe token is in the vault.\n")

@@ -152,4 +152,6 @@ def _proposal(p: dict[str, Any]) -> None:
     print(p["summary"])
     if p.get("error"):
         print(p["error"])
-    sys.stdout.write(p.get("diff", ""))
+    from ..secretscan import mask
+
+    sys.stdout.write(mask(p.get("diff", "")))

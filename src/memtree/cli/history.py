@@ -42,7 +42,9 @@ def diff(
 ) -> None:
     """Changes to the memory since REV (default: uncommitted changes)."""
     found = common.memory().diff(rev)
-    common.out(found, json, lambda d: print(d.patch or f"no changes since {d.rev}", end=""))
+    from ..secretscan import mask
+
+    common.out(found, json, lambda d: print(mask(d.patch) or f"no changes since {d.rev}", end=""))
 
 
 @app.command()
