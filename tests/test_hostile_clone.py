@@ -163,3 +163,13 @@ def test_entries_still_read_and_a_clean_clone_works(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["hits"]
     assert (outside / "notes.txt").read_text() == "precious\n"
+
+
+def test_validate_names_state_files_a_clone_tracks(tmp_path: Path) -> None:
+    outside = victim(tmp_path / "victim")
+    clone = hostile_clone(tmp_path, "injection-log", outside / "notes.txt")
+    out = memtree(clone, "validate", "--json")
+    assert out.returncode == ExitCode.PROBLEMS, out.stderr
+    found = json.loads(out.stdout)
+    assert any(p["path"] == ".local/injections.jsonl" and "tracked by git" in p["message"]
+               for p in found)

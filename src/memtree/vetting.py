@@ -116,7 +116,20 @@ def problems(memory: Memory, entries: list[Entry]) -> list[Problem]:
                                         "(approve with `memtree approve` if meant)", severity="warning"))
     found.extend(_raised_by_hand(memory, [e for e in entries
                                           if e.pinned or e.maturity is Maturity.CORE]))
-    return found
+    return found + _tracked_state(memory)
+
+
+def _tracked_state(memory: Memory) -> list[Problem]:
+    """memtree's state files committed to git: a clone may have planted them (approvals, links)."""
+    from . import history
+
+    repo = history.find(memory)
+    if repo is None:
+        return []
+    names = history.try_git(repo.top, "ls-files", "-z", "--", repo.path(statepaths.LOCAL_DIR),
+                            repo.path(statepaths.INDEX_DIR)) or ""
+    return [Problem(repo.rel(n), "memtree state file tracked by git; a clone may have planted it "
+                                 "(git rm --cached it)") for n in names.split("\0") if n]
 
 
 def _raised_by_hand(memory: Memory, raised: list[Entry]) -> list[Problem]:
