@@ -173,3 +173,15 @@ def test_validate_names_state_files_a_clone_tracks(tmp_path: Path) -> None:
     found = json.loads(out.stdout)
     assert any(p["path"] == ".local/injections.jsonl" and "tracked by git" in p["message"]
                for p in found)
+
+
+def test_install_in_a_hostile_clone_writes_nothing_outside(tmp_path: Path) -> None:
+    outside = victim(tmp_path / "victim")
+    clone = hostile_clone(tmp_path, "local-dir", outside / "dir")
+    (clone / ".claude").mkdir()
+    (clone / ".claude" / "settings.json").write_text('{"model": "x"}\n')
+    before = snapshot(outside)
+    out = memtree(clone, "install", "claude-code")
+    assert out.returncode == ExitCode.UNSAFE_PATH, (out.stdout, out.stderr)
+    assert snapshot(outside) == before
+    assert (clone / ".claude" / "settings.json").read_text() == '{"model": "x"}\n'

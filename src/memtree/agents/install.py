@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import store
+from .. import statepaths, store
 from ..errors import AlreadyExists, InvalidEntry, UnsafePath
 from . import files
 
@@ -91,6 +91,8 @@ def apply(project: Path, targets: list[Target], remove: bool) -> list[dict[str, 
         file = (project / target.path).resolve()
         if project.resolve() not in file.parents:
             raise UnsafePath(f"{target.path}: outside the project folder")
+        if target.kind == "json":
+            _keep_file(project, target, create=False)  # a linked .local/ is refused before any write
         old = _read(file)
         new = (removed_text if remove else installed_text)(target, old, target.path)
         plans.append((target, file, old, new))
@@ -110,14 +112,23 @@ def apply(project: Path, targets: list[Target], remove: bool) -> list[dict[str, 
     return report
 
 
+def _keep_file(project: Path, target: Target, create: bool) -> Path:
+    """Where a JSON file's original text is kept: under `.memory/.local/`, never through a link."""
+    *folders, name = Path(target.path).parts
+    if not (project / ORIGINALS).parent.parent.is_dir():
+        return project / ORIGINALS / target.path
+    return statepaths.folder(project / ".memory", *ORIGINALS.parts[1:], *folders, create=create) / name
+
+
 def _originals(project: Path, target: Target, old: str | None, new: str | None,
                remove: bool) -> str | None:
     """JSON is re-serialised, so the user's exact text is kept aside (in .memory/.local/, when
     there is one) and put back on uninstall if the data is still the same."""
-    keep = project / ORIGINALS / target.path
+    has_root = (project / ORIGINALS).parent.parent.is_dir()
+    keep = _keep_file(project, target, create=not remove and has_root)
     if not remove:
-        pristine = old is not None and "memtree" not in old and not keep.exists()
-        if pristine and new != old and (project / ORIGINALS).parent.parent.is_dir():
+        pristine = old is not None and "memtree" not in old and not statepaths.check_file(keep)
+        if pristine and new != old and has_root:
             store.atomic_write(keep, old or "")
         return new
     saved = _read(keep)
