@@ -134,16 +134,17 @@ def test_hook_logs_the_refusal_outside_the_hostile_folder(tmp_path: Path) -> Non
     assert list((outside / "dir").iterdir()) == []
 
 
-def test_a_foreign_database_in_the_index_folder_is_left_alone(tmp_path: Path) -> None:
+@pytest.mark.parametrize("table", ["accounts", "meta"])
+def test_a_foreign_database_in_the_index_folder_is_left_alone(tmp_path: Path, table: str) -> None:
     project = tmp_path / "project"
     build_tree(project)
     db = project / ".memory" / ".index" / "memtree.db"
     db.parent.mkdir(exist_ok=True)
     for file in db.parent.iterdir():
         file.unlink()
-    with sqlite3.connect(db) as conn:
-        conn.execute("CREATE TABLE accounts(id INTEGER PRIMARY KEY, name TEXT)")
-        conn.execute("INSERT INTO accounts(name) VALUES ('alice')")
+    with sqlite3.connect(db) as conn:  # "meta": a table of memtree's name, another app's columns
+        conn.execute(f"CREATE TABLE {table}(id INTEGER PRIMARY KEY, name TEXT)")
+        conn.execute(f"INSERT INTO {table}(name) VALUES ('alice')")
     conn.close()
     data = db.read_bytes()
     out = memtree(project, "query", "JWT", "--json")

@@ -148,8 +148,8 @@ class Index(Lookups):
         try:
             row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         except sqlite3.OperationalError as exc:
-            if "no such table" in str(exc):
-                return None
+            if "no such table" in str(exc) or "no such column" in str(exc):
+                return None  # not memtree's meta table (a foreign database is refused, not dropped)
             raise
         return str(row[0]) if row else None
 
