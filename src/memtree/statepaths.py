@@ -7,6 +7,7 @@ be regular; anything else is refused with UnsafeState (exit 7). Entry files are 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -111,11 +112,19 @@ def read_text(path: Path) -> str | None:
 
 def write(path: Path, text: str) -> None:
     """Replace a state file atomically (a temporary file opened O_EXCL|O_NOFOLLOW, renamed over
-    the name: a rename replaces a link itself, never its target)."""
-    from .store import atomic_write
-
+    the name: a rename replaces a link itself, never its target). Without store.py, which the
+    query path does not import."""
     check_file(path)
-    atomic_write(path, text)
+    tmp = f"{path.parent}/.{path.name}.{os.urandom(5).hex()}.tmp"
+    fd = open_fd(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def local(root: Path, *parts: str, create: bool = True) -> Path:
