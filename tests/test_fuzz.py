@@ -19,10 +19,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agents_support import build_tree
-from memtree import Memory, fastquery, retrieve, secretscan, tokens, tree
-from memtree import entry as codec
+from memtree import Memory, secretscan
 from memtree.agents import AGENTS, get, hook
+from memtree.cli import fastquery
+from memtree.entries import codec
+from memtree.entries import layout as tree
 from memtree.errors import MemtreeError
+from memtree.index import tokens
+from memtree.retrieval import tiers as retrieve
+
+pytestmark = pytest.mark.slow
 
 FUZZ = settings(max_examples=150, deadline=2000, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

@@ -39,6 +39,23 @@ class Settings(Record):
         return node
 
 
+@record
+class Workspace(Record):
+    """A memory root, its settings and who is acting on it (for provenance): what every helper
+    below `Memory` needs, so none of them takes the whole `Memory`."""
+
+    root: Path
+    settings: Settings
+    actor: str
+    tool: str = "cli"
+    session: str | None = None
+
+    @classmethod
+    def at(cls, root: Path, settings: Settings | None = None, actor: str | None = None,
+           tool: str = "cli", session: str | None = None) -> Workspace:
+        return cls(root, settings or load_settings(root), actor or default_author(), tool, session)
+
+
 def env(name: str, default: str | None = None) -> str | None:
     """Read one environment variable (the single place memtree does)."""
     return os.environ.get(name, default)
@@ -46,6 +63,21 @@ def env(name: str, default: str | None = None) -> str | None:
 
 def is_root(path: Path) -> bool:
     return (path / CONFIG_NAME).is_file()
+
+
+def check_root(root: Path) -> None:
+    """A root reached through a symbolic link must stay inside the folder that holds the link."""
+    if not os.path.islink(root):
+        return
+    home = os.path.realpath(root.parent)
+    target = os.path.realpath(root)
+    if os.path.commonpath([home, target]) != home:
+        from .errors import UnsafeState
+
+        raise UnsafeState(f"{root}: is a symbolic link leading out of {root.parent} (to {target}); "
+                          "refusing to use it as memtree state",
+                          hint="memtree never creates links among its own state; the repository "
+                               "may be hostile. Inspect it, or pass --root to use it on purpose")
 
 
 def find_root(explicit: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Path:
@@ -66,9 +98,7 @@ def find_root(explicit: str | os.PathLike[str] | None = None, cwd: Path | None =
     for folder in (here, *here.parents):
         candidate = folder / ROOT_NAME
         if is_root(candidate):
-            from .statepaths import check_root  # a cloned `.memory` link must not lead out
-
-            check_root(candidate)
+            check_root(candidate)  # a cloned `.memory` link must not lead out
             return candidate
         if folder.name == ROOT_NAME and is_root(folder):
             return folder

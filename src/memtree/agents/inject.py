@@ -9,11 +9,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import field
 from pathlib import Path
 
-from .. import framing, vetting
-from ..context import estimate_tokens
+from .. import framing
 from ..errors import InvalidEntry
+from ..health import vetting
 from ..model import Entry, Maturity, Status
 from ..record import Record, record
+from ..retrieval.packs import estimate_tokens
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
@@ -179,7 +180,7 @@ def _held(root: Path, path: str, entry_id: str, known: dict[str, str]) -> bool:
 
 def codec_entry(text: str, path: str) -> Entry | None:
     """The entry a file holds (its frontmatter decides pinned and core), None if it is broken."""
-    from .. import entry as codec
+    from ..entries import codec
 
     try:
         return codec.parse(text, path)

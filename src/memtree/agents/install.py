@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import statepaths, store
+from ..entries import statepaths, store
 from ..errors import AlreadyExists, InvalidEntry, UnsafePath
 from . import files
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import statepaths
-from ..entry import now_iso
+from ..entries import local, statepaths
+from ..entries.codec import now_iso
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
@@ -93,21 +93,10 @@ def prune_states(root: Path, days: int = STALE_DAYS) -> int:
 
 def log(root: Path, record: dict[str, Any]) -> None:
     """Append one injection record (time first)."""
-    line = json.dumps({"time": now_iso(), **record}, ensure_ascii=False)
-    statepaths.append(statepaths.local(root) / LOG_NAME, line + "\n")
+    local.append(root, LOG_NAME, {"time": now_iso(), **record})
 
 
 def read_log(root: Path, session: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """Injection records, oldest first, optionally one session's, at most the last `limit`."""
-    text = statepaths.read_text(statepaths.local(root, create=False) / LOG_NAME)
-    if text is None:
-        return []
-    out = []
-    for line in text.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue  # a torn line from a crash is skipped
-        if isinstance(record, dict) and (session is None or record.get("session") == session):
-            out.append(record)
+    out = [r for r in local.records(root, LOG_NAME) if session is None or r.get("session") == session]
     return out[-limit:] if limit else out

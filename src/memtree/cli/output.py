@@ -1,0 +1,70 @@
+"""Output: one serializer for --json (shared with MCP) and rich views for people.
+
+Data goes to stdout, diagnostics to stderr; rich adds colour only on a terminal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..secretscan import mask
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def to_data(obj: Any) -> Any:
+    """Plain JSON-able data for any memtree value, secrets masked (secretscan.py)."""
+    if isinstance(obj, str):
+        return mask(obj)
+    if hasattr(obj, "to_dict"):
+        return to_data(obj.to_dict())
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, Path):
+        return str(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return to_data(dataclasses.asdict(obj))
+    if isinstance(obj, Mapping):
+        return {str(k): to_data(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set | frozenset):
+        return [to_data(v) for v in obj]
+    return obj
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(to_data(obj), indent=2, ensure_ascii=False)
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(dumps(obj) + "\n")
+
+
+def console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def error(message: str, hint: str | None = None) -> None:
+    """One line on stderr (and an optional hint line)."""
+    sys.stderr.write(f"memtree: error: {message}\n")
+    if hint:
+        sys.stderr.write(f"memtree: hint: {hint}\n")
+
+
+def note(message: str) -> None:
+    sys.stderr.write(f"memtree: {message}\n")
+
+
+def escape(text: str) -> str:
+    """Text for a rich view: secrets masked, markup escaped."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(mask(text))
