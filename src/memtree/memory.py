@@ -171,12 +171,10 @@ class Memory:
         return _listify(top)
 
     def validate(self) -> list[Problem]:
-        """Whole-tree checks, and the security findings of health/vetting.py."""
         from .entries.validate import check
-        from .health.vetting import problems
+        from .health.vetting import problems  # security findings (git-aware: not in entries/)
 
-        found = check(self.ws) + problems(self, self.load()[0])
-        return sorted(found, key=lambda p: (p.path, p.line, p.message))
+        return sorted(check(self.ws) + problems(self.ws, self.load()[0]), key=lambda p: (p.path, p.line))
 
     # ------------------------------------------------------------ retrieval
 

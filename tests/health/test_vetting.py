@@ -83,7 +83,7 @@ def test_validate_flags_instructions_and_hand_pinned_entries(run: Run, tmp_path:
     git(project, "add", "-A")
     git(project, "commit", "-qm", "seed", "--allow-empty")
     hostile = memory.add("Setup notes", "dev/setup", HOSTILE)
-    memory.pin("dev/testing/tests-run-with-pytest")  # through memtree: its commit has trailers
+    memory.lifecycle.pin("dev/testing/tests-run-with-pytest")  # through memtree: its commit has trailers
     file = memory.root / "build/release/arm-release-builds-need-libffi.md"
     file.write_text(file.read_text().replace("pinned: false", "pinned: true")
                     if "pinned: false" in file.read_text()

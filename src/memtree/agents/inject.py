@@ -171,7 +171,8 @@ def approved(root: Path, entries: Sequence[Entry], opts: Options) -> list[Entry]
 
 
 def _held(root: Path, path: str, entry_id: str, known: dict[str, str]) -> bool:
-    from .. import store, tree
+    from ..entries import layout as tree
+    from ..entries import store
 
     text = store.read_text(tree.file_for(root, path))
     item = codec_entry(text, path)

@@ -239,7 +239,7 @@ def validate(
     if history:
         from ..health.vetting import history_secrets
 
-        found += history_secrets(memory)
+        found += history_secrets(memory.ws)
     common.out(found, json, views.problems)
     failing = [p for p in found if strict or p.severity == "error"]
     if failing:
@@ -256,7 +256,7 @@ def approve(
     """Approve entries as they are now for briefings (with `[agents] require_approval`)."""
     from ..health.vetting import approve as approve_entries
 
-    done = approve_entries(common.memory(), refs)
+    done = approve_entries(common.memory().ws, refs)
     common.out(done, json, lambda ds: [print(f"approved {d['path']}.md ({d['digest']})") for d in ds])
 
 

@@ -17,8 +17,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run ti
 if TYPE_CHECKING:
     from hashlib import sha256
 
-    from ..config import Settings
-    from ..memory import Memory
+    from ..config import Settings, Workspace
 else:
     try:  # CPython's own SHA-256 without loading OpenSSL (the hooks call this)
         from _sha256 import sha256
@@ -80,29 +79,30 @@ def held(root: Path, item: Entry, text: str, known: dict[str, str] | None = None
     return known.get(item.id) != digest(text)
 
 
-def approve(memory: Memory, refs: list[str]) -> list[dict[str, str]]:
+def approve(ws: Workspace, refs: list[str]) -> list[dict[str, str]]:
     """Approve entries as they are now (their current file text)."""
     from ..entries import layout as tree
     from ..entries import store
+    from ..index.refs import resolve
 
-    known = approvals(memory.root)
+    known = approvals(ws.root)
     done = []
     for ref in refs:
-        rel = memory.resolve(ref)
-        item = store.read(memory.root, rel)
-        known[item.id] = digest(store.read_text(tree.file_for(memory.root, rel)))
+        rel = resolve(ws.root, ref)
+        item = store.read(ws.root, rel)
+        known[item.id] = digest(store.read_text(tree.file_for(ws.root, rel)))
         done.append({"path": rel, "id": item.id, "digest": known[item.id]})
-    with store.lock(memory.root):
-        statepaths.write(statepaths.local(memory.root) / APPROVALS,
+    with store.lock(ws.root):
+        statepaths.write(statepaths.local(ws.root) / APPROVALS,
                          json.dumps(known, indent=1, sort_keys=True) + "\n")
     return done
 
 
-def problems(memory: Memory, entries: list[Entry]) -> list[Problem]:
+def problems(ws: Workspace, entries: list[Entry]) -> list[Problem]:
     """Secrets in entry files, instruction-like entries, pinned/core raised by hand."""
     from ..secretscan import fields_of, policy, scan
 
-    _, allow = policy(memory.ws.settings)
+    _, allow = policy(ws.settings)
     found = []
     for item in entries:
         where = item.path + ".md"
@@ -115,16 +115,16 @@ def problems(memory: Memory, entries: list[Entry]) -> list[Problem]:
         if phrase:
             found.append(Problem(where, f"reads like an instruction to an agent: {phrase!r} "
                                         "(approve with `memtree approve` if meant)", severity="warning"))
-    found.extend(_raised_by_hand(memory, [e for e in entries
+    found.extend(_raised_by_hand(ws, [e for e in entries
                                           if e.pinned or e.maturity is Maturity.CORE]))
-    return found + _tracked_state(memory)
+    return found + _tracked_state(ws)
 
 
-def _tracked_state(memory: Memory) -> list[Problem]:
+def _tracked_state(ws: Workspace) -> list[Problem]:
     """memtree's state files committed to git: a clone may have planted them (approvals, links)."""
     from ..history import git as history
 
-    repo = history.find(memory.ws)
+    repo = history.find(ws)
     if repo is None:
         return []
     names = history.try_git(repo.top, "ls-files", "-z", "--", repo.path(statepaths.LOCAL_DIR),
@@ -133,12 +133,12 @@ def _tracked_state(memory: Memory) -> list[Problem]:
                                  "(git rm --cached it)") for n in names.split("\0") if n]
 
 
-def _raised_by_hand(memory: Memory, raised: list[Entry]) -> list[Problem]:
+def _raised_by_hand(ws: Workspace, raised: list[Entry]) -> list[Problem]:
     """Pinned or core entries whose raise came from a commit without memtree's trailers."""
     from ..history import git as history
     from ..history.trailers import parse
 
-    repo = history.find(memory.ws) if raised else None
+    repo = history.find(ws) if raised else None
     if repo is None or history.head(repo) is None:
         return []
     found = []
@@ -156,15 +156,15 @@ def _raised_by_hand(memory: Memory, raised: list[Entry]) -> list[Problem]:
     return found
 
 
-def history_secrets(memory: Memory, limit: int = 2000) -> list[Problem]:
+def history_secrets(ws: Workspace, limit: int = 2000) -> list[Problem]:
     """Secrets added by the last `limit` commits touching the memory (git is never rewritten)."""
     from ..history import git as history
     from ..secretscan import policy, scan
 
-    repo = history.find(memory.ws)
+    repo = history.find(ws)
     if repo is None or history.head(repo) is None:
         return []
-    _, allow = policy(memory.ws.settings)
+    _, allow = policy(ws.settings)
     out = history.git(repo.top, "log", f"-{limit}", "-p", "--no-color", "--unified=0",
                       "--format=%x1e%H", "--", repo.scope)
     found: dict[tuple[str, str], set[str]] = {}
