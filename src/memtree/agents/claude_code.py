@@ -26,6 +26,7 @@ NAME = "claude-code"
 EVENTS = {"sessionstart": "start", "userpromptsubmit": "prompt", "precompact": "compact",
           "stop": "stop", "sessionend": "end"}
 HOOK_EVENTS = ("SessionStart", "UserPromptSubmit", "PreCompact", "Stop", "SessionEnd")
+READ_TOOLS = [f"mcp__memtree__{t}" for t in ("query", "get", "list", "tree")]  # pre-approved
 EMPTY = ""
 
 
@@ -34,13 +35,16 @@ def remind(event: str, text: str) -> str:
 
 
 def targets(cmd: str) -> list[Target]:
-    from .install import Target, hook_command, hooks_target, server_target  # installs only
+    from .install import Target, hook_command, hooks_target, program, server_target  # installs only
 
     groups = {e: {"hooks": [{"type": "command", "command": hook_command(cmd, NAME, e),
                              "timeout": 30}]} for e in HOOK_EVENTS}
-    server = {"type": "stdio", "command": cmd, "args": ["mcp", "--agent", NAME]}
+    exe, args = program(cmd, "mcp", "--agent", NAME)
+    # alwaysLoad: the tools are in every request and `-p` runs wait for the server (5 s at most).
+    server = {"type": "stdio", "command": exe, "args": args, "alwaysLoad": True}
+    lists = {("permissions", "allow"): READ_TOOLS, ("enabledMcpjsonServers",): ["memtree"]}
     return [
-        hooks_target(".claude/settings.json", groups),
+        hooks_target(".claude/settings.json", groups, lists=lists),
         server_target(".mcp.json", server),
         Target("CLAUDE.md", "markdown", RULES),
     ]

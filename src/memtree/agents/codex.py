@@ -35,8 +35,10 @@ def remind(event: str, text: str) -> str:
 
 
 def _server_block(cmd: str) -> str:
-    return (f"[mcp_servers.memtree]\ncommand = {json.dumps(cmd)}\n"
-            f'args = ["mcp", "--agent", "{NAME}"]')
+    from .install import program
+
+    exe, args = program(cmd, "mcp", "--agent", NAME)
+    return f"[mcp_servers.memtree]\ncommand = {json.dumps(exe)}\nargs = {json.dumps(args)}"
 
 
 def _guard(text: str) -> None:

@@ -34,11 +34,12 @@ def remind(event: str, text: str) -> str:
 
 
 def targets(cmd: str) -> list[Target]:
-    from .install import Target, hook_command, hooks_target, server_target  # installs only
+    from .install import Target, hook_command, hooks_target, program, server_target  # installs only
 
     groups = {e: {"hooks": [{"type": "command", "command": hook_command(cmd, NAME, e),
                              "timeout": 30000}]} for e in HOOK_EVENTS}
-    server = {"command": cmd, "args": ["mcp", "--agent", NAME]}
+    exe, args = program(cmd, "mcp", "--agent", NAME)
+    server = {"command": exe, "args": args}
     return [
         server_target(".gemini/settings.json", server, also=hooks_target("", groups)),
         Target("GEMINI.md", "markdown", RULES),

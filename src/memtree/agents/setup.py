@@ -22,9 +22,28 @@ NOTES = {
 
 def install(agent: str, project: Path, command: str | None = None) -> dict[str, Any]:
     module = get(agent)
-    changes = installer.apply(project, module.targets(installer.command(command)), remove=False)
+    cmd = installer.command(command)
+    changes = installer.apply(project, module.targets(cmd), remove=False)
+    notes = list(NOTES.get(module.NAME, []))
+    if cmd == installer.PORTABLE:
+        notes.append(_record_command())
     return {"agent": module.NAME, "project": str(project.resolve()), "files": changes,
-            "notes": NOTES.get(module.NAME, [])}
+            "notes": notes}
+
+
+def _record_command() -> str:
+    """Keep this user's memtree path where the launcher finds it when memtree is not on PATH."""
+    from .. import config, store
+
+    here = installer.running_memtree()
+    if here is None:
+        return "memtree was not found: agents run it only when it is on their PATH."
+    base = config.env("XDG_CONFIG_HOME") or str(Path(config.env("HOME") or "~").expanduser()
+                                                 / ".config")
+    file = Path(base) / installer.COMMAND_FILE
+    if not file.exists() or file.read_text(encoding="utf-8").strip() != str(here):
+        store.atomic_write(file, f"{here}\n")
+    return f"agents run memtree from PATH, else {here} (recorded in {file})."
 
 
 def uninstall(agent: str, project: Path) -> dict[str, Any]:
