@@ -79,9 +79,10 @@ def test_installed_files_are_what_each_agent_reads(run: Run, tmp_path: Path) -> 
     for agent in AGENTS:
         run("install", agent, "--command", "memtree")
     claude = json.loads((project / ".claude/settings.json").read_text())
-    assert claude["permissions"] == {"allow": ["Bash(ls)", *(f"mcp__memtree__{t}" for t in
-                                                            ("query", "get", "list", "tree"))]}
-    assert claude["enabledMcpjsonServers"] == ["memtree"]
+    assert claude["permissions"] == {"allow": ["Bash(ls)"]}
+    local = json.loads((project / ".claude/settings.local.json").read_text())
+    assert local == {"permissions": {"allow": [f"mcp__memtree__{t}" for t in ("query", "get", "list", "tree")]},
+                     "enabledMcpjsonServers": ["memtree"]}
     assert claude["hooks"]["Stop"][0]["hooks"][0]["command"] == "say done"
     assert claude["hooks"]["UserPromptSubmit"][0]["hooks"][0]["command"] == \
         "memtree hook claude-code UserPromptSubmit"

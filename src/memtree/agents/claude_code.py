@@ -26,6 +26,9 @@ NAME = "claude-code"
 EVENTS = {"sessionstart": "start", "userpromptsubmit": "prompt", "precompact": "compact",
           "stop": "stop", "sessionend": "end"}
 HOOK_EVENTS = ("SessionStart", "UserPromptSubmit", "PreCompact", "Stop", "SessionEnd")
+# A tool call in the transcript (its definitions are there too, followed by "description").
+WRITE_CALL = (r'"name":\s*"mcp__memtree__(?:add|update|link|supersede|archive)",\s*"input"'
+              r'|\bmemtree (?:add|update|edit|link|mv|rm)\b')
 READ_TOOLS = [f"mcp__memtree__{t}" for t in ("query", "get", "list", "tree")]  # pre-approved
 EMPTY = ""
 
@@ -42,9 +45,11 @@ def targets(cmd: str) -> list[Target]:
     exe, args = program(cmd, "mcp", "--agent", NAME)
     # alwaysLoad: the tools are in every request and `-p` runs wait for the server (5 s at most).
     server = {"type": "stdio", "command": exe, "args": args, "alwaysLoad": True}
+    # Approvals are personal: Claude Code ignores allow rules for MCP tools in the shared file.
     lists = {("permissions", "allow"): READ_TOOLS, ("enabledMcpjsonServers",): ["memtree"]}
     return [
-        hooks_target(".claude/settings.json", groups, lists=lists),
+        hooks_target(".claude/settings.json", groups),
+        hooks_target(".claude/settings.local.json", {}, lists=lists),
         server_target(".mcp.json", server),
         Target("CLAUDE.md", "markdown", RULES),
     ]

@@ -102,6 +102,8 @@ def _with_pinned_bodies(memory: Any) -> list[Any]:
 def _start(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
            state: journal.SessionState, opts: inject.Options) -> str:
     source = agent.source_of(payload)
+    if source == "resume" and (state.injected or state.observed):
+        return ""  # the resumed history holds the briefing; the agents give no new context here
     if source in ("compact", "clear") or state.compacted:
         state.injected.clear()
         state.observed.clear()
@@ -155,8 +157,9 @@ def _stop(agent: ModuleType, event: str, payload: dict[str, Any],
     if "prompt" not in agent.EVENTS.values():  # no prompt hook (Cursor): count turns here
         state.prompts += 1
     transcript = _tail(payload.get("transcript_path"))
+    writes = getattr(agent, "WRITE_CALL", inject.WRITE_CALL)
     if not inject.should_remind(state.prompts, state.reminded, agent.stop_active(payload),
-                                transcript, opts):
+                                transcript, opts, writes):
         return ""
     state.reminded = True
     return str(agent.remind(event, inject.REMINDER))
