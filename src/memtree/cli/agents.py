@@ -26,7 +26,7 @@ def mcp(
     session: Annotated[str | None, typer.Option("--session", help="Session id recorded with writes.")] = None,
 ) -> None:
     """Serve the Model Context Protocol over stdio (tools: query, get, list, tree, add, update, link, supersede, archive)."""
-    from ..mcp_server import serve
+    from ..agents.mcp_start import serve
 
     serve(common.STATE.root, agent, session)
 
