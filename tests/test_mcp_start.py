@@ -85,3 +85,18 @@ def test_tool_calls_wait_for_the_sdk_and_are_answered(tmp_path: Path) -> None:
             "params": {"name": "get", "arguments": {"ref": "security/rules/never-commit-secrets"}}}
     answers = _talk([str(MEMTREE), "mcp"], project, [*HELLO, call], {1, 2, 3, 5})
     assert answers[5]["structuredContent"]["title"] == "Never commit secrets"
+
+
+def test_a_stateless_probe_is_refused_and_the_handshake_then_works(tmp_path: Path) -> None:
+    """Claude Code 2.1 probes with `server/discover` and then falls back to `initialize`; the
+    SDK must not take the probe, or it answers later requests as stateless ones."""
+    project = tmp_path / "project"
+    build_tree(project)
+    probe = {"jsonrpc": "2.0", "id": "probe", "method": "server/discover", "params": {"_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}}}}
+    call = {"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+            "params": {"name": "query", "arguments": {"text": "jwt signing"}}}
+    answers = _talk([str(MEMTREE), "mcp"], project, [probe, *HELLO, call], {1, 2, 3, 5})
+    assert answers["probe"]["code"] == -32601  # type: ignore[index]
+    assert answers[5]["structuredContent"]["items"], answers[5]

@@ -67,6 +67,9 @@ def _root(agent: ModuleType, payload: dict[str, Any], explicit: str | None) -> P
 def handle(agent: ModuleType, event: str, payload: dict[str, Any], root: Path) -> str:
     """Dispatch one event to its action; returns the agent's output text."""
     action = agent.EVENTS.get(event_key(event))
+    compacts = getattr(agent, "is_compaction", None)
+    if action == "compact" and compacts is not None and not compacts(payload):
+        action = None  # announced, but the agent may not compact (Gemini's automatic check)
     if action is None:
         return str(agent.EMPTY)
     from ..memory import Memory
@@ -102,8 +105,8 @@ def _with_pinned_bodies(memory: Any) -> list[Any]:
 def _start(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
            state: journal.SessionState, opts: inject.Options) -> str:
     source = agent.source_of(payload)
-    if source == "resume" and (state.injected or state.observed):
-        return ""  # the resumed history holds the briefing; the agents give no new context here
+    if source == "resume" and getattr(agent, "RESUME_KEEPS_CONTEXT", False) and state.injected:
+        return ""  # the resumed history holds the briefing, and the agent drops new context here
     if source in ("compact", "clear") or state.compacted:
         state.injected.clear()
         state.observed.clear()
@@ -114,8 +117,10 @@ def _start(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
 
 def _prompt(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
             state: journal.SessionState, opts: inject.Options) -> str:
-    state.prompts += 1
     prompt = agent.prompt_of(payload)
+    if prompt.strip() == inject.REMINDER:
+        return ""  # the agent retrying its turn with the stop reminder (Gemini): not a prompt
+    state.prompts += 1
     parts = []
     if state.compacted:  # the agent compacted without a session start: pinned rules come back
         state.compacted = False

@@ -24,11 +24,23 @@ def install(agent: str, project: Path, command: str | None = None) -> dict[str, 
     module = get(agent)
     cmd = installer.command(command)
     changes = installer.apply(project, module.targets(cmd), remove=False)
+    changes += _user_files(module, remove=False)
     notes = list(NOTES.get(module.NAME, []))
     if cmd == installer.PORTABLE:
         notes.append(_record_command())
     return {"agent": module.NAME, "project": str(project.resolve()), "files": changes,
             "notes": notes}
+
+
+def _user_files(module: Any, remove: bool) -> list[dict[str, str]]:
+    """The agent's files under the home folder (reported with `~/` paths)."""
+    targets = module.user_targets() if hasattr(module, "user_targets") else []
+    if not targets:
+        return []
+    from .. import config
+
+    home = Path(config.env("HOME") or "~").expanduser()
+    return [{**c, "path": f"~/{c['path']}"} for c in installer.apply(home, targets, remove)]
 
 
 def _record_command() -> str:
@@ -49,4 +61,5 @@ def _record_command() -> str:
 def uninstall(agent: str, project: Path) -> dict[str, Any]:
     module = get(agent)
     changes = installer.apply(project, module.targets("memtree"), remove=True)
+    changes += _user_files(module, remove=True)
     return {"agent": module.NAME, "project": str(project.resolve()), "files": changes, "notes": []}
