@@ -53,7 +53,7 @@ def _send(proc: subprocess.Popen[bytes], message: dict[str, object]) -> None:
     proc.stdin.flush()
 
 
-SDK_ONLY = [sys.executable, "-c", "from memtree.mcp_server import serve; serve(agent='bench')"]
+SDK_ONLY = [sys.executable, "-c", "from memtree.agents.mcp_server import serve; serve(agent='bench')"]
 
 
 def one(root: Path, argv: list[str]) -> tuple[float, float, float]:

@@ -148,7 +148,7 @@ def _relay(fd: int, front: Front) -> None:
 def _run_sdk(root: str | None, agent: str, session: str | None, read_fd: int, write_fd: int,
              front: Front) -> None:
     try:
-        from ..mcp_server import serve_pipes
+        from .mcp_server import serve_pipes
 
         serve_pipes(root, agent, session, read_fd, write_fd, front.loaded)
     except BaseException as exc:  # noqa: BLE001 - the process cannot serve without the SDK

@@ -45,7 +45,8 @@ def _user_files(module: Any, remove: bool) -> list[dict[str, str]]:
 
 def _record_command() -> str:
     """Keep this user's memtree path where the launcher finds it when memtree is not on PATH."""
-    from .. import config, store
+    from .. import config
+    from ..entries import store
 
     here = installer.running_memtree()
     if here is None:
