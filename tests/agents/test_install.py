@@ -94,7 +94,7 @@ def test_installed_files_are_what_each_agent_reads(run: Run, tmp_path: Path) -> 
     codex = tomllib.loads((project / ".codex/config.toml").read_text())
     assert codex["model"] == "o4" and codex["mcp_servers"]["memtree"]["command"] == "memtree"
     assert set(json.loads((project / ".codex/hooks.json").read_text())["hooks"]) == {
-        "SessionStart", "UserPromptSubmit", "PreCompact", "Stop"}
+        "SessionStart", "UserPromptSubmit", "PreCompact", "Stop", "SessionEnd"}
     gemini = json.loads((project / ".gemini/settings.json").read_text())
     assert gemini["theme"] == "dark" and "BeforeAgent" in gemini["hooks"]
     assert gemini["mcpServers"]["memtree"]["args"][-1] == "gemini"

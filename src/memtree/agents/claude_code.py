@@ -31,7 +31,7 @@ WRITE_CALL = (r'"name":\s*"mcp__memtree__(?:add|update|link|supersede|archive)",
               r'|\bmemtree (?:add|update|edit|link|mv|rm)\b')
 READ_TOOLS = [f"mcp__memtree__{t}" for t in ("query", "get", "list", "tree")]  # pre-approved
 EMPTY = ""
-RESUME_KEEPS_CONTEXT = True  # `--resume` replays the history and drops SessionStart context
+RESUME_KEEPS_CONTEXT = True  # `--resume` replays the history (briefing included), adds no new context
 
 
 def remind(event: str, text: str) -> str:
