@@ -100,10 +100,10 @@ def test_add_writes_an_entry_as_claude_code_and_resume_gives_no_second_briefing(
         'Record that we lint with ruff.\ncall:add {"title": "Lint with ruff", "path": '
         '"dev/tooling", "summary": "Run ruff check before pushing.", "body": "CI runs ruff."}',
         "--allowedTools", "mcp__memtree__add")
+    (answer,) = _tool_results(requests[-1])
+    assert "dev/tooling/lint-with-ruff" in json.dumps(answer), answer
     entry = project.memory.get("dev/tooling/lint-with-ruff")
     assert entry.source.by == "agent:claude-code"
-    (answer,) = _tool_results(requests[-1])
-    assert "dev/tooling/lint-with-ruff" in json.dumps(answer)
     # Resumed: the history still holds the one briefing; none is logged or given again.
     events = [i["event"] for i in project.injections()]
     assert events.count("SessionStart") == 1
@@ -130,6 +130,8 @@ def test_reminder_once_and_pinned_entries_once_after_compaction(
     assert [s["source"] for s in starts] == ["startup", "compact"]
 
 
+@pytest.mark.xfail(strict=True, reason="Claude Code 2.1.332 reads .claude/settings.json only in "
+                   "the folder it starts in; a user-level install is not offered yet")
 def test_hooks_run_when_claude_code_starts_in_a_subfolder(claude: Path, server: ModelServer,
                                                          tmp_path: Path) -> None:
     project = make_project(tmp_path, "claude-code")

@@ -39,7 +39,7 @@ def mcp(
 def install(
     agent: AgentArg,
     project: ProjectOpt = None,
-    command: Annotated[str | None, typer.Option("--command", help="How the agent should run memtree (default: memtree on PATH, else this one).")] = None,
+    command: Annotated[str | None, typer.Option("--command", help="How the agent should run memtree (default: a launcher that finds memtree on PATH or where install recorded it).")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Set up an agent: hooks, MCP registration and a rules block (only memtree's own parts)."""
