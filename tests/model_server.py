@@ -177,7 +177,7 @@ def _openai_tools(body: dict[str, Any]) -> list[tuple[str | None, str]]:
     return out
 
 
-def openai_events(body: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def openai_events(body: dict[str, Any], input_tokens: int = 0) -> list[tuple[str, dict[str, Any]]]:
     reply = decide(_openai_turn(body), _openai_tools(body))
     rid = f"resp_{next(_ids):04d}"
     if reply.tool:
@@ -190,9 +190,10 @@ def openai_events(body: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         item = {"type": "message", "role": "assistant", "id": f"msg_{next(_ids):04d}",
                 "status": "completed",
                 "content": [{"type": "output_text", "text": reply.text, "annotations": []}]}
-    usage = {"input_tokens": 100, "input_tokens_details": {"cached_tokens": 0},
+    tokens = input_tokens or 100
+    usage = {"input_tokens": tokens, "input_tokens_details": {"cached_tokens": 0},
              "output_tokens": 10, "output_tokens_details": {"reasoning_tokens": 0},
-             "total_tokens": 110}
+             "total_tokens": tokens + 10}
     return [("response.created", {"type": "response.created", "response": {"id": rid}}),
             ("response.output_item.added", {"type": "response.output_item.added",
                                             "output_index": 0, "item": item}),
@@ -211,6 +212,7 @@ class ModelServer:
     def __init__(self) -> None:
         self.requests: list[Logged] = []
         self.gemini_prompt_tokens = 0  # reported usage: large values make Gemini compress
+        self.openai_input_tokens = 0  # the same for Codex's auto-compact limit, for one answer
         self._lock = threading.Lock()
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
@@ -271,7 +273,8 @@ def _handler(server: ModelServer) -> type[BaseHTTPRequestHandler]:
                     self._json(answer)
             elif path.endswith("/responses"):
                 server.log(Logged("openai", self.path, body))
-                self._sse(openai_events(body), named=True)
+                tokens, server.openai_input_tokens = server.openai_input_tokens, 0
+                self._sse(openai_events(body, tokens), named=True)
             else:
                 self._json({})
 

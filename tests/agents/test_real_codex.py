@@ -41,7 +41,7 @@ class Codex:
         home = project.home / ".codex"
         home.mkdir(exist_ok=True)
         (home / "config.toml").write_text(
-            'model = "gpt-5"\nmodel_provider = "loopback"\n\n'
+            'model = "gpt-5"\nmodel_provider = "loopback"\nmodel_auto_compact_token_limit = 5000\n\n'
             '[model_providers.loopback]\nname = "loopback"\n'
             f'base_url = "{server.url}/v1"\nwire_api = "responses"\nenv_key = "OPENAI_API_KEY"\n\n'
             f'[projects."{project.root}"]\ntrust_level = "trusted"\n')
@@ -95,3 +95,16 @@ def test_add_reminder_and_resume(codex: Path, server: ModelServer, tmp_path: Pat
     assert all(r.text.count(PINNED_BODY) == 1 for r in first + second + third)
     starts = [r for r in project.injections() if r["event"] == "SessionStart"]
     assert len(starts) == 1
+
+
+def test_pinned_entries_once_after_compaction(codex: Path, server: ModelServer, tmp_path: Path) -> None:
+    project = make_project(tmp_path, "codex")
+    server.openai_input_tokens = 200_000  # the first answer reports a context over the limit
+    requests = Codex(codex, project, server).run(
+        'How are our JWT access tokens signed?\ncall:query {"text": "jwt signing"}')
+    marks = [i for i, r in enumerate(requests) if "CONTEXT CHECKPOINT COMPACTION" in _newest_texts(r)]
+    assert len(marks) == 1  # Codex compacted once, mid-turn
+    after = requests[marks[0] + 1:]
+    assert after and all(r.text.count(PINNED_BODY) == 1 for r in after)
+    starts = [r["source"] for r in project.injections() if r["event"] == "SessionStart"]
+    assert starts == ["startup", "compact"]
