@@ -85,3 +85,31 @@ def test_new_files_follow_the_umask_and_rewritten_files_keep_their_mode(tmp_path
     os.umask(umask)
     entry = next((project / ".memory").rglob("never-commit-secrets.md"))
     assert _mode(entry) == 0o666 & ~umask  # written by Memory.add in this process
+
+
+def test_user_level_install_writes_only_the_users_files_and_uninstall_removes_them(
+        tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    build_tree(project)
+    home = tmp_path / "home"
+    (home / ".claude").mkdir(parents=True)
+    (home / ".claude.json").write_text('{"numStartups": 3}\n')
+    env = {**os.environ, "HOME": str(home)}
+    done = subprocess.run([str(MEMTREE), "install", "claude-code", "--user", "--json"], cwd=project,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    paths = {f["path"]: f["action"] for f in json.loads(done.stdout)["files"]}
+    assert paths == {"~/.claude/settings.json": "created", "~/.claude.json": "updated",
+                     "~/.claude/CLAUDE.md": "created"}
+    assert sorted(p.name for p in project.iterdir()) == [".memory"]
+    state = json.loads((home / ".claude.json").read_text())
+    assert state["numStartups"] == 3 and state["mcpServers"]["memtree"]["alwaysLoad"] is True
+    settings = json.loads((home / ".claude/settings.json").read_text())
+    assert "mcp__memtree__query" in settings["permissions"]["allow"]
+    subprocess.run([str(MEMTREE), "uninstall", "claude-code", "--user"], cwd=project, env=env,
+                   check=True, capture_output=True, timeout=60)
+    assert json.loads((home / ".claude.json").read_text()) == {"numStartups": 3}
+    assert not (home / ".claude/settings.json").exists() and not (home / ".claude/CLAUDE.md").exists()
+    refused = subprocess.run([str(MEMTREE), "install", "codex", "--user"], cwd=project, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "no user-level install" in refused.stderr

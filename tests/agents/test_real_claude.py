@@ -7,12 +7,15 @@ Deselect with `-m "not agents"`.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from agents_real import CLAUDE, Project, agent_program, base_env, make_project, run_agent
+from conftest import MEMTREE
 from memtree.agents.inject import REMINDER
 from model_server import Logged, ModelServer
 
@@ -131,7 +134,7 @@ def test_reminder_once_and_pinned_entries_once_after_compaction(
 
 
 @pytest.mark.xfail(strict=True, reason="Claude Code 2.1.332 reads .claude/settings.json only in "
-                   "the folder it starts in; a user-level install is not offered yet")
+                   "the folder it starts in (hence `memtree install claude-code --user`)")
 def test_hooks_run_when_claude_code_starts_in_a_subfolder(claude: Path, server: ModelServer,
                                                          tmp_path: Path) -> None:
     project = make_project(tmp_path, "claude-code")
@@ -141,3 +144,24 @@ def test_hooks_run_when_claude_code_starts_in_a_subfolder(claude: Path, server: 
         "How are our JWT access tokens signed?", cwd=folder)
     assert requests[0].text.count(PINNED_BODY) == 1
     assert {i["event"] for i in project.injections()} == {"SessionStart", "UserPromptSubmit"}
+
+
+def test_a_user_level_install_runs_the_hooks_from_a_subfolder(claude: Path, server: ModelServer,
+                                                              tmp_path: Path) -> None:
+    project = make_project(tmp_path, "claude-code")
+    done = subprocess.run([str(MEMTREE), "uninstall", "claude-code"], cwd=project.root,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run([str(MEMTREE), "install", "claude-code", "--user"], cwd=project.root,
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "HOME": str(project.home)})
+    assert done.returncode == 0, done.stderr
+    folder = project.root / "src" / "app"
+    folder.mkdir(parents=True)
+    result, requests = Claude(claude, project, server).run(
+        'How are our JWT access tokens signed?\ncall:query {"text": "jwt signing"}', cwd=folder)
+    assert requests[0].text.count(PINNED_BODY) == 1
+    assert {i["event"] for i in project.injections()} == {"SessionStart", "UserPromptSubmit"}
+    assert result["permission_denials"] == []
+    (answer,) = _tool_results(requests[-1])
+    assert not answer.get("is_error") and "sign-access-tokens-with-rs256" in json.dumps(answer)

@@ -54,3 +54,19 @@ def targets(cmd: str) -> list[Target]:
         server_target(".mcp.json", server),
         Target("CLAUDE.md", "markdown", RULES),
     ]
+
+
+def user_level_targets(cmd: str) -> list[Target]:
+    """`install --user`: hooks and approvals in ~/.claude/settings.json, the server in
+    ~/.claude.json, the rules in ~/.claude/CLAUDE.md: found from any folder of any project."""
+    from .install import Target, hook_command, hooks_target, program, server_target
+
+    groups = {e: {"hooks": [{"type": "command", "command": hook_command(cmd, NAME, e),
+                             "timeout": 30}]} for e in HOOK_EVENTS}
+    exe, args = program(cmd, "mcp", "--agent", NAME)
+    server = {"type": "stdio", "command": exe, "args": args, "alwaysLoad": True}
+    return [
+        hooks_target(".claude/settings.json", groups, lists={("permissions", "allow"): READ_TOOLS}),
+        server_target(".claude.json", server),
+        Target(".claude/CLAUDE.md", "markdown", RULES),
+    ]

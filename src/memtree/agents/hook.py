@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import config
 from ..entries import store
 from ..entries.codec import now_iso
-from ..errors import MemtreeError
+from ..errors import MemtreeError, NoRoot
 from . import event_key, get, inject, journal
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
@@ -39,6 +39,8 @@ def main(args: list[str], stdin: IO[str] | None = None, stdout: IO[str] | None =
         payload = _payload(raw)
         root = _root(agent, payload, root_option)
         text = handle(agent, args[1], payload, root)
+    except NoRoot:
+        text = agent.EMPTY if agent is not None else ""  # not a memtree project: nothing to do
     except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - never break the agent
         _log_error(root, args, exc)
         text = agent.EMPTY if agent is not None else ""
