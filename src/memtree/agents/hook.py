@@ -39,15 +39,20 @@ def main(args: list[str], stdin: IO[str] | None = None, stdout: IO[str] | None =
         payload = _payload(raw)
         root = _root(agent, payload, root_option)
         text = handle(agent, args[1], payload, root)
-    except NoRoot:
-        text = agent.EMPTY if agent is not None else ""  # not a memtree project: nothing to do
     except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - never break the agent
-        _log_error(root, args, exc)
+        if not _outside_project(exc, root_option):
+            _log_error(root, args, exc)
         text = agent.EMPTY if agent is not None else ""
     if text:
         out.write(text + "\n")
         out.flush()
     return 0
+
+
+def _outside_project(exc: BaseException, root_option: str | None) -> bool:
+    """A folder with no .memory/ above it (no root named explicitly): not an error, since a
+    user-level install runs the hooks in every folder."""
+    return isinstance(exc, NoRoot) and root_option is None and not config.env(config.ENV_ROOT)
 
 
 def _payload(raw: str) -> dict[str, Any]:
