@@ -66,7 +66,7 @@ def remind(event: str, text: str) -> str:
 
 def targets(cmd: str) -> list[Target]:
     from . import files
-    from .install import OWNED_MARK, Target, hook_command, is_ours, server_target
+    from .install import OWNED_MARK, Target, hook_command, is_ours, program, server_target
 
     groups = {e: {"command": hook_command(cmd, NAME, e)} for e in HOOK_EVENTS}
 
@@ -80,7 +80,8 @@ def targets(cmd: str) -> list[Target]:
         files.remove_hooks(data, ("hooks",), is_ours)
         return {} if data == {"version": 1} else data
 
-    server = {"command": cmd, "args": ["mcp", "--agent", NAME]}
+    exe, args = program(cmd, "mcp", "--agent", NAME)
+    server = {"command": exe, "args": args}
     return [
         Target(".cursor/rules/memtree.mdc", "owned", MDC.format(mark=OWNED_MARK, rules=RULES)),
         server_target(".cursor/mcp.json", server),

@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import config
 from ..entries import statepaths, store
 from ..entries.codec import now_iso
-from ..errors import MemtreeError
+from ..errors import MemtreeError, NoRoot
 from . import event_key, get, inject, journal
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
@@ -40,12 +40,19 @@ def main(args: list[str], stdin: IO[str] | None = None, stdout: IO[str] | None =
         root = _root(agent, payload, root_option)
         text = handle(agent, args[1], payload, root)
     except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - never break the agent
-        _log_error(root, args, exc)
+        if not _outside_project(exc, root_option):
+            _log_error(root, args, exc)
         text = agent.EMPTY if agent is not None else ""
     if text:
         out.write(text + "\n")
         out.flush()
     return 0
+
+
+def _outside_project(exc: BaseException, root_option: str | None) -> bool:
+    """A folder with no .memory/ above it (no root named explicitly): not an error, since a
+    user-level install runs the hooks in every folder."""
+    return isinstance(exc, NoRoot) and root_option is None and not config.env(config.ENV_ROOT)
 
 
 def _payload(raw: str) -> dict[str, Any]:
@@ -68,6 +75,9 @@ def _root(agent: ModuleType, payload: dict[str, Any], explicit: str | None) -> P
 def handle(agent: ModuleType, event: str, payload: dict[str, Any], root: Path) -> str:
     """Dispatch one event to its action; returns the agent's output text."""
     action = agent.EVENTS.get(event_key(event))
+    compacts = getattr(agent, "is_compaction", None)
+    if action == "compact" and compacts is not None and not compacts(payload):
+        action = None  # announced, but the agent may not compact (Gemini's automatic check)
     if action is None:
         return str(agent.EMPTY)
     from ..memory import Memory
@@ -103,6 +113,8 @@ def _with_pinned_bodies(memory: Any) -> list[Any]:
 def _start(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
            state: journal.SessionState, opts: inject.Options) -> str:
     source = agent.source_of(payload)
+    if source == "resume" and getattr(agent, "RESUME_KEEPS_CONTEXT", False) and state.injected:
+        return ""  # the resumed history holds the briefing, and the agent drops new context here
     if source in ("compact", "clear") or state.compacted:
         state.injected.clear()
         state.observed.clear()
@@ -113,8 +125,10 @@ def _start(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
 
 def _prompt(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
             state: journal.SessionState, opts: inject.Options) -> str:
-    state.prompts += 1
     prompt = agent.prompt_of(payload)
+    if prompt.strip() == inject.REMINDER:
+        return ""  # the agent retrying its turn with the stop reminder (Gemini): not a prompt
+    state.prompts += 1
     parts = []
     if state.compacted:  # the agent compacted without a session start: pinned rules come back
         state.compacted = False
@@ -159,8 +173,9 @@ def _stop(agent: ModuleType, event: str, payload: dict[str, Any],
     if "prompt" not in agent.EVENTS.values():  # no prompt hook (Cursor): count turns here
         state.prompts += 1
     transcript = _tail(payload.get("transcript_path"))
+    writes = getattr(agent, "WRITE_CALL", inject.WRITE_CALL)
     if not inject.should_remind(state.prompts, state.reminded, agent.stop_active(payload),
-                                transcript, opts):
+                                transcript, opts, writes):
         return ""
     state.reminded = True
     return str(agent.remind(event, inject.REMINDER))

@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 
 MAP_TOPICS = 8  # topics named per domain in the session-start map
 MAX_CHARS = 9000  # Claude Code moves larger hook output to a file the model is not asked to read
+SHELL_WRITE = r"\bmemtree (?:add|update|edit|link|mv|rm)\b"
 WRITE_CALL = (  # a pattern string, compiled on first use (re caches it): prompts never need it
-    r"mcp__memtree__(?:add|update|link|supersede|archive)\b"
-    r"|\bmemtree (?:add|update|edit|link|mv|rm)\b"
+    r"mcp__memtree__(?:add|update|link|supersede|archive)\b|" + SHELL_WRITE
 )
 
 
@@ -237,8 +237,10 @@ REMINDER = (
 )
 
 
-def should_remind(prompts: int, reminded: bool, active: bool, transcript: str, opts: Options) -> bool:
-    """Remind once per session, after some work, unless memory was already written."""
+def should_remind(prompts: int, reminded: bool, active: bool, transcript: str, opts: Options,
+                  writes: str = WRITE_CALL) -> bool:
+    """Remind once per session, after some work, unless the transcript shows a memory write
+    (`writes`: the agent's pattern for a call to a memtree write tool)."""
     if active or reminded or prompts < max(opts.remind_after, 1):
         return False
-    return not re.search(WRITE_CALL, transcript)
+    return not re.search(writes, transcript)
