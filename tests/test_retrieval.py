@@ -279,3 +279,30 @@ def test_usage_signals_of_every_writer_lift_ranking_but_never_beat_relevance(tmp
     after = order()
     assert after.index(used.id) < after.index(plain.id)
     assert after[0] == strong.id  # usage is bounded: it never outweighs clearly better text
+
+
+# ---------------------------------------------------------------- the query's clock
+
+
+def test_query_clock_comes_through_now(memory: Memory) -> None:
+    import datetime as dt
+
+    from memtree.lifecycle import NO_USAGE, lifecycle_factor
+
+    root = memory.root
+    write_entry(root, "ops/deploys/old-rollout", "Rollout of the canary", "Canary rollout notes.",
+                created="2020-01-01T00:00:00Z", updated="2020-01-01T00:00:00Z")
+    write_entry(root, "ops/deploys/new-rollout", "Rollout of the canary", "Canary rollout notes.",
+                created="2021-01-01T00:00:00Z", updated="2021-01-01T00:00:00Z")
+    early = dt.datetime(2020, 1, 2, tzinfo=dt.UTC)
+    late = dt.datetime(2021, 1, 2, tzinfo=dt.UTC)
+    for text in ("canary rollout notes", "Rollout of the canary"):  # full text, keyword tier
+        at_early = {h.path: dict(h.parts)["lifecycle"] for h in memory.query(text, now=early).hits}
+        at_late = {h.path: dict(h.parts)["lifecycle"] for h in memory.query(text, now=late).hits}
+        old = memory.get("ops/deploys/old-rollout")
+        assert at_early["ops/deploys/old-rollout"] == pytest.approx(lifecycle_factor(old, early, NO_USAGE))
+        assert at_late["ops/deploys/old-rollout"] == pytest.approx(lifecycle_factor(old, late, NO_USAGE))
+        assert at_early["ops/deploys/old-rollout"] > at_late["ops/deploys/old-rollout"], text
+        assert [h.path for h in memory.query(text, now=late).hits][0] == "ops/deploys/new-rollout"
+    default = memory.query("canary rollout notes").hits  # the wall clock: both years old
+    assert {h.path for h in default} == {"ops/deploys/old-rollout", "ops/deploys/new-rollout"}

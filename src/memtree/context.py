@@ -14,6 +14,7 @@ from .record import Record, record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
+    import datetime as dt
     from typing import Any
 
     from .memory import Memory
@@ -70,14 +71,14 @@ MIN_ITEM_TOKENS = 24  # below this a cut entry says too little to be worth its p
 
 
 def build(memory: Memory, text: str, budget: int = 800, limit: int = 8,
-          exclude: Collection[str] = ()) -> Pack:
+          exclude: Collection[str] = (), now: dt.datetime | None = None) -> Pack:
     """Pack the top hits for `text` into `budget` tokens, skipping ids in `exclude`.
 
     Hits come best first (ties by path), so the same tree and query give the same pack. An
     entry too long for what is left is cut at a word boundary; one that cannot keep even its
     heading and a few words is left out and named in `omitted`.
     """
-    result = memory.query(text, limit=limit * 2)
+    result = memory.query(text, limit=limit * 2, now=now)
     items: list[PackItem] = []
     omitted: list[str] = []
     used = 0

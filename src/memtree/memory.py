@@ -171,12 +171,15 @@ class Memory(LookingBack, Upkeep):
     # ------------------------------------------------------------ retrieval
 
     def query(self, text: str, limit: int = 10, include_all: bool = False,
-              domain: str | None = None, type: str | None = None, tag: str | None = None) -> Any:
-        """Tiered retrieval: path/id/glob, keyword, full text, confidence gate. Returns a Result."""
+              domain: str | None = None, type: str | None = None, tag: str | None = None,
+              now: Any = None) -> Any:
+        """Tiered retrieval: path/id/glob, keyword, full text, confidence gate. Returns a Result.
+
+        `now` (an aware datetime) is the clock entries are aged by; the wall clock by default."""
         from . import retrieve
 
         chosen = retrieve.Filters(include_all, domain, type, tag)
-        return retrieve.query(self, text, limit=limit, filters=chosen)
+        return retrieve.query(self, text, limit=limit, filters=chosen, now=now)
 
     def reindex(self, progress: Any = None, full: bool = True) -> Any:
         """Rebuild the search index from the files (or only bring it up to date). SyncStats."""
@@ -192,11 +195,11 @@ class Memory(LookingBack, Upkeep):
         return open_index(self.root).watch()
 
     def context(self, text: str, budget: int = 800, limit: int = 8,
-                exclude: Any = ()) -> Any:
+                exclude: Any = (), now: Any = None) -> Any:
         """A context pack for an agent prompt: best entries within `budget` tokens."""
         from . import context
 
-        return context.build(self, text, budget=budget, limit=limit, exclude=exclude)
+        return context.build(self, text, budget=budget, limit=limit, exclude=exclude, now=now)
 
     # ------------------------------------------------------------ lifecycle
     # (methods in upkeep.Upkeep)

@@ -51,41 +51,45 @@ class Filters:
         return bool(self.domain or self.type or self.tag)
 
 
-def query(memory: Memory, text: str, limit: int = 10, filters: Filters | None = None) -> Result:
+def query(memory: Memory, text: str, limit: int = 10, filters: Filters | None = None,
+          now: dt.datetime | None = None) -> Result:
     """Answer a query through the tiers; the index is brought up to date first."""
-    return search(memory.root, text, limit, filters)
+    return search(memory.root, text, limit, filters, now=now)
 
 
 def search(root: Path, text: str, limit: int = 10, filters: Filters | None = None,
-           fresh: bool = True) -> Result:
+           fresh: bool = True, now: dt.datetime | None = None) -> Result:
     """`query` for a memory root (the lean command path uses it without opening a Memory).
 
     `fresh=False` skips the freshness check (benchmarks use it to time the search alone).
+    `now` is the clock that ages entries (recency, importance decay); the wall clock if None.
     """
     started = time.perf_counter()
     chosen = filters or Filters()
+    clock = now or dt.datetime.now(dt.UTC)
     idx = open_index(root)
     if fresh:
         idx.sync()
-    hits = _tiers(root, idx, text, limit, chosen)
+    hits = _tiers(root, idx, text, limit, chosen, clock)
     if fresh and idx.recheck([h.path for h in hits]):  # a hit's file changed in place
-        hits = _tiers(root, idx, text, limit, chosen)
+        hits = _tiers(root, idx, text, limit, chosen, clock)
     conf, escalate, reason = rank.confidence(hits, asked=bool(text.strip()))
     took = (time.perf_counter() - started) * 1000
     return Result(text, tuple(hits), conf, escalate, reason, took)
 
 
-def _tiers(root: Path, idx: Index, text: str, limit: int, chosen: Filters) -> list[Hit]:
+def _tiers(root: Path, idx: Index, text: str, limit: int, chosen: Filters,
+           now: dt.datetime) -> list[Hit]:
     """The first tier that finds anything: path/id/glob, else keyword plus full text."""
     hits = path_tier(idx, text, chosen)
     if not hits:
         usage = signals.usage(root)
         with idx.reading():
-            found = keyword_tier(idx, text, chosen, usage)
+            found = keyword_tier(idx, text, chosen, usage, now)
             if len(found) < limit:  # keyword hits come first; full text fills the rest
                 pool = max(FULLTEXT_POOL, 5 * limit)
                 found += fulltext_tier(idx, text, chosen, pool, limit - len(found), usage,
-                                       frozenset(h.path for h in found))
+                                       frozenset(h.path for h in found), now)
         hits = found
     return hits[:limit]
 
@@ -177,7 +181,8 @@ def _name_score(asked: frozenset[str], name: str) -> float:
 
 
 def keyword_tier(idx: Index, text: str, filters: Filters,
-                 usage: Mapping[tuple[str, str], int] | None = None) -> list[Hit]:
+                 usage: Mapping[tuple[str, str], int] | None = None,
+                 now: dt.datetime | None = None) -> list[Hit]:
     """Entries whose title, an alias or a tag is the query, or nearly (precision first)."""
     groups = tokens.query_groups(text)
     if not groups:
@@ -185,7 +190,7 @@ def keyword_tier(idx: Index, text: str, filters: Filters,
     asked = frozenset(_light_stem(g[-1]) for g in groups)
     df = idx.doc_freq(t for g in groups for t in g)
     rarest = sorted(groups, key=lambda g: max(df.get(t, 0) for t in g))  # the fewest to check
-    now = dt.datetime.now(dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
     hits = []
     for item in idx.named([_group_expr(g) for g in rarest], KEYWORD_POOL):
         if not filters.keep(item):
@@ -209,7 +214,8 @@ def keyword_tier(idx: Index, text: str, filters: Filters,
 
 def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int, wanted: int = 10,
                   usage: Mapping[tuple[str, str], int] | None = None,
-                  skip: Collection[str] = frozenset()) -> list[Hit]:
+                  skip: Collection[str] = frozenset(),
+                  now: dt.datetime | None = None) -> list[Hit]:
     """BM25 over every field, then re-ranked by coverage, lifecycle and relations: the best
     `wanted` of `pool` candidates, leaving out `skip` (paths an earlier tier returned)."""
     groups = tokens.query_groups(text)
@@ -238,7 +244,7 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int, wanted: in
     names.pop("", None)
     links = [(f.entry.path, names[t]) for f in kept for t in f.links if t in names]
     cands = [rank.Candidate(f.entry, f.bm25) for f in kept]
-    hits = rank.rank(cands, len(groups), dt.datetime.now(dt.UTC), links, actors, usage,
+    hits = rank.rank(cands, len(groups), now or dt.datetime.now(dt.UTC), links, actors, usage,
                      wanted + len(skip))
     hits = [h for h in hits if h.path not in skip][:wanted]
     return _explain(idx, hits, groups, {f.entry.path: f.rowid for f in kept})

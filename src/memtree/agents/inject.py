@@ -15,6 +15,7 @@ from ..record import Record, record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
+    import datetime as dt
     from typing import Any
 
     from ..config import Settings
@@ -178,12 +179,14 @@ def wants_memory(prompt: str) -> bool:
     return len(re.findall(r"\w{3,}", text)) >= 2 and not text.startswith("/")
 
 
-def for_prompt(memory: Memory, prompt: str, opts: Options, exclude: Collection[str]) -> Injection:
-    """The few entries most relevant to a prompt, not given earlier, within the budget."""
+def for_prompt(memory: Memory, prompt: str, opts: Options, exclude: Collection[str],
+               now: dt.datetime | None = None) -> Injection:
+    """The few entries most relevant to a prompt, not given earlier, within the budget (`now`:
+    the clock entries are aged by, the wall clock by default)."""
     if not wants_memory(prompt) or opts.limit == 0:
         return Injection(budget=opts.budget)
     pack = memory.context(prompt, budget=min(opts.budget, MAX_CHARS // 4), limit=opts.limit,
-                          exclude=exclude)
+                          exclude=exclude, now=now)
     chosen = [i for i in pack.items if i.score >= opts.min_score]
     if not chosen:
         return Injection(budget=opts.budget, omitted=tuple(pack.omitted))
