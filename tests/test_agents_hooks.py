@@ -212,3 +212,19 @@ def test_map_names_the_biggest_topics_of_each_domain() -> None:
     assert lines[0].startswith("- big (55): t0 (6), t1 (6), t2 (6), t3 (6), t4 (6), t5 (5)")
     assert lines[0].endswith("and 2 more topics")
     assert lines[1] == "- small (1): one (1)"
+
+
+def test_prompt_entries_need_absolute_evidence(tmp_path: Path) -> None:
+    """The hook injects what holds most of the prompt's information, and nothing when no entry
+    does, however the hits rank among themselves."""
+    from memtree.agents import inject
+
+    memory = build_tree(tmp_path / "project")
+    opts = inject.Options()
+    weak = inject.for_prompt(memory, "please add a new page for the release notes", opts, ())
+    assert weak.items == ()  # "release" alone is a small part of what is asked
+    strong = inject.for_prompt(memory, "the ARM release build fails: libffi missing", opts, ())
+    assert [i["path"] for i in strong.items] == ["build/release/arm-release-builds-need-libffi"]
+    everything = inject.for_prompt(memory, "please add a new page for the release notes",
+                                   inject.Options(min_evidence=0.0), ())
+    assert everything.items  # the same prompt without the threshold gets the weak match

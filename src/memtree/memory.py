@@ -195,11 +195,12 @@ class Memory(LookingBack, Upkeep):
         return open_index(self.root).watch()
 
     def context(self, text: str, budget: int = 800, limit: int = 8,
-                exclude: Any = (), now: Any = None) -> Any:
+                exclude: Any = (), now: Any = None, min_evidence: float = 0.0) -> Any:
         """A context pack for an agent prompt: best entries within `budget` tokens."""
         from . import context
 
-        return context.build(self, text, budget=budget, limit=limit, exclude=exclude, now=now)
+        return context.build(self, text, budget=budget, limit=limit, exclude=exclude, now=now,
+                             min_evidence=min_evidence)
 
     # ------------------------------------------------------------ lifecycle
     # (methods in upkeep.Upkeep)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import re
 import time
 from collections.abc import Collection, Mapping, Sequence
@@ -26,6 +27,7 @@ KEYWORD_POOL = 50        # candidates the keyword tier considers
 FULLTEXT_POOL = 60       # candidates the full-text tier re-ranks (at least 5 x limit)
 POSTINGS_BUDGET = 3000   # words sent to FTS5, rarest first, while their summed entry counts
 POSTINGS_SHARE = 20      # stay within max(POSTINGS_BUDGET, entries / POSTINGS_SHARE)
+RECENCY = True           # episodes and bugs get a recency prior (rank.recency_prior)
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,13 @@ def _tiers(root: Path, idx: Index, text: str, limit: int, chosen: Filters,
                 pool = max(FULLTEXT_POOL, 5 * limit)
                 found += fulltext_tier(idx, text, chosen, pool, limit - len(found), usage,
                                        frozenset(h.path for h in found), now)
-        hits = found
+        hits = sorted(found, key=_hidden) if chosen.include_all else found
     return hits[:limit]
+
+
+def _hidden(hit: Hit) -> bool:
+    """Superseded and archived hits (shown by --all) come after every active one."""
+    return hit.status != "active" or hit.path.startswith("_archive/")
 
 
 # ---------------------------------------------------------------- tier 1: path, id, slug, glob
@@ -221,11 +228,7 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int, wanted: in
     groups = tokens.query_groups(text)
     if not groups:
         return []
-    authors = idx.authors()
-    named = [g for g in groups if len(g) == 1 and g[0] in authors]
-    actors = frozenset(authors[g[0]] for g in named)
-    if len(named) < len(groups):  # names become an author prior, not words to match
-        groups = [g for g in groups if g not in named]
+    groups, actors = _people(idx, text, groups)
     worth = _within_budget(idx, groups)
     if not worth:
         return []
@@ -244,10 +247,24 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int, wanted: in
     names.pop("", None)
     links = [(f.entry.path, names[t]) for f in kept for t in f.links if t in names]
     cands = [rank.Candidate(f.entry, f.bm25) for f in kept]
+    newest = idx.newest(rank.RECENCY_DEPTH) if RECENCY else ()
     hits = rank.rank(cands, len(groups), now or dt.datetime.now(dt.UTC), links, actors, usage,
-                     wanted + len(skip))
+                     wanted + len(skip), newest)
     hits = [h for h in hits if h.path not in skip][:wanted]
     return _explain(idx, hits, groups, {f.entry.path: f.rowid for f in kept})
+
+
+def _people(idx: Index, text: str, groups: list[list[str]]) -> tuple[list[list[str]], frozenset[str]]:
+    """Names of people who wrote entries, written capitalised in the query (`Caroline`), become
+    an author prior instead of words to match; agents' names never do (see scan.entry_row)."""
+    capital = {tokens.fold(w) for w in tokens.WORD_RE.findall(text) if w[:1].isupper()}
+    if not capital:
+        return groups, frozenset()
+    authors = idx.authors()
+    named = [g for g in groups if len(g) == 1 and g[0] in authors and g[0] in capital]
+    if not named or len(named) == len(groups):
+        return groups, frozenset(authors[g[0]] for g in named)
+    return [g for g in groups if g not in named], frozenset(authors[g[0]] for g in named)
 
 
 def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
@@ -255,7 +272,7 @@ def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
     and words held by most entries add little to it, so rarest first within a postings budget."""
     df = idx.doc_freq(t for g in groups for t in g)
     spread = 1 + 2 * CONTEXT_RADIUS  # a word also matches the entries it is a neighbour of
-    cost = {tuple(g): spread * max((df.get(t, 0) for t in g), default=0) for g in groups}
+    cost = {tuple(g): spread * _matches(g, df) for g in groups}
     budget = max(POSTINGS_BUDGET, idx.size() // POSTINGS_SHARE)
     chosen: list[list[str]] = []
     spent = 0
@@ -269,16 +286,40 @@ def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
     return chosen
 
 
+def _informations(idx: Index, groups: list[list[str]]) -> dict[str, float]:
+    """How much each query word tells: its idf, ln(1 + (N - n + 0.5) / (n + 0.5)), n the entries
+    holding it (an identifier: its rarest term held, else 0). A word no entry holds tells the
+    most, and no entry explains it."""
+    df = idx.doc_freq(t for g in groups for t in g)
+    size = idx.size()
+    out = {}
+    for group in groups:
+        n = min((df[t] for t in group if df.get(t)), default=0)
+        out[group[-1]] = math.log(1 + (size - n + 0.5) / (n + 0.5))
+    return out
+
+
+def _matches(group: Sequence[str], df: Mapping[str, int]) -> int:
+    """At most how many entries a query word matches: a plain term its own count; an identifier
+    (all its parts, or its whole) at most its rarest part's count plus its whole's."""
+    if len(group) == 1:
+        return df.get(group[0], 0)
+    return min(df.get(t, 0) for t in group[:-1]) + df.get(group[-1], 0)
+
+
 def _explain(idx: Index, hits: list[Hit], groups: list[list[str]],
              rowids_of: dict[str, int]) -> list[Hit]:
     """Say which query words each hit holds in its own fields (its coverage, used by the gate)."""
     held = idx.holding([_group_expr(g) for g in groups], [rowids_of[h.path] for h in hits])
     matched = {h.path: [g[-1] for g, rows in zip(groups, held, strict=True)
                         if rowids_of[h.path] in rows] for h in hits}
+    weight = _informations(idx, groups)
+    total = sum(weight.values()) or 1.0
     out = []
     for hit in hits:
         words = sorted(matched[hit.path])
         parts = tuple((k, len(words) / len(groups) if k == "coverage" else v) for k, v in hit.parts)
+        parts += (("evidence", sum(weight.get(w, 0.0) for w in words) / total),)
         why = hit.why.replace("full-text match", "matched " + ", ".join(words) if words else
                               "matched only through its neighbours or folder", 1)
         out.append(dataclasses.replace(hit, parts=parts, why=why))

@@ -38,6 +38,7 @@ class Options(Record):
     pinned_budget: int = 2000  # tokens for pinned entries in full
     limit: int = 3  # entries per prompt at most
     min_score: float = 0.25  # hits scoring lower are not injected
+    min_evidence: float = 0.5  # nor full-text hits holding less of the prompt's information
     observe: bool = False  # log what would be injected, inject nothing
     review: bool = False  # agent writes become proposals
     remind_after: int = 2  # prompts in a session before a stop reminder is due
@@ -186,7 +187,7 @@ def for_prompt(memory: Memory, prompt: str, opts: Options, exclude: Collection[s
     if not wants_memory(prompt) or opts.limit == 0:
         return Injection(budget=opts.budget)
     pack = memory.context(prompt, budget=min(opts.budget, MAX_CHARS // 4), limit=opts.limit,
-                          exclude=exclude, now=now)
+                          exclude=exclude, now=now, min_evidence=opts.min_evidence)
     chosen = [i for i in pack.items if i.score >= opts.min_score]
     if not chosen:
         return Injection(budget=opts.budget, omitted=tuple(pack.omitted))
