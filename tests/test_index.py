@@ -199,14 +199,15 @@ def test_postings_budget_keeps_the_rarest_words(memory: Memory,
         memory.add(f"Common {n}", "x/y", body="shared words everywhere")
     memory.add("Rare one", "x/z", body="shared words and a narwhal")
     monkeypatch.setattr(retrieve, "POSTINGS_BUDGET", 1)
+    monkeypatch.setattr(retrieve, "POSTINGS_PER_ENTRY", 0)
     hits = memory.query("shared narwhal").hits
     assert [h.path for h in hits] == ["x/z/rare-one"]  # "shared" was too common to send
 
 
 def _contexts(memory: Memory) -> dict[str, str]:
     with sqlite3.connect(db_file(memory.root)) as conn:
-        rows = conn.execute("SELECT e.path, f.context FROM entries e JOIN fts f "
-                            "ON f.rowid = e.rowid").fetchall()
+        rows = conn.execute("SELECT e.path, coalesce(n.context, '') FROM entries e LEFT JOIN "
+                            "neighbours n ON n.rowid = e.rowid").fetchall()
     return dict(rows)
 
 

@@ -202,13 +202,15 @@ def _cand(path: str, bm25: float, by: str = "person:x") -> ranking.Candidate:
     return ranking.Candidate(Entry(id=path[-4:], title=path, path=path, source=Source(by)), bm25)
 
 
-def test_folder_strength_lifts_entries_of_a_strong_folder() -> None:
+def test_folder_strength_is_reported_but_off_by_default() -> None:
     cands = [_cand("a/b/one", 10.0), _cand("a/b/two", 9.0), _cand("c/d/lone", 9.5),
              _cand("a/b/three", 5.0), _cand("c/d/other", 1.0)]
     parts = {c.entry.path: p for c, p in zip(cands, ranking.text_scores(cands, 2), strict=True)}
     assert parts["a/b/three"]["folder"] == 1.0 and parts["c/d/other"]["folder"] < 1.0
     assert parts["a/b/one"]["relevance"] == 1.0
-    assert parts["a/b/two"]["relevance"] > parts["c/d/lone"]["relevance"]  # folder beats 0.5 bm25
+    # off: it helped one benchmark and cost recall on the others (docs/retrieval.md)
+    assert ranking.FOLDER_BONUS == 0.0
+    assert all(p["relevance"] == pytest.approx(p["text"]) for p in parts.values())
 
 
 def test_actor_prior_only_for_named_authors() -> None:

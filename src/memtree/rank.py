@@ -14,14 +14,14 @@ from .lifecycle import Usage, lifecycle_factor, parse_time
 from .model import Entry, Hit, Status, Tier
 
 ACTOR_BONUS = 0.4        # added (x top BM25) to entries whose author the query names
-FOLDER_BONUS = 0.4       # added (x top BM25) x how strongly the entry's folder matched
+FOLDER_BONUS = 0.0       # added (x top BM25) x how strongly the entry's folder matched (off)
 FOLDER_TOP = 3           # a folder's strength: the sum of its best 3 BM25 scores / 3
 STRONG = 0.6             # a hit whose text relevance is at least this lends weight to its links
 RELATION_GAIN = 0.2      # relations = 1 + gain x the strongest linked hit's text relevance
 HIDDEN_FACTOR = 0.5      # superseded/archived entries, when shown at all, rank lower
 RECENT_TYPES = frozenset({"episode", "bug"})  # what happened: the newer, the likelier asked for
 RECENCY_K = 60           # prior of an entry with n entries updated a day or more after it: K/(K+n)
-RECENCY_GAIN = 4.0       # an episode's score is multiplied by (1 + gain x prior) / (1 + gain)
+RECENCY_GAIN = 2.0       # an episode's score is multiplied by (1 + gain x prior) / (1 + gain)
 RECENCY_DEPTH = 1000     # entries beyond the newest 1000 count as 1000 newer
 GAP_FULL = 0.25          # a gap of 25 % between #1 and #2 counts as fully clear
 ESCALATE_BELOW = 0.45    # confidence under this: a query would go to the LLM tier

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import rank, signals, tokens
-from .index import CONTEXT_RADIUS, Index, open_index
+from .index import Index, open_index
 from .model import Entry, Hit, Result, Tier
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
@@ -26,7 +26,7 @@ KEYWORD_NEAR = 0.5       # a name matches "near" when Jaccard(query terms, name 
 KEYWORD_POOL = 50        # candidates the keyword tier considers
 FULLTEXT_POOL = 60       # candidates the full-text tier re-ranks (at least 5 x limit)
 POSTINGS_BUDGET = 3000   # words sent to FTS5, rarest first, while their summed entry counts
-POSTINGS_SHARE = 20      # stay within max(POSTINGS_BUDGET, entries / POSTINGS_SHARE)
+POSTINGS_PER_ENTRY = 3   # stay within max(POSTINGS_BUDGET, entries x POSTINGS_PER_ENTRY)
 RECENCY = True           # episodes and bugs get a recency prior (rank.recency_prior)
 
 
@@ -271,9 +271,8 @@ def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
     """The query words worth their cost: BM25 is computed for every entry matching any word,
     and words held by most entries add little to it, so rarest first within a postings budget."""
     df = idx.doc_freq(t for g in groups for t in g)
-    spread = 1 + 2 * CONTEXT_RADIUS  # a word also matches the entries it is a neighbour of
-    cost = {tuple(g): spread * _matches(g, df) for g in groups}
-    budget = max(POSTINGS_BUDGET, idx.size() // POSTINGS_SHARE)
+    cost = {tuple(g): _matches(g, df) for g in groups}
+    budget = max(POSTINGS_BUDGET, idx.size() * POSTINGS_PER_ENTRY)
     chosen: list[list[str]] = []
     spent = 0
     for group in sorted(groups, key=lambda g: cost[tuple(g)]):
