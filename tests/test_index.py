@@ -206,8 +206,8 @@ def test_postings_budget_keeps_the_rarest_words(memory: Memory,
 
 def _contexts(memory: Memory) -> dict[str, str]:
     with sqlite3.connect(db_file(memory.root)) as conn:
-        rows = conn.execute("SELECT e.path, coalesce(n.context, '') FROM entries e LEFT JOIN "
-                            "neighbours n ON n.rowid = e.rowid").fetchall()
+        rows = conn.execute("SELECT e.path, f.context FROM entries e JOIN fts f "
+                            "ON f.rowid = e.rowid").fetchall()
     return dict(rows)
 
 

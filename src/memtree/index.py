@@ -17,7 +17,7 @@ from pathlib import Path
 from . import freshness, ingest
 from .errors import IndexError_
 from .freshness import Scope
-from .ingest import COLUMNS, CONTEXT_RADIUS, CONTEXT_TABLE, Progress, SyncStats
+from .ingest import COLUMNS, CONTEXT_RADIUS, Progress, SyncStats
 from .lookups import ENTRY_COLS, Lookups
 from .model import Entry
 from .scan import row_entry
@@ -30,14 +30,13 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-__all__ = ["COLUMNS", "CONTEXT_RADIUS", "CONTEXT_TABLE", "Index", "Progress", "SyncStats", "open_index"]
+__all__ = ["COLUMNS", "CONTEXT_RADIUS", "Index", "Progress", "SyncStats", "open_index"]
 
 SCHEMA_VERSION = 6
 DB_DIR = ".index"
 DB_NAME = "memtree.db"
-# BM25 column weights, in column order: title, aliases, tags, summary, body, path; and the
-# weight of the neighbour context (the bodies of the CONTEXT_RADIUS entries before and after an
-# entry of an episode log), searched in its own table so it never lengthens the entry's row.
+# BM25 column weights, in column order: title, aliases, tags, summary, body, path, and context
+# (the bodies of the CONTEXT_RADIUS entries before and after this one in its folder).
 CONTEXT_WEIGHT = 0.3
 WEIGHTS = (5.0, 4.0, 3.0, 2.0, 1.0, 2.0)
 BUSY_MS = 10_000
@@ -65,7 +64,6 @@ CREATE TABLE links(src INTEGER NOT NULL, target TEXT NOT NULL, type TEXT NOT NUL
 CREATE INDEX links_src ON links(src);
 CREATE INDEX links_target ON links(target);
 CREATE VIRTUAL TABLE fts USING fts5({", ".join(COLUMNS)}, tokenize='porter unicode61');
-CREATE VIRTUAL TABLE {CONTEXT_TABLE} USING fts5(context, tokenize='porter unicode61');
 """
 
 
@@ -145,13 +143,12 @@ class Index(Lookups):
                 return
             for (name,) in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type IN ('table') AND name NOT LIKE "
-                "'sqlite_%' AND name NOT LIKE 'fts_%' AND name NOT LIKE ?",
-                (CONTEXT_TABLE + "_%",)).fetchall():
+                "'sqlite_%' AND name NOT LIKE 'fts_%'").fetchall():
                 conn.execute(f'DROP TABLE IF EXISTS "{name}"')
             for statement in SCHEMA.split(";\n"):
                 if statement.strip():
                     conn.execute(statement)
-            weights = ", ".join(map(str, WEIGHTS))
+            weights = ", ".join(map(str, (*WEIGHTS, CONTEXT_WEIGHT)))
             conn.execute(f"INSERT INTO fts(fts, rank) VALUES('rank', 'bm25({weights})')")
             conn.execute("INSERT INTO meta VALUES('schema', ?), ('generation', '0')",
                          (schema_tag(),))
@@ -293,7 +290,7 @@ class Index(Lookups):
         conn.execute("BEGIN IMMEDIATE")
         try:
             if rebuild:  # in the same transaction: readers keep the old index until commit
-                for table in ("files", "folders", "entries", "links", "fts", CONTEXT_TABLE, "terms"):
+                for table in ("files", "folders", "entries", "links", "fts", "terms"):
                     conn.execute(f"DELETE FROM {table}")
             known = ingest.recorded(conn, scope)  # inside the write transaction
             stats = ingest.apply(conn, self.root, scope.seen, known, progress)

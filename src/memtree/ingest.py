@@ -23,8 +23,7 @@ if TYPE_CHECKING:
 
         def executemany(self, sql: str, parameters: Any, /) -> Any: ...
 
-COLUMNS = ("title", "aliases", "tags", "summary", "body", "path")  # the fts table's
-CONTEXT_TABLE = "neighbours"  # an entry's neighbour context, in its own fts5 table
+COLUMNS = ("title", "aliases", "tags", "summary", "body", "path", "context")
 CONTEXT_RADIUS = 2
 
 Progress = Callable[[int, int], None]
@@ -114,19 +113,18 @@ def forget(conn: Connection, path: str) -> None:
     """Remove one file's rows (entry, full text, links, term counts)."""
     row = conn.execute("SELECT entry FROM files WHERE path=?", (path,)).fetchone()
     if row and row[0] is not None:
-        own = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM fts WHERE rowid=?",
+        own = conn.execute(f"SELECT {', '.join(COLUMNS[:-1])} FROM fts WHERE rowid=?",
                            (row[0],)).fetchone()
         conn.executemany("UPDATE terms SET df = df - 1 WHERE term=?",
                          [(t,) for t in set(" ".join(own or ()).split())])
         conn.execute("DELETE FROM fts WHERE rowid=?", (row[0],))
-        conn.execute(f"DELETE FROM {CONTEXT_TABLE} WHERE rowid=?", (row[0],))
         conn.execute("DELETE FROM links WHERE src=?", (row[0],))
         conn.execute("DELETE FROM entries WHERE rowid=?", (row[0],))
     conn.execute("DELETE FROM files WHERE path=?", (path,))
 
 
 def refresh_context(conn: Connection, folders: Iterable[str]) -> None:
-    """Recompute the neighbour context of entries whose neighbours in their folder changed."""
+    """Recompute the `context` column of entries whose neighbours in their folder changed."""
     for folder in sorted(folders):
         rows = conn.execute("SELECT rowid, path, created, ctx, type FROM entries WHERE folder=?",
                             (folder,)).fetchall()
@@ -145,10 +143,8 @@ def refresh_context(conn: Connection, folders: Iterable[str]) -> None:
                 marks = ",".join("?" * len(need))
                 bodies.update(conn.execute(f"SELECT rowid, body FROM fts WHERE rowid IN ({marks})",
                                            need).fetchall())
-            conn.execute(f"DELETE FROM {CONTEXT_TABLE} WHERE rowid=?", (rowid,))
-            if near:
-                conn.execute(f"INSERT INTO {CONTEXT_TABLE}(rowid, context) VALUES(?, ?)",
-                             (rowid, " ".join(bodies.get(n, "") for n in near)))
+            conn.execute("UPDATE fts SET context=? WHERE rowid=?",
+                         (" ".join(bodies.get(n, "") for n in near), rowid))
             conn.execute("UPDATE entries SET ctx=? WHERE rowid=?", (key, rowid))
 
 
@@ -165,8 +161,8 @@ class Batch:
         self.conn = conn
         self.next = int(conn.execute("SELECT coalesce(max(rowid), 0) FROM entries")
                         .fetchone()[0]) + 1
-        self.rows: dict[str, list[tuple[object, ...]]] = {
-            k: [] for k in ("entries", "fts", CONTEXT_TABLE, "links", "files")}
+        self.rows: dict[str, list[tuple[object, ...]]] = {k: [] for k in
+                                                           ("entries", "fts", "links", "files")}
         self.df: Counter[str] = Counter()  # document frequency of terms in an entry's own fields
 
     def problem(self, path: str, stamp: Stamp, message: str) -> None:
@@ -176,9 +172,7 @@ class Batch:
         item, texts, links = ready
         rowid, self.next = self.next, self.next + 1
         self.rows["entries"].append((rowid, *entry_row(item)[:-1], context[1]))
-        self.rows["fts"].append((rowid, *texts[:-1]))
-        if context[0]:
-            self.rows[CONTEXT_TABLE].append((rowid, context[0]))
+        self.rows["fts"].append((rowid, *texts[:-1], context[0]))
         self.df.update(set(" ".join(texts[:-1]).split()))
         self.rows["links"].extend((rowid, target, kind) for kind, target in links)
         self.rows["files"].append((path, *stamp, rowid, None, _folder(path)))
@@ -187,8 +181,7 @@ class Batch:
 
     def flush(self) -> None:
         sql = {"entries": "INSERT INTO entries VALUES(" + ",".join("?" * 24) + ")",
-               "fts": f"INSERT INTO fts(rowid, {', '.join(COLUMNS)}) VALUES(?,?,?,?,?,?,?)",
-               CONTEXT_TABLE: f"INSERT INTO {CONTEXT_TABLE}(rowid, context) VALUES(?,?)",
+               "fts": f"INSERT INTO fts(rowid, {', '.join(COLUMNS)}) VALUES(?,?,?,?,?,?,?,?)",
                "links": "INSERT INTO links VALUES(?,?,?)",
                "files": "INSERT INTO files VALUES(?,?,?,?,?,?)"}
         for table, rows in self.rows.items():

@@ -51,17 +51,12 @@ class _Memo:
 
 
 @functools.cache
-def _sql() -> tuple[str, str, str, str]:
-    """(BM25 weights, entry columns of `e`, the fts columns an entry's own words are in, and the
-    best `fetch` rows matching an expression, own fields and neighbour context scored apart)."""
-    from .index import COLUMNS, CONTEXT_TABLE, CONTEXT_WEIGHT, WEIGHTS  # index.py imports this
+def _sql() -> tuple[str, str, str]:
+    """(BM25 weights, entry columns of `e`, the fts columns an entry's own words are in)."""
+    from .index import COLUMNS, CONTEXT_WEIGHT, WEIGHTS  # index.py imports this module
 
-    weights = ", ".join(map(str, WEIGHTS))
-    best = (f"SELECT r, sum(s) AS s FROM (SELECT rowid AS r, bm25(fts, {weights}) AS s FROM fts "
-            f"WHERE fts MATCH ? UNION ALL SELECT rowid, {CONTEXT_WEIGHT} * bm25({CONTEXT_TABLE}) "
-            f"FROM {CONTEXT_TABLE} WHERE {CONTEXT_TABLE} MATCH ?) GROUP BY r ORDER BY s, r LIMIT ?")
-    return (weights, ", ".join(f"e.{c}" for c in ENTRY_COLS.split(", ")), ", ".join(COLUMNS),
-            best)
+    weights = ", ".join(map(str, (*WEIGHTS, CONTEXT_WEIGHT)))
+    return weights, ", ".join(f"e.{c}" for c in ENTRY_COLS.split(", ")), ", ".join(COLUMNS[:-1])
 
 
 class Lookups:
@@ -148,11 +143,12 @@ class Lookups:
         """Up to `want` entries that `keep` accepts among the best `fetch` for an FTS5 expression
         (weighted BM25, best first), each with its link targets, in one statement; and whether
         that saw every match (fewer than `fetch`)."""
-        _, cols, _, best = _sql()
+        weights, cols, _ = _sql()
         rows = self.read(
             f"SELECT {cols}, -m.s, (SELECT group_concat(target, char(31)) FROM links "
-            f"WHERE src = m.r) FROM ({best}) AS m JOIN entries AS e ON e.rowid = m.r "
-            "ORDER BY m.s, m.r", (expr, expr, fetch))
+            f"WHERE src = m.r) FROM (SELECT rowid AS r, bm25(fts, {weights}) AS s FROM fts "
+            "WHERE fts MATCH ? ORDER BY s, rowid LIMIT ?) AS m JOIN entries AS e ON e.rowid = m.r "
+            "ORDER BY m.s, m.r", (expr, fetch))
         out = []
         for row, item in zip(rows, self._entries(rows), strict=False):
             if keep(item):
