@@ -38,7 +38,7 @@ class Options(Record):
     pinned_budget: int = 2000  # tokens for pinned entries in full
     limit: int = 3  # entries per prompt at most
     min_score: float = 0.25  # hits scoring lower are not injected
-    min_evidence: float = 0.5  # nor full-text hits holding less of the prompt's information
+    min_evidence: float = 0.35  # nor full-text hits holding less of the prompt's information
     observe: bool = False  # log what would be injected, inject nothing
     review: bool = False  # agent writes become proposals
     remind_after: int = 2  # prompts in a session before a stop reminder is due
