@@ -44,9 +44,9 @@ from coding_systems import (  # noqa: E402  (a sibling module, not a package)
 
 from memtree import Memory  # noqa: E402
 from memtree.agents import inject  # noqa: E402
-from memtree.entry import from_mapping, render  # noqa: E402
-from memtree.index import open_index  # noqa: E402
-from memtree.tree import file_for  # noqa: E402
+from memtree.entries.codec import from_mapping, render  # noqa: E402
+from memtree.entries.layout import file_for  # noqa: E402
+from memtree.index.db import open_index  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "coding"
 SETTINGS = ("next-day", "same-day")
@@ -100,7 +100,7 @@ class Replay:
     def __init__(self, folder: Path, root: Path) -> None:
         self.commits = read_jsonl(folder / "commits.jsonl")
         self.memory = Memory.init(root, as_root=True, autocommit=False)
-        self.hook = inject.options(self.memory.settings)
+        self.hook = inject.options(self.memory.ws.settings)
         self.index_of = {c["path"]: c["i"] for c in self.commits}
         self.bm25, self.grep, self.files = BM25(Analyzer()), Grep(), Files()
         self.size = 0

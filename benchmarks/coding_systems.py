@@ -10,7 +10,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
-from memtree.tokens import STOPWORDS
+from memtree.index.tokens import STOPWORDS
 
 K1, B = 1.2, 0.75  # Okapi BM25 as the data README defines it
 RRF_K = 60  # reciprocal rank fusion constant

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from .. import views
-from . import app, common
+from . import common, views
+from .app import app
 from .common import JsonOpt
 
 TextArg = Annotated[str, typer.Argument(help="What to look for: words, a path, an id or a glob.")]

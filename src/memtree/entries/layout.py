@@ -1,0 +1,207 @@
+"""The layout on disk: domain/topic[/subtopic]/slug paths, name rules, safety, and the walk.
+
+Reads directory listings only; never opens or writes entry files (see store.py).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from stat import S_ISDIR
+
+from ..errors import InvalidEntry, UnsafePath
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+INDEX_FILE = "_index.md"
+ARCHIVE_DIR = "_archive"
+LOCAL_DIR = ".local"  # per-machine state (usage, logs, the lock): git-ignored, never entries
+MIN_DEPTH, MAX_DEPTH = 2, 3  # folders above an entry: domain/topic[/subtopic]
+SLUG_MAX = 60
+
+
+def slugify(text: str, limit: int = SLUG_MAX) -> str:
+    """A file-name slug: ascii lowercase, runs of other characters become '-'."""
+    folded = text.replace("ß", "ss").replace("æ", "ae").replace("ø", "o")
+    ascii_text = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = slug[:limit].rstrip("-")
+    return slug or "entry"
+
+
+def normalize_name(name: str, what: str = "name") -> str:
+    """Normalise one folder or slug name (lowercase, spaces to '-'); refuse what cannot be."""
+    raw = name.strip()
+    if raw in ("", ".", "..") or "/" in raw or "\\" in raw:
+        raise UnsafePath(f"{what} {name!r}: not a plain folder name")
+    cleaned = re.sub(r"\s+", "-", raw.lower())
+    if not NAME_RE.match(cleaned):
+        raise InvalidEntry(
+            f"{what} {name!r}: use lowercase letters, digits, '-' or '_' (at most 64, "
+            "starting with a letter or digit)"
+        )
+    return cleaned
+
+
+def split_path(ref: str) -> list[str]:
+    """Split a memory path (`auth/tokens/jwt.md`) into parts, refusing escapes."""
+    text = ref.strip().replace("\\", "/")
+    if text.startswith("/") or re.match(r"^[A-Za-z]:", text):
+        raise UnsafePath(f"path {ref!r}: absolute paths are not allowed; use domain/topic/slug")
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        raise UnsafePath(f"path {ref!r}: '..' would leave the memory root")
+    return parts
+
+
+def location(ref: str) -> str:
+    """Validate and normalise a folder location `domain/topic[/subtopic]`."""
+    parts = split_path(ref)
+    if not MIN_DEPTH <= len(parts) <= MAX_DEPTH:
+        raise InvalidEntry(
+            f"--path {ref!r}: expected DOMAIN/TOPIC or DOMAIN/TOPIC/SUBTOPIC, got {len(parts)} part(s)"
+        )
+    if parts[0].startswith(("_", ".")):
+        raise InvalidEntry(f"--path {ref!r}: domains starting with '_' or '.' are reserved")
+    return "/".join(normalize_name(p, "folder") for p in parts)
+
+
+def entry_path(folder: str, slug: str) -> str:
+    return f"{location(folder)}/{normalize_name(slug, 'slug')}"
+
+
+def file_for(root: Path, rel: str) -> Path:
+    """The absolute file of a memory path, guaranteed to stay inside the root."""
+    parts = split_path(rel.removesuffix(".md"))
+    if not parts:
+        raise UnsafePath(f"path {rel!r}: empty")
+    target = root.joinpath(*parts[:-1], parts[-1] + ".md")
+    ensure_inside(root, target)
+    return target
+
+
+def ensure_inside(root: Path, target: Path) -> None:
+    """Refuse a path that resolves (through symlinks) outside the root."""
+    real_root = root.resolve()
+    real = target.resolve()
+    if real != real_root and real_root not in real.parents:
+        raise UnsafePath(f"{target}: resolves outside the memory root {real_root}")
+
+
+def rel_of(root: Path, file: Path) -> str:
+    """`domain/topic/slug` for an entry file under the root."""
+    rel = file.relative_to(root).as_posix()
+    return rel.removesuffix(".md")
+
+
+
+def walk(root: Path, archived: bool = True) -> Iterator[Path]:
+    """Every entry file below the root, in folder order (a folder's files before its
+    subfolders', names sorted), without following symlinked folders or links out of the root.
+
+    Skips hidden names, `_index.md` files and reserved top-level folders other than the
+    archive (included only when `archived`).
+    """
+    found = stat_walk(root)
+    if not archived:
+        found = {rel: s for rel, s in found.items() if not rel.startswith(ARCHIVE_DIR + "/")}
+    for rel in sorted(found, key=lambda r: (r.split("/")[:-1], r.rsplit("/", 1)[-1] + ".md")):
+        yield root / f"{rel}.md"
+
+
+# ---------------------------------------------------------------- the walk (one walker)
+
+Stamp = tuple[int, int]  # (mtime_ns, size)
+
+
+def depth_of(rel: str) -> int:
+    """Entry depth of a folder: its number of parts, the archive folder itself not counted."""
+    if not rel:
+        return 0
+    parts = rel.split("/")
+    return len(parts) - (parts[0] == ARCHIVE_DIR)
+
+
+def allowed(rel: str) -> bool:
+    """Whether the layout rules let entries live in (or below) this folder."""
+    if not rel:
+        return True
+    parts = rel.split("/")
+    if any(part.startswith(".") for part in parts):
+        return False
+    if parts[0].startswith("_") and parts[0] != ARCHIVE_DIR:
+        return False
+    return depth_of(rel) <= MAX_DEPTH
+
+
+def scan_folder(root: Path, rel: str) -> tuple[int, dict[str, Stamp], list[str]] | None:
+    """One folder: its mtime (taken before listing), its entry files `rel path (no .md) ->
+    (mtime_ns, size)`, and the subfolders the layout rules descend into. None if it is gone.
+    """
+    folder = os.path.join(root, rel) if rel else str(root)
+    try:
+        st = os.stat(folder) if not rel else os.lstat(folder)  # a symlinked folder is not walked
+        if not S_ISDIR(st.st_mode):
+            return None
+        with os.scandir(folder) as items:
+            listing = list(items)
+    except OSError:
+        return None
+    mtime = st.st_mtime_ns
+    depth, prefix = depth_of(rel), rel + "/" if rel else ""
+    files: dict[str, Stamp] = {}
+    subfolders: list[str] = []
+    for item in listing:
+        name = item.name
+        if name[0] == ".":
+            continue
+        if item.is_dir(follow_symlinks=False):
+            if not rel and name[0] == "_" and name != ARCHIVE_DIR:
+                continue
+            if not rel or depth < MAX_DEPTH:
+                subfolders.append(prefix + name)
+        elif name.endswith(".md") and MIN_DEPTH <= depth and name != INDEX_FILE:
+            if item.is_symlink() and not _inside(root, item.path):
+                continue
+            try:
+                st = item.stat()
+            except OSError:
+                continue
+            files[prefix + name[:-3]] = (st.st_mtime_ns, st.st_size)
+    return mtime, files, subfolders
+
+
+def _inside(root: Path, path: str) -> bool:
+    return os.path.realpath(path).startswith(os.path.realpath(root) + os.sep)
+
+
+def scan(root: Path, start: str = "") -> tuple[dict[str, int], dict[str, Stamp]]:
+    """Every folder (`rel -> mtime_ns`) and entry file below `start` (the whole tree by default)."""
+    folders: dict[str, int] = {}
+    found: dict[str, Stamp] = {}
+    todo = [start]
+    while todo:
+        rel = todo.pop()
+        scanned = scan_folder(root, rel)
+        if scanned is None:
+            continue
+        folders[rel], files, subfolders = scanned
+        found.update(files)
+        todo.extend(subfolders)
+    return folders, found
+
+
+def stat_walk(root: Path) -> dict[str, Stamp]:
+    """`rel path (no .md) -> (mtime_ns, size)` for every entry file, archive included."""
+    return scan(root)[1]
+
+
+
+def index_files(root: Path) -> Iterator[Path]:
+    """Every `_index.md` (domain and topic descriptions) below the root."""
+    for path in sorted(root.rglob(INDEX_FILE)):
+        rel = path.relative_to(root).parts
+        if rel and not rel[0].startswith((".", ARCHIVE_DIR)):
+            yield path
