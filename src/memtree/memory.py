@@ -181,9 +181,7 @@ class Memory:
     def query(self, text: str, limit: int = 10, include_all: bool = False,
               domain: str | None = None, type: str | None = None, tag: str | None = None,
               now: dt.datetime | None = None) -> Result:
-        """Tiered retrieval: path/id/glob, keyword, full text, confidence gate.
-
-        `now` (an aware datetime) is the clock entries are aged by; the wall clock by default."""
+        """Tiered retrieval: path/id/glob, keyword, full text, confidence gate; `now` ages entries."""
         from .retrieval import tiers
 
         chosen = tiers.Filters(include_all, domain, type, tag)
@@ -193,14 +191,12 @@ class Memory:
         """Rebuild the search index from the files (or only bring it up to date)."""
         return self.index.sync(progress=progress, rebuild=full, full=True)
 
-    def context(self, text: str, budget: int = 800, limit: int = 8,
-                exclude: Collection[str] = (), now: dt.datetime | None = None,
-                min_evidence: float = 0.0) -> Pack:
+    def context(self, text: str, budget: int = 800, limit: int = 8, exclude: Collection[str] = (),
+                now: dt.datetime | None = None, min_evidence: float = 0.0) -> Pack:
         """A context pack for an agent prompt: best entries within `budget` tokens."""
         from .retrieval import packs
 
-        return packs.build(self.ws, text, budget=budget, limit=limit, exclude=exclude, now=now,
-                           min_evidence=min_evidence)
+        return packs.build(self.ws, text, budget, limit, exclude, now, min_evidence)
 
     # ------------------------------------------------------------ writing
 
