@@ -20,6 +20,7 @@ from .model import Change, Entry, Maturity, Problem, Relation, Source, Status
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
+    import datetime as dt
     from typing import Any
 
     from .history.service import History
@@ -179,23 +180,24 @@ class Memory:
     # ------------------------------------------------------------ retrieval
 
     def query(self, text: str, limit: int = 10, include_all: bool = False,
-              domain: str | None = None, type: str | None = None, tag: str | None = None) -> Result:
-        """Tiered retrieval: path/id/glob, keyword, full text, confidence gate."""
+              domain: str | None = None, type: str | None = None, tag: str | None = None,
+              now: dt.datetime | None = None) -> Result:
+        """Tiered retrieval: path/id/glob, keyword, full text, confidence gate; `now` ages entries."""
         from .retrieval import tiers
 
         chosen = tiers.Filters(include_all, domain, type, tag)
-        return tiers.query(self.ws, text, limit=limit, filters=chosen)
+        return tiers.query(self.ws, text, limit=limit, filters=chosen, now=now)
 
     def reindex(self, progress: Any = None, full: bool = True) -> SyncStats:
         """Rebuild the search index from the files (or only bring it up to date)."""
         return self.index.sync(progress=progress, rebuild=full, full=True)
 
-    def context(self, text: str, budget: int = 800, limit: int = 8,
-                exclude: Collection[str] = ()) -> Pack:
+    def context(self, text: str, budget: int = 800, limit: int = 8, exclude: Collection[str] = (),
+                now: dt.datetime | None = None, min_evidence: float = 0.0) -> Pack:
         """A context pack for an agent prompt: best entries within `budget` tokens."""
         from .retrieval import packs
 
-        return packs.build(self.ws, text, budget=budget, limit=limit, exclude=exclude)
+        return packs.build(self.ws, text, budget, limit, exclude, now, min_evidence)
 
     # ------------------------------------------------------------ writing
 

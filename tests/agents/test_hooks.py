@@ -231,3 +231,19 @@ def test_gemini_automatic_precompress_forgets_nothing_and_manual_does(run: Run, 
     assert "Secrets live in the team vault" not in hook("BeforeAgent", prompt="how are jwt tokens signed")
     hook("PreCompress", trigger="manual")
     assert "Secrets live in the team vault" in hook("BeforeAgent", prompt="what about refresh tokens")
+
+
+def test_prompt_entries_need_absolute_evidence(tmp_path: Path) -> None:
+    """The hook injects what holds most of the prompt's information, and nothing when no entry
+    does, however the hits rank among themselves."""
+    from memtree.agents import inject
+
+    memory = build_tree(tmp_path / "project")
+    opts = inject.Options()
+    weak = inject.for_prompt(memory, "please add a new page for the release notes", opts, ())
+    assert weak.items == ()  # "release" alone is a small part of what is asked
+    strong = inject.for_prompt(memory, "the ARM release build fails: libffi missing", opts, ())
+    assert [i["path"] for i in strong.items] == ["build/release/arm-release-builds-need-libffi"]
+    everything = inject.for_prompt(memory, "please add a new page for the release notes",
+                                   inject.Options(min_evidence=0.0), ())
+    assert everything.items  # the same prompt without the threshold gets the weak match

@@ -200,6 +200,7 @@ def test_postings_budget_keeps_the_rarest_words(memory: Memory,
         memory.add(f"Common {n}", "x/y", body="shared words everywhere")
     memory.add("Rare one", "x/z", body="shared words and a narwhal")
     monkeypatch.setattr(retrieve, "POSTINGS_BUDGET", 1)
+    monkeypatch.setattr(retrieve, "POSTINGS_PER_ENTRY", 0)
     hits = memory.query("shared narwhal").hits
     assert [h.path for h in hits] == ["x/z/rare-one"]  # "shared" was too common to send
 
@@ -214,7 +215,8 @@ def _contexts(memory: Memory) -> dict[str, str]:
 def test_first_build_and_incremental_updates_agree_on_neighbour_context(
         memory: Memory, tmp_path: Path) -> None:
     for n in range(12):
-        write_entry(memory.root, f"chat/day-{n % 2}/m{n}", f"Turn {n}", f"word{n} said here")
+        write_entry(memory.root, f"chat/day-{n % 2}/m{n}", f"Turn {n}", f"word{n} said here",
+                    type="episode")
     idx = open_index(memory.root)
     idx.sync(rebuild=True)
     whole = _contexts(memory)
@@ -228,3 +230,19 @@ def test_first_build_and_incremental_updates_agree_on_neighbour_context(
         (aside / f"m{n}.md").rename(memory.root / f"chat/day-{n % 2}/m{n}.md")
     idx.sync()  # incremental: the neighbours of the returning entries are refreshed
     assert _contexts(memory) == whole
+
+
+def test_neighbour_context_only_in_episode_logs(memory: Memory) -> None:
+    for n in range(4):
+        write_entry(memory.root, f"chat/day-1/m{n}", f"Turn {n}", f"word{n} said", type="episode")
+        write_entry(memory.root, f"team/notes/n{n}", f"Note {n}", f"note{n} text", type="fact")
+    memory.reindex()
+    found = _contexts(memory)
+    assert found["chat/day-1/m1"] == "word0 said word2 said word3 said"
+    assert found["team/notes/n1"] == ""
+    # a note filed among the turns: the folder is no longer a log, its neighbours are dropped
+    write_entry(memory.root, "chat/day-1/aside", "Aside", "a fact", type="fact")
+    open_index(memory.root).sync()
+    assert {p: c for p, c in _contexts(memory).items() if p.startswith("chat/")} == \
+        dict.fromkeys(["chat/day-1/m0", "chat/day-1/m1", "chat/day-1/m2", "chat/day-1/m3",
+                       "chat/day-1/aside"], "")

@@ -18,6 +18,7 @@ from ..retrieval.packs import estimate_tokens
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
+    import datetime as dt
     from typing import Any
 
     from ..config import Settings
@@ -40,6 +41,7 @@ class Options(Record):
     pinned_budget: int = 2000  # tokens for pinned entries in full
     limit: int = 3  # entries per prompt at most
     min_score: float = 0.25  # hits scoring lower are not injected
+    min_evidence: float = 0.35  # nor full-text hits holding less of the prompt's information
     observe: bool = False  # log what would be injected, inject nothing
     review: bool = False  # agent writes become proposals
     remind_after: int = 2  # prompts in a session before a stop reminder is due
@@ -210,12 +212,14 @@ def wants_memory(prompt: str) -> bool:
     return len(re.findall(r"\w{3,}", text)) >= 2 and not text.startswith("/")
 
 
-def for_prompt(memory: Memory, prompt: str, opts: Options, exclude: Collection[str]) -> Injection:
-    """The few entries most relevant to a prompt, not given earlier, within the budget."""
+def for_prompt(memory: Memory, prompt: str, opts: Options, exclude: Collection[str],
+               now: dt.datetime | None = None) -> Injection:
+    """The few entries most relevant to a prompt, not given earlier, within the budget (`now`:
+    the clock entries are aged by, the wall clock by default)."""
     if not wants_memory(prompt) or opts.limit == 0:
         return Injection(budget=opts.budget)
     pack = memory.context(prompt, budget=min(opts.budget, MAX_CHARS // 4), limit=opts.limit,
-                          exclude=exclude)
+                          exclude=exclude, now=now, min_evidence=opts.min_evidence)
     chosen = [i for i in pack.items if i.score >= opts.min_score]
     if opts.require_approval:
         known = vetting.approvals(memory.root)

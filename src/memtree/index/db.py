@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["COLUMNS", "CONTEXT_RADIUS", "Index", "Progress", "SyncStats", "open_index"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 APPLICATION_ID = 0x6D747265  # "mtre" in the database header: this file is memtree's index
 DB_DIR = ".index"
 DB_NAME = "memtree.db"
@@ -60,6 +60,7 @@ CREATE INDEX entries_folder ON entries(folder);
 CREATE INDEX entries_id ON entries(id);
 CREATE INDEX entries_slug ON entries(slug);
 CREATE INDEX entries_title ON entries(title_lc);
+CREATE INDEX entries_updated ON entries(updated);
 CREATE TABLE terms(term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE links(src INTEGER NOT NULL, target TEXT NOT NULL, type TEXT NOT NULL);
 CREATE INDEX links_src ON links(src);

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..entries.layout import Stamp
 from .freshness import RACY_NS, UNSETTLED, Scope, stored_stamp
-from .source import Prepared, entry_row, first_context, natural, prepare_all
+from .source import Prepared, entry_row, first_context, natural, prepare_all, sequential
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
@@ -127,12 +127,12 @@ def forget(conn: Connection, path: str) -> None:
 def refresh_context(conn: Connection, folders: Iterable[str]) -> None:
     """Recompute the `context` column of entries whose neighbours in their folder changed."""
     for folder in sorted(folders):
-        rows = conn.execute("SELECT rowid, path, created, ctx FROM entries WHERE folder=?",
+        rows = conn.execute("SELECT rowid, path, created, ctx, type FROM entries WHERE folder=?",
                             (folder,)).fetchall()
         rows.sort(key=lambda r: natural(r[1], r[2]))
-        order = [r[0] for r in rows]
+        order = [r[0] for r in rows] if sequential(r[4] for r in rows) else []
         stale = []
-        for i, (rowid, _, _, old) in enumerate(rows):
+        for i, (rowid, _, _, old, _) in enumerate(rows):
             near = order[max(0, i - CONTEXT_RADIUS):i] + order[i + 1:i + 1 + CONTEXT_RADIUS]
             key = ",".join(map(str, near))
             if key != old:

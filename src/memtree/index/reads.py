@@ -45,6 +45,7 @@ class _Memo:
         self.stamp = stamp
         self.size: int | None = None
         self.authors: dict[str, str] | None = None
+        self.newest: tuple[int, list[str]] | None = None
         self.rows: dict[object, Entry] = {}
         self.df: dict[str, int | None] = {}
 
@@ -212,6 +213,15 @@ class Lookups:
         if memo.size is None:
             memo.size = int(str(self.read("SELECT count(*) FROM entries")[0][0]))
         return memo.size
+
+    def newest(self, count: int) -> list[str]:
+        """The `updated` stamps of the `count` most recently updated entries, newest first (kept
+        per state)."""
+        memo = self._memo()
+        if memo.newest is None or memo.newest[0] < count:
+            rows = self.read("SELECT updated FROM entries ORDER BY updated DESC LIMIT ?", (count,))
+            memo.newest = (count, [str(r[0]) for r in rows])
+        return memo.newest[1][:count]
 
     def authors(self) -> dict[str, str]:
         """Name term -> author, for every author of an entry (to spot names in a query)."""

@@ -55,9 +55,32 @@ def prepare(root: Path, path: str) -> Prepared | str:
         return exc.message
     links = [(r.type, r.target.removesuffix(".md")) for r in item.relations]
     links += [("relates_to", t) for t in codec.wikilinks(item.body) if ("relates_to", t) not in links]
-    texts = (item.title, " ; ".join(item.aliases), " ; ".join(item.tags), item.summary, item.body,
-             item.path.replace("/", " "))
+    texts = (item.title, " ; ".join(item.aliases), " ; ".join(item.tags), item.summary,
+             searchable_body(item.body), item.path.replace("/", " "))
     return item, (*(tokens.index_text(t) for t in texts), ""), links
+
+
+COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+HEADING_RE = re.compile(r"^#{1,6}[ \t].*$", re.MULTILINE)
+
+
+def searchable_body(body: str) -> str:
+    """The body as indexed: HTML comments (template placeholders) and headings of sections left
+    empty (a template's unfilled parts) are not searched; the file keeps them."""
+    if "<!--" in body:
+        body = COMMENT_RE.sub("", body)
+    if "#" not in body:
+        return body
+    kept, cut = [], 0
+    heads = list(HEADING_RE.finditer(body))
+    for n, head in enumerate(heads):
+        end = heads[n + 1].start() if n + 1 < len(heads) else len(body)
+        kept.append(body[cut:head.start()])
+        if body[head.end():end].strip():  # a section with content keeps its heading
+            kept.append(body[head.start():head.end()])
+        cut = head.end()
+    kept.append(body[cut:])
+    return "".join(kept)
 
 
 def _prepare_chunk(args: tuple[Path, list[str]]) -> list[Prepared | str]:
@@ -123,7 +146,12 @@ def entry_row(item: Entry) -> tuple[object, ...]:
             json.dumps([[r.type, r.target] for r in item.relations]), item.importance,
             item.maturity.value, item.status.value, int(item.pinned), item.created, item.updated,
             json.dumps(item.source.to_dict()), int(item.path.startswith(tree.ARCHIVE_DIR + "/")),
-            len(item.body), item.path.rsplit("/", 1)[0], author_of(item), "")
+            len(item.body), item.path.rsplit("/", 1)[0],
+            "" if item.source.by.startswith("agent:") else author_of(item), "")
+
+
+SEQUENTIAL_ONLY = True  # neighbour context only in episode logs (see `sequential`)
+LOG_TYPES = frozenset({"episode"})
 
 
 def natural(path: str, created: str) -> tuple[object, ...]:
@@ -131,22 +159,32 @@ def natural(path: str, created: str) -> tuple[object, ...]:
     return (created, *((int(p) if p.isdigit() else p) for p in re.split(r"(\d+)", path)))
 
 
+def sequential(types: Iterable[str]) -> bool:
+    """Whether a folder is a log, whose entries continue each other in time order: every entry
+    in it is an episode (a turn, a session, a change). A folder of notes, decisions or
+    conventions is not a sequence, and its neighbours are not context."""
+    return not SEQUENTIAL_ONLY or all(t in LOG_TYPES for t in types)
+
+
 def first_context(paths: list[str], readies: list[Prepared | str], start: int,
                   radius: int) -> dict[str, tuple[str, str]]:
     """`path -> (context text, neighbour key)` for entries about to get rowids from `start`."""
-    members: dict[str, list[tuple[tuple[object, ...], int, str, str]]] = {}
+    members: dict[str, list[tuple[tuple[object, ...], int, str, str, str]]] = {}
     rowid = start
     for path, ready in zip(paths, readies, strict=True):
         if isinstance(ready, str):
             continue
         item, texts, _ = ready
         members.setdefault(path.rsplit("/", 1)[0], []).append(
-            (natural(path, item.created), rowid, path, texts[4]))
+            (natural(path, item.created), rowid, path, texts[4], item.type))
         rowid += 1
     out: dict[str, tuple[str, str]] = {}
     for group in members.values():
         group.sort(key=lambda m: m[0])
-        for i, (_, _, path, _) in enumerate(group):
+        if not sequential(m[4] for m in group):
+            out.update((m[2], ("", "")) for m in group)
+            continue
+        for i, (_, _, path, _, _) in enumerate(group):
             near = group[max(0, i - radius):i] + group[i + 1:i + 1 + radius]
             out[path] = (" ".join(m[3] for m in near), ",".join(str(m[1]) for m in near))
     return out

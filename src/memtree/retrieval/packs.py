@@ -15,6 +15,7 @@ from .tiers import query
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
+    import datetime as dt
     from typing import Any
 
     from ..config import Workspace
@@ -74,20 +75,23 @@ MIN_ITEM_TOKENS = 24  # below this a cut entry says too little to be worth its p
 
 
 def build(ws: Workspace, text: str, budget: int = 800, limit: int = 8,
-          exclude: Collection[str] = ()) -> Pack:
+          exclude: Collection[str] = (), now: dt.datetime | None = None,
+          min_evidence: float = 0.0) -> Pack:
     """Pack the top hits for `text` into `budget` tokens, skipping ids in `exclude`.
 
     Hits come best first (ties by path), so the same tree and query give the same pack. An
     entry too long for what is left is cut at a word boundary; one that cannot keep even its
-    heading and a few words is left out and named in `omitted`.
+    heading and a few words is left out and named in `omitted`. Full-text hits whose evidence
+    (the share of the query's information, idf-weighted, held in their own fields) is below
+    `min_evidence` are not packed at all.
     """
-    result = query(ws, text, limit=limit * 2)
+    result = query(ws, text, limit=limit * 2, now=now)
     items: list[PackItem] = []
     omitted: list[str] = []
     used = 0
     labels = _entries(ws, [h.path for h in result.hits])
     for hit in result.hits:
-        if hit.id in exclude:
+        if hit.id in exclude or dict(hit.parts).get("evidence", 1.0) < min_evidence:
             continue
         if len(items) >= limit:
             omitted.append(hit.path)

@@ -11,15 +11,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..index.source import author_of
-from ..lifecycle.scores import DEFAULT, Params, Usage, lifecycle_factor
+from ..lifecycle.scores import DEFAULT, Params, Usage, lifecycle_factor, parse_time
 from ..model import Entry, Hit, Status, Tier
 
 ACTOR_BONUS = 0.4        # added (x top BM25) to entries whose author the query names
-FOLDER_BONUS = 0.4       # added (x top BM25) x how strongly the entry's folder matched
+FOLDER_BONUS = 0.0       # added (x top BM25) x how strongly the entry's folder matched (off)
 FOLDER_TOP = 3           # a folder's strength: the sum of its best 3 BM25 scores / 3
 STRONG = 0.6             # a hit whose text relevance is at least this lends weight to its links
 RELATION_GAIN = 0.2      # relations = 1 + gain x the strongest linked hit's text relevance
 HIDDEN_FACTOR = 0.5      # superseded/archived entries, when shown at all, rank lower
+RECENT_TYPES = frozenset({"episode", "bug"})  # what happened: the newer, the likelier asked for
+RECENCY_K = 60           # prior of an entry with n entries updated a day or more after it: K/(K+n)
+RECENCY_GAIN = 2.0       # an episode's score is multiplied by (1 + gain x prior) / (1 + gain)
+RECENCY_DEPTH = 1000     # entries beyond the newest 1000 count as 1000 newer
 GAP_FULL = 0.25          # a gap of 25 % between #1 and #2 counts as fully clear
 ESCALATE_BELOW = 0.45    # confidence under this: a query would go to the LLM tier
 
@@ -90,6 +94,25 @@ def relation_factors(texts: Mapping[str, float], links: Iterable[tuple[str, str]
     return {path: 1 + RELATION_GAIN * s for path, s in best.items()}
 
 
+def recency_prior(updated: str, newest: Sequence[str]) -> float:
+    """K / (K + n), n = how many of `newest` (stamps, newest first) are a day or more newer than
+    `updated`. Counted in entries, not days, so it adapts to how busy the memory is; work of the
+    same day counts as equally recent."""
+    when = parse_time(updated)
+    if when is None:
+        return 0.0
+    later = (when + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    lo, hi = 0, len(newest)
+    while lo < hi:  # newest is sorted descending: count the stamps > later
+        mid = (lo + hi) // 2
+        if newest[mid] > later:
+            lo = mid + 1
+        else:
+            hi = mid
+    n = lo if lo < len(newest) or len(newest) < RECENCY_DEPTH else RECENCY_DEPTH
+    return RECENCY_K / (RECENCY_K + n)
+
+
 def life_of(item: Entry, now: dt.datetime,
             usage: Mapping[tuple[str, str], int] | None, params: Params = DEFAULT) -> float:
     """The lifecycle factor, with usage signals when they were read (bounded in scores.py)."""
@@ -99,11 +122,12 @@ def life_of(item: Entry, now: dt.datetime,
 def rank(cands: Sequence[Candidate], n_terms: int, now: dt.datetime,
          links: Iterable[tuple[str, str]] = (), actors: frozenset[str] = frozenset(),
          usage: Mapping[tuple[str, str], int] | None = None, top: int | None = None,
-         params: Params = DEFAULT) -> list[Hit]:
-    """Full-text hits, best first: relevance x lifecycle x relations (ties by path); only the
-    best `top` when given (every candidate is scored either way).
+         params: Params = DEFAULT, newest: Sequence[str] = ()) -> list[Hit]:
+    """Full-text hits, best first: relevance x lifecycle x relations x recency (ties by path);
+    only the best `top` when given (every candidate is scored either way).
 
-    `usage` (every writer's summed signals) makes lifecycle use effective importance.
+    `usage` (every writer's summed signals) makes lifecycle use effective importance. `newest`
+    (the memory's newest `updated` stamps, newest first) gives episodes and bugs a recency prior.
     """
     scored = text_scores(cands, n_terms, actors)
     texts = {c.entry.path: s["relevance"] for c, s in zip(cands, scored, strict=True)}
@@ -114,8 +138,13 @@ def rank(cands: Sequence[Candidate], n_terms: int, now: dt.datetime,
         life = life_of(item, now, usage, params)
         rel = boosts.get(item.path, 1.0)
         hidden = HIDDEN_FACTOR if is_hidden(item) else 1.0
-        order.append((-found["relevance"] * life * rel * hidden, item.path, cand, found, life, rel))
-    order.sort(key=lambda o: (o[0], o[1]))
+        recent = 1.0
+        if newest and item.type in RECENT_TYPES:
+            recent = (1 + RECENCY_GAIN * recency_prior(item.updated, newest)) / (1 + RECENCY_GAIN)
+            found["recency"] = recent
+        order.append((-found["relevance"] * life * rel * hidden * recent, item.path, cand, found,
+                      life, rel))
+    order.sort(key=lambda o: (is_hidden(o[2].entry), o[0], o[1]))  # active entries first
     return [_hit(cand, found, -neg, life, rel) for neg, _, cand, found, life, rel in order[:top]]
 
 

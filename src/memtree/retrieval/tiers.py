@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import re
 import time
 from collections.abc import Collection, Mapping, Sequence
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..index import tokens
-from ..index.db import CONTEXT_RADIUS, Index, open_index
+from ..index.db import Index, open_index
 from ..lifecycle import signals
 from ..lifecycle.scores import DEFAULT, Params, params_of
 from ..model import Entry, Hit, Result, Tier
@@ -28,7 +29,8 @@ KEYWORD_NEAR = 0.5       # a name matches "near" when Jaccard(query terms, name 
 KEYWORD_POOL = 50        # candidates the keyword tier considers
 FULLTEXT_POOL = 60       # candidates the full-text tier re-ranks (at least 5 x limit)
 POSTINGS_BUDGET = 3000   # words sent to FTS5, rarest first, while their summed entry counts
-POSTINGS_SHARE = 20      # stay within max(POSTINGS_BUDGET, entries / POSTINGS_SHARE)
+POSTINGS_PER_ENTRY = 3   # stay within max(POSTINGS_BUDGET, entries x POSTINGS_PER_ENTRY)
+RECENCY = True           # episodes and bugs get a recency prior (rank.recency_prior)
 
 
 @dataclass(frozen=True)
@@ -54,45 +56,53 @@ class Filters:
         return bool(self.domain or self.type or self.tag)
 
 
-def query(ws: Workspace, text: str, limit: int = 10, filters: Filters | None = None) -> Result:
+def query(ws: Workspace, text: str, limit: int = 10, filters: Filters | None = None,
+          now: dt.datetime | None = None) -> Result:
     """Answer a query through the tiers; the index is brought up to date first."""
-    return search(ws.root, text, limit, filters, params=params_of(ws.settings))
+    return search(ws.root, text, limit, filters, params=params_of(ws.settings), now=now)
 
 
 def search(root: Path, text: str, limit: int = 10, filters: Filters | None = None,
-           fresh: bool = True, params: Params = DEFAULT) -> Result:
+           fresh: bool = True, params: Params = DEFAULT, now: dt.datetime | None = None) -> Result:
     """`query` for a memory root (the lean command path uses it without opening a Memory).
 
     `fresh=False` skips the freshness check (benchmarks use it to time the search alone);
-    `params` are the `[lifecycle]` settings that weigh each hit's lifecycle factor.
+    `params` are the `[lifecycle]` settings that weigh each hit's lifecycle factor; `now` is the
+    clock that ages entries (recency, importance decay), the wall clock if None.
     """
     started = time.perf_counter()
     chosen = filters or Filters()
+    clock = now or dt.datetime.now(dt.UTC)
     idx = open_index(root)
     if fresh:
         idx.sync()
-    hits = _tiers(root, idx, text, limit, chosen, params)
+    hits = _tiers(root, idx, text, limit, chosen, params, clock)
     if fresh and idx.recheck([h.path for h in hits]):  # a hit's file changed in place
-        hits = _tiers(root, idx, text, limit, chosen, params)
+        hits = _tiers(root, idx, text, limit, chosen, params, clock)
     conf, escalate, reason = rank.confidence(hits, asked=bool(text.strip()))
     took = (time.perf_counter() - started) * 1000
     return Result(text, tuple(hits), conf, escalate, reason, took)
 
 
 def _tiers(root: Path, idx: Index, text: str, limit: int, chosen: Filters,
-           params: Params = DEFAULT) -> list[Hit]:
+           params: Params = DEFAULT, now: dt.datetime | None = None) -> list[Hit]:
     """The first tier that finds anything: path/id/glob, else keyword plus full text."""
     hits = path_tier(idx, text, chosen)
     if not hits:
         usage = signals.usage(root)
         with idx.reading():
-            found = keyword_tier(idx, text, chosen, usage, params)
+            found = keyword_tier(idx, text, chosen, usage, params, now)
             if len(found) < limit:  # keyword hits come first; full text fills the rest
                 pool = max(FULLTEXT_POOL, 5 * limit)
                 found += fulltext_tier(idx, text, chosen, pool, limit - len(found), usage,
-                                       frozenset(h.path for h in found), params)
-        hits = found
+                                       frozenset(h.path for h in found), params, now)
+        hits = sorted(found, key=_hidden) if chosen.include_all else found
     return hits[:limit]
+
+
+def _hidden(hit: Hit) -> bool:
+    """Superseded and archived hits (shown by --all) come after every active one."""
+    return hit.status != "active" or hit.path.startswith("_archive/")
 
 
 # ---------------------------------------------------------------- tier 1: path, id, slug, glob
@@ -193,7 +203,7 @@ def _name_score(asked: frozenset[str], name: str) -> float:
 
 def keyword_tier(idx: Index, text: str, filters: Filters,
                  usage: Mapping[tuple[str, str], int] | None = None,
-                 params: Params = DEFAULT) -> list[Hit]:
+                 params: Params = DEFAULT, now: dt.datetime | None = None) -> list[Hit]:
     """Entries whose title, an alias or a tag is the query, or nearly (precision first)."""
     groups = tokens.query_groups(text)
     if not groups:
@@ -201,7 +211,7 @@ def keyword_tier(idx: Index, text: str, filters: Filters,
     asked = frozenset(_light_stem(g[-1]) for g in groups)
     df = idx.doc_freq(t for g in groups for t in g)
     rarest = sorted(groups, key=lambda g: max(df.get(t, 0) for t in g))  # the fewest to check
-    now = dt.datetime.now(dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
     hits = []
     for item in idx.named([_group_expr(g) for g in rarest], KEYWORD_POOL):
         if not filters.keep(item):
@@ -225,17 +235,14 @@ def keyword_tier(idx: Index, text: str, filters: Filters,
 
 def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int, wanted: int = 10,
                   usage: Mapping[tuple[str, str], int] | None = None,
-                  skip: Collection[str] = frozenset(), params: Params = DEFAULT) -> list[Hit]:
+                  skip: Collection[str] = frozenset(), params: Params = DEFAULT,
+                  now: dt.datetime | None = None) -> list[Hit]:
     """BM25 over every field, then re-ranked by coverage, lifecycle and relations: the best
     `wanted` of `pool` candidates, leaving out `skip` (paths an earlier tier returned)."""
     groups = tokens.query_groups(text)
     if not groups:
         return []
-    authors = idx.authors()
-    named = [g for g in groups if len(g) == 1 and g[0] in authors]
-    actors = frozenset(authors[g[0]] for g in named)
-    if len(named) < len(groups):  # names become an author prior, not words to match
-        groups = [g for g in groups if g not in named]
+    groups, actors = _people(idx, text, groups)
     worth = _within_budget(idx, groups)
     if not worth:
         return []
@@ -254,19 +261,32 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int, wanted: in
     names.pop("", None)
     links = [(f.entry.path, names[t]) for f in kept for t in f.links if t in names]
     cands = [rank.Candidate(f.entry, f.bm25) for f in kept]
-    hits = rank.rank(cands, len(groups), dt.datetime.now(dt.UTC), links, actors, usage,
-                     wanted + len(skip), params)
+    newest = idx.newest(rank.RECENCY_DEPTH) if RECENCY else ()
+    hits = rank.rank(cands, len(groups), now or dt.datetime.now(dt.UTC), links, actors, usage,
+                     wanted + len(skip), params, newest)
     hits = [h for h in hits if h.path not in skip][:wanted]
     return _explain(idx, hits, groups, {f.entry.path: f.rowid for f in kept})
+
+
+def _people(idx: Index, text: str, groups: list[list[str]]) -> tuple[list[list[str]], frozenset[str]]:
+    """Names of people who wrote entries, written capitalised in the query (`Caroline`), become
+    an author prior instead of words to match; agents' names never do (see index.source.entry_row)."""
+    capital = {tokens.fold(w) for w in tokens.WORD_RE.findall(text) if w[:1].isupper()}
+    if not capital:
+        return groups, frozenset()
+    authors = idx.authors()
+    named = [g for g in groups if len(g) == 1 and g[0] in authors and g[0] in capital]
+    if not named or len(named) == len(groups):
+        return groups, frozenset(authors[g[0]] for g in named)
+    return [g for g in groups if g not in named], frozenset(authors[g[0]] for g in named)
 
 
 def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
     """The query words worth their cost: BM25 is computed for every entry matching any word,
     and words held by most entries add little to it, so rarest first within a postings budget."""
     df = idx.doc_freq(t for g in groups for t in g)
-    spread = 1 + 2 * CONTEXT_RADIUS  # a word also matches the entries it is a neighbour of
-    cost = {tuple(g): spread * max((df.get(t, 0) for t in g), default=0) for g in groups}
-    budget = max(POSTINGS_BUDGET, idx.size() // POSTINGS_SHARE)
+    cost = {tuple(g): _matches(g, df) for g in groups}
+    budget = max(POSTINGS_BUDGET, idx.size() * POSTINGS_PER_ENTRY)
     chosen: list[list[str]] = []
     spent = 0
     for group in sorted(groups, key=lambda g: cost[tuple(g)]):
@@ -279,16 +299,40 @@ def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
     return chosen
 
 
+def _informations(idx: Index, groups: list[list[str]]) -> dict[str, float]:
+    """How much each query word tells: its idf, ln(1 + (N - n + 0.5) / (n + 0.5)), n the entries
+    holding it (an identifier: its rarest term held, else 0). A word no entry holds tells the
+    most, and no entry explains it."""
+    df = idx.doc_freq(t for g in groups for t in g)
+    size = idx.size()
+    out = {}
+    for group in groups:
+        n = min((df[t] for t in group if df.get(t)), default=0)
+        out[group[-1]] = math.log(1 + (size - n + 0.5) / (n + 0.5))
+    return out
+
+
+def _matches(group: Sequence[str], df: Mapping[str, int]) -> int:
+    """At most how many entries a query word matches: a plain term its own count; an identifier
+    (all its parts, or its whole) at most its rarest part's count plus its whole's."""
+    if len(group) == 1:
+        return df.get(group[0], 0)
+    return min(df.get(t, 0) for t in group[:-1]) + df.get(group[-1], 0)
+
+
 def _explain(idx: Index, hits: list[Hit], groups: list[list[str]],
              rowids_of: dict[str, int]) -> list[Hit]:
     """Say which query words each hit holds in its own fields (its coverage, used by the gate)."""
     held = idx.holding([_group_expr(g) for g in groups], [rowids_of[h.path] for h in hits])
     matched = {h.path: [g[-1] for g, rows in zip(groups, held, strict=True)
                         if rowids_of[h.path] in rows] for h in hits}
+    weight = _informations(idx, groups)
+    total = sum(weight.values()) or 1.0
     out = []
     for hit in hits:
         words = sorted(matched[hit.path])
         parts = tuple((k, len(words) / len(groups) if k == "coverage" else v) for k, v in hit.parts)
+        parts += (("evidence", sum(weight.get(w, 0.0) for w in words) / total),)
         why = hit.why.replace("full-text match", "matched " + ", ".join(words) if words else
                               "matched only through its neighbours or folder", 1)
         out.append(dataclasses.replace(hit, parts=parts, why=why))
