@@ -75,12 +75,20 @@ def sections(lines: list[str], first: int = 1) -> list[Section]:
         if found is None:
             body.append(line)
             continue
-        out.append(Section(tuple(h for _, h in stack), start, number - 1, tuple(body)))
+        out.append(_section(stack, start, body))
         level = len(found.group(1))
         stack = [(lv, h) for lv, h in stack if lv < level] + [(level, _plain(found.group(2)))]
         start, body = number, []
-    out.append(Section(tuple(h for _, h in stack), start, first + len(lines) - 1, tuple(body)))
+    out.append(_section(stack, start, body))
     return [s for s in out if any(ln.strip() for ln in s.lines)]
+
+
+def _section(stack: list[tuple[int, str]], start: int, body: list[str]) -> Section:
+    """A section whose line range ends at its last non-blank line."""
+    while body and not body[-1].strip():
+        body = body[:-1]
+    heading = 1 if stack else 0
+    return Section(tuple(h for _, h in stack), start, start + heading + len(body) - 1, tuple(body))
 
 
 def _plain(text: str) -> str:
