@@ -180,10 +180,10 @@ class Memory:
     def query(self, text: str, limit: int = 10, include_all: bool = False,
               domain: str | None = None, type: str | None = None, tag: str | None = None) -> Result:
         """Tiered retrieval: path/id/glob, keyword, full text, confidence gate."""
-        from .retrieval import tiers
+        from .retrieval import scopes, tiers
 
         chosen = tiers.Filters(include_all, domain, type, tag)
-        return tiers.query(self.ws, text, limit=limit, filters=chosen)
+        return scopes.query(self.ws, text, limit=limit, filters=chosen)
 
     def reindex(self, progress: Any = None, full: bool = True) -> SyncStats:
         """Rebuild the search index from the files (or only bring it up to date)."""

@@ -58,6 +58,7 @@ def add(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing entry at that path.")] = False,
     supersedes: Annotated[str | None, typer.Option("--supersedes", help="An entry this one replaces.")] = None,
     anchor: Annotated[list[str] | None, typer.Option("--anchor", help="Code it describes: PATH[:START-END] or PATH#SYMBOL (repeatable).")] = None,
+    personal: Annotated[bool, typer.Option("--personal", help="Add to your personal memory (in your home), not the project's.")] = False,
     reason: ReasonOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -65,7 +66,7 @@ def add(
     where = path or "/".join(p for p in (domain, topic, subtopic) if p)
     if not where:
         raise UsageError("--path DOMAIN/TOPIC (or --domain and --topic) is required")
-    made = common.memory().add(
+    made = (common.personal_memory() if personal else common.memory()).add(
         title, where, _body(body, file), supersedes=supersedes, anchors=anchor or (),
         summary=summary, type=type, tags=tag or (),
         aliases=alias or (), importance=importance, maturity=maturity, template=template,

@@ -75,7 +75,8 @@ def result(res: Result, explain: bool = False) -> None:
     if not res.hits:
         out.print(f"[dim]nothing found for {escape(res.query)!r}[/dim]")
     for rank, hit in enumerate(res.hits, 1):
-        out.print(f"{rank}. [bold]{escape(hit.title)}[/bold]  [dim]{hit.path}[/dim]")
+        scope = f" ({hit.scope})" if hit.scope != "project" else ""
+        out.print(f"{rank}. [bold]{escape(hit.title)}[/bold]  [dim]{hit.path}{scope}[/dim]")
         if hit.summary:
             out.print(f"   {escape(hit.summary)}")
         if explain:
