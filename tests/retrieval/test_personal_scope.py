@@ -80,3 +80,18 @@ def test_xdg_data_home_is_used_when_set(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     assert config.personal_root() == (tmp_path / "data" / "memtree").resolve()
     assert config.personal_beside(tmp_path) is None  # not created yet
+
+
+def test_the_prompt_hook_injects_personal_entries_too(tmp_path: Path, run: Run) -> None:
+    from agents_support import build_tree, payload
+
+    project = tmp_path / "project"
+    build_tree(project)
+    done = run("add", "How I debug JWT refresh failures", "--personal", "--path", "habits/debugging",
+               "--body", "When a JWT access token refresh fails I first compare the signing keys.")
+    assert done.returncode == 0, done.stderr
+    out = run("hook", "claude-code", "UserPromptSubmit",
+              input=payload("claude-code", "UserPromptSubmit", project), cwd=project)
+    text = json.loads(out.stdout)["hookSpecificOutput"]["additionalContext"]
+    assert "habits/debugging/how-i-debug-jwt-refresh-failures.md, personal)" in text
+    assert "auth/tokens/sign-access-tokens-with-rs256.md" in text

@@ -10,6 +10,7 @@ import re
 import subprocess
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from ..entries.layout import slugify
@@ -86,6 +87,7 @@ def _utc(stamp: str) -> str:
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@lru_cache(maxsize=65536)
 def area(path: str) -> str:
     """DOMAIN/TOPIC of a file from the code's own layout: top folder / next folder."""
     parts = path.split("/")[:-1]
