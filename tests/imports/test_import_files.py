@@ -150,3 +150,11 @@ def test_init_offers_and_imports(tmp_path: Path, run: Run) -> None:
     done = run("init", "--import")
     assert done.returncode == 0, done.stderr
     assert "imported (files): 20 add, 2 supersede" in done.stdout
+
+
+def test_an_unreadable_file_is_skipped_with_a_note(shop: Memory, run: Run) -> None:
+    (shop.root.parent / "GEMINI.md").write_bytes(b"# Rules\n\n- caf\xe9 latin-1\n")
+    done = run("import")
+    assert done.returncode == 0, done.stderr
+    assert "GEMINI.md: skipped: not readable UTF-8" in done.stderr
+    assert "imported: 20 add, 2 supersede" in done.stdout

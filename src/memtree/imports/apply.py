@@ -151,9 +151,11 @@ def write(ws: Any, writes: dict[str, Entry], anchor: Callable[[str], Anchor | No
     record(ws, Change("import", tuple(sorted(writes)), summary, reason))
 
 
-def supersessions(ws: Any, drafts: Sequence[Draft], dry_run: bool) -> list[Outcome]:
+def supersessions(ws: Any, drafts: Sequence[Draft], dry_run: bool,
+                  planned: dict[str, str] | None = None) -> list[Outcome]:
     """Mark each record that a later record supersedes, through the lifecycle's supersede (once:
-    a chain already in place is left as it is)."""
+    a chain already in place is left as it is). `planned`: id -> path of entries a dry run
+    would write."""
     by_key = {d.key: d for d in drafts}
     existing, _ = store.load_all(ws.root, archived=False)
     by_id = {e.id: e for e in existing}
@@ -170,6 +172,7 @@ def supersessions(ws: Any, drafts: Sequence[Draft], dry_run: bool) -> list[Outco
             from ..lifecycle.service import Lifecycle
 
             Lifecycle(ws).supersede(old.path, new.path, reason)
-        out.append(Outcome("supersede", old.path if old else item.key, item.title,
+        where = old.path if old else (planned or {}).get(item.id, item.key)
+        out.append(Outcome("supersede", where, item.title,
                            item.origin.get("file", ""), f"superseded by {later.title}"))
     return out

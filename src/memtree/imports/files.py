@@ -3,6 +3,7 @@ instructions files for agents, CONTRIBUTING.md and decision records. Reads files
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from . import adr, rules
@@ -57,6 +58,8 @@ def drafts(project: Path) -> list[Draft]:
     for rel, kind in found:
         text = _text(project / rel)
         if text is None:
+            logging.getLogger("memtree").warning(
+                "%s: skipped: not readable UTF-8 text of at most %d bytes", rel, MAX_BYTES)
             continue
         if kind == "adr":
             out.append(adr.draft(text, rel, numbers.get(rel.rsplit("/", 1)[0], {}), exists))

@@ -31,7 +31,8 @@ def import_files(ws: Workspace, dry_run: bool = False, reason: str | None = None
     drafts = files.drafts(project)
     report = _run(ws, drafts, files.KINDS, dry_run, reason or "import the project's rules and decisions")
     report.found = files.counts(project)
-    report.outcomes += apply.supersessions(ws, drafts, dry_run)
+    planned = {d.id: o.path for d, o in zip(drafts, report.outcomes, strict=False)}
+    report.outcomes += apply.supersessions(ws, drafts, dry_run, planned)
     report.took_ms = (time.perf_counter() - started) * 1000
     return report
 
