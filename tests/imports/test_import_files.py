@@ -62,7 +62,12 @@ def test_code_named_in_a_section_is_anchored(shop: Memory) -> None:
     python = shop.get("Code style / Python: Do")
     assert [a.path for a in python.anchors] == ["src/shop/billing/invoices.py"]
     assert python.anchors[0].hash and python.anchors[0].commit
-    assert shop.lifecycle.check() == [] or all(f.state == "ok" for f in shop.lifecycle.check())
+    findings = shop.lifecycle.check()
+    assert findings and all(f.state == "ok" for f in findings)
+    invoices = shop.root.parent / "src/shop/billing/invoices.py"
+    invoices.write_text(invoices.read_text() + "\nVAT = 20\n")
+    changed = {f.entry for f in shop.lifecycle.check() if f.state == "changed"}
+    assert python.path in changed
 
 
 def test_cursor_rule_keeps_its_frontmatter(shop: Memory) -> None:

@@ -106,3 +106,5 @@ def test_references_and_layout() -> None:
     assert gitlog.area("lib/foo.py") == "project/general"
     assert gitlog.area("docs/guide.md") == "docs/general"
     assert gitlog.area(".github/workflows/ci.yml") == "github/workflows"
+    assert gitlog.main_file(("README.md", "src/a/b.py", "tests/t.py")) == "src/a/b.py"
+    assert gitlog.main_file(("docs/x.md", "tests/t.py")) == "docs/x.md"

@@ -27,6 +27,8 @@ SHOWN_FILES = 15
 MAX_ANCHORS = 3  # the most touched files, anchored when they still exist
 SOURCE_FILES = 10
 DEFAULT_MAX = 10_000
+NOT_CODE = {"tests", "test", "docs", "doc"}
+PROSE = (".md", ".rst", ".txt")
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,18 @@ def group(commits: list[Commit]) -> dict[str, list[Commit]]:
         if numbers:
             groups.setdefault(f"ref:{smallest[find(numbers[0])]}", []).append(commit)
         elif commit.files:
-            groups.setdefault(f"file:{commit.files[0]}", []).append(commit)
+            groups.setdefault(f"file:{main_file(commit.files)}", []).append(commit)
     return groups
+
+
+def main_file(files: tuple[str, ...]) -> str:
+    """The file a commit is mainly about: its first code file (not tests or docs), else its
+    first file."""
+    for path in files:
+        top = path.split("/", 1)[0] if "/" in path else ""
+        if top not in NOT_CODE and not path.endswith(PROSE):
+            return path
+    return files[0]
 
 
 def drafts(commits: list[Commit]) -> list[Draft]:
