@@ -95,3 +95,7 @@ def test_the_prompt_hook_injects_personal_entries_too(tmp_path: Path, run: Run) 
     text = json.loads(out.stdout)["hookSpecificOutput"]["additionalContext"]
     assert "habits/debugging/how-i-debug-jwt-refresh-failures.md, personal)" in text
     assert "auth/tokens/sign-access-tokens-with-rs256.md" in text
+    usage = (project / ".memory" / ".local" / "usage.jsonl").read_text()
+    injected = json.loads(run("injections", "--json", cwd=project).stdout)[0]["entries"]
+    mine = [e for e in injected if e.get("scope") == "personal"]
+    assert mine and mine[0]["id"] not in usage  # its usage is not counted in the project
