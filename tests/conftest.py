@@ -27,6 +27,8 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("GIT_COMMITTER_NAME", "Tester")
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "tester@example.com")
     monkeypatch.delenv("MEMTREE_ROOT", raising=False)
+    monkeypatch.delenv("MEMTREE_PERSONAL", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
 
 
 @pytest.fixture

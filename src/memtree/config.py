@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 ROOT_NAME = ".memory"
 CONFIG_NAME = "config.toml"
 ENV_ROOT = "MEMTREE_ROOT"
+ENV_PERSONAL = "MEMTREE_PERSONAL"  # the personal memory's folder, or `off`
 
 
 @record
@@ -106,6 +107,27 @@ def find_root(explicit: str | os.PathLike[str] | None = None, cwd: Path | None =
         f"no {ROOT_NAME}/ found in {here} or any parent folder",
         hint="run `memtree init` in your project, or pass --root DIR",
     )
+
+
+def personal_root() -> Path | None:
+    """Where the personal memory lives (whether or not it exists yet): MEMTREE_PERSONAL, else
+    `$XDG_DATA_HOME/memtree`, else `~/.memtree`; None when MEMTREE_PERSONAL is `off`."""
+    chosen = env(ENV_PERSONAL)
+    if chosen:
+        return None if chosen.strip().lower() == "off" else Path(chosen).expanduser().resolve()
+    data = env("XDG_DATA_HOME")
+    if data:
+        return Path(data).expanduser().resolve() / "memtree"
+    return Path(env("HOME") or "~").expanduser().resolve() / ".memtree"
+
+
+def personal_beside(root: Path) -> Path | None:
+    """The personal memory to query together with the memory at `root`: the personal root when
+    it exists and is another root, else None."""
+    found = personal_root()
+    if found is None or not is_root(found) or found == root.resolve():
+        return None
+    return found
 
 
 def load_settings(root: Path) -> Settings:

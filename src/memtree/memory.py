@@ -182,11 +182,12 @@ class Memory:
     def query(self, text: str, limit: int = 10, include_all: bool = False,
               domain: str | None = None, type: str | None = None, tag: str | None = None,
               now: dt.datetime | None = None) -> Result:
-        """Tiered retrieval: path/id/glob, keyword, full text, confidence gate; `now` ages entries."""
-        from .retrieval import tiers
+        """Tiered retrieval over the project (and personal) memory: path/id/glob, keyword, full
+        text, confidence gate; `now` ages entries."""
+        from .retrieval import scopes, tiers
 
         chosen = tiers.Filters(include_all, domain, type, tag)
-        return tiers.query(self.ws, text, limit=limit, filters=chosen, now=now)
+        return scopes.query(self.ws, text, limit=limit, filters=chosen, now=now)
 
     def reindex(self, progress: Any = None, full: bool = True) -> SyncStats:
         """Rebuild the search index from the files (or only bring it up to date)."""

@@ -215,9 +215,11 @@ class Hit(Record):
     parts: tuple[tuple[str, float], ...] = ()
     snippet: str = ""
     flags: tuple[str, ...] = ()  # e.g. "possibly stale: src/x.py changed", "superseded by …"
+    scope: str = "project"  # or "personal": the memory in the user's home (docs/personal.md)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "scope": self.scope,
             "path": self.path,
             "id": self.id,
             "title": self.title,

@@ -163,8 +163,9 @@ def _deliver(memory: Any, agent: ModuleType, event: str, state: journal.SessionS
     if signal:
         from ..lifecycle import signals
 
-        for entry_id in shot.ids:
-            signals.record(memory.root, entry_id, "recall")
+        for item in shot.items:  # the personal memory's usage stays out of the project
+            if item.get("scope", "project") == "project":
+                signals.record(memory.root, item["id"], "recall")
     return agent.context(event, shot.text) if wrap else shot.text
 
 

@@ -229,7 +229,8 @@ def for_prompt(memory: Memory, prompt: str, opts: Options, exclude: Collection[s
     head = "memtree: entries from this project's memory (.memory/) that match the prompt:"
     text = "\n\n".join([head, *(i.text for i in chosen)])
     items = tuple({"path": i.path, "id": i.id, "tier": i.tier, "score": round(i.score, 4),
-                   "tokens": i.tokens} for i in chosen)
+                   "tokens": i.tokens, **({"scope": i.scope} if i.scope != "project" else {})}
+                  for i in chosen)
     return Injection(text, items, tuple(pack.omitted), opts.budget)
 
 

@@ -31,6 +31,21 @@ def memory(**who: Any) -> Memory:
     return Memory.open(STATE.root, **who)
 
 
+def personal_memory(**who: Any) -> Memory:
+    """The personal memory in the user's home (docs/personal.md), created on first use with its
+    own history, never inside the project's repository."""
+    from .. import config
+    from ..errors import UsageError
+    from ..memory import Memory
+
+    root = config.personal_root()
+    if root is None:
+        raise UsageError(f"--personal: the personal memory is turned off ({config.ENV_PERSONAL}=off)")
+    if not config.is_root(root):
+        return Memory.init(root, as_root=True, mode="standalone", **who)
+    return Memory.open(root, **who)
+
+
 def out(data: Any, as_json: bool, view: Any = None) -> None:
     """Print data as JSON, or through a rich view for people."""
     from . import output as render

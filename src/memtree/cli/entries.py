@@ -24,13 +24,15 @@ def init(
     as_root: Annotated[bool, typer.Option("--as-root", help="Make FOLDER itself the root.")] = False,
     mode: Annotated[str | None, typer.Option("--mode", help="embedded (in the project's git repo) or standalone (its own repo).")] = None,
     no_autocommit: Annotated[bool, typer.Option("--no-autocommit", help="Leave changes for you to commit.")] = False,
+    run_import: Annotated[bool, typer.Option("--import", help="Also import the project's rules files, decision records and git history.")] = False,
     json: JsonOpt = False,
 ) -> None:
-    """Create a memory root (.memory/ with config.toml and .gitignore)."""
+    """Create a memory root (.memory/ with config.toml and .gitignore); says what it could import."""
     from ..memory import Memory
+    from .imports import after_init, render_init
 
     made = Memory.init(folder, as_root=as_root, mode=mode, autocommit=False if no_autocommit else None)
-    common.out({"root": str(made.root)}, json, lambda d: print(f"memory root: {d['root']}"))
+    common.out(after_init(made.ws, run_import), json, render_init)
 
 
 @app.command()
@@ -56,6 +58,7 @@ def add(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing entry at that path.")] = False,
     supersedes: Annotated[str | None, typer.Option("--supersedes", help="An entry this one replaces.")] = None,
     anchor: Annotated[list[str] | None, typer.Option("--anchor", help="Code it describes: PATH[:START-END] or PATH#SYMBOL (repeatable).")] = None,
+    personal: Annotated[bool, typer.Option("--personal", help="Add to your personal memory (in your home), not the project's.")] = False,
     reason: ReasonOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -63,7 +66,7 @@ def add(
     where = path or "/".join(p for p in (domain, topic, subtopic) if p)
     if not where:
         raise UsageError("--path DOMAIN/TOPIC (or --domain and --topic) is required")
-    made = common.memory().add(
+    made = (common.personal_memory() if personal else common.memory()).add(
         title, where, _body(body, file), supersedes=supersedes, anchors=anchor or (),
         summary=summary, type=type, tags=tag or (),
         aliases=alias or (), importance=importance, maturity=maturity, template=template,

@@ -79,13 +79,14 @@ def run(args: list[str]) -> int | None:
 def _answer(opts: dict[str, Any]) -> int:
     from .. import config
     from ..lifecycle.scores import params_of
+    from ..retrieval import scopes
     from ..retrieval import tiers as retrieve
     from . import output as render
 
     root = config.find_root(opts["root"])
     settings = config.load_settings(root)  # a broken config.toml fails here as in the full CLI
     chosen = retrieve.Filters(opts["all"], opts["domain"], opts["type"], opts["tag"])
-    found = retrieve.search(root, opts["text"], limit=opts["limit"], filters=chosen,
+    found = scopes.search(root, opts["text"], limit=opts["limit"], filters=chosen,
                             params=params_of(settings))
     if opts["json"]:
         render.print_json(found)

@@ -75,8 +75,9 @@ def result(res: Result, explain: bool = False) -> None:
     if not res.hits:
         out.print(f"[dim]nothing found for {escape(res.query)!r}[/dim]")
     for rank, hit in enumerate(res.hits, 1):
+        scope = f" ({hit.scope})" if hit.scope != "project" else ""
         flagged = f"  [yellow]({escape(', '.join(hit.flags))})[/yellow]" if hit.flags else ""
-        out.print(f"{rank}. [bold]{escape(hit.title)}[/bold]  [dim]{hit.path}[/dim]{flagged}")
+        out.print(f"{rank}. [bold]{escape(hit.title)}[/bold]  [dim]{hit.path}{scope}[/dim]{flagged}")
         if hit.summary:
             out.print(f"   {escape(hit.summary)}")
         if explain:

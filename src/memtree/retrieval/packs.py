@@ -11,7 +11,7 @@ from dataclasses import field
 from ..entries import store
 from ..model import Entry, Hit
 from ..record import Record, record
-from .tiers import query
+from .scopes import query, root_of
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
@@ -38,10 +38,11 @@ class PackItem(Record):
     why: str
     tokens: int
     text: str
+    scope: str = "project"
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in
-                ("path", "id", "title", "tier", "score", "why", "tokens", "text")}
+                ("path", "id", "title", "tier", "score", "why", "tokens", "text", "scope")}
 
 
 @record
@@ -103,7 +104,7 @@ def build(ws: Workspace, text: str, budget: int = 800, limit: int = 8,
             continue
         cost = estimate_tokens(block)
         items.append(PackItem(hit.path, hit.id, hit.title, hit.tier.value, round(hit.score, 4),
-                              hit.why, cost, block))
+                              hit.why, cost, block, hit.scope))
         used += cost
     return Pack(text, budget, tuple(items), result.escalate, tuple(omitted))
 
@@ -128,8 +129,9 @@ def _framed(item: Entry, text: str, room: int) -> str | None:
 
 
 def _block(ws: Workspace, hit: Hit) -> str:
-    body = store.read_body(ws.root, hit.path)  # title and summary come with the hit
-    head = f"## {hit.title} ({hit.path}.md)"
+    body = store.read_body(root_of(ws.root, hit), hit.path)  # title and summary come with the hit
+    where = f"{hit.path}.md" + (f", {hit.scope}" if hit.scope != "project" else "")
+    head = f"## {hit.title} ({where})"
     return "\n".join(x for x in (head, hit.summary.strip(), body.strip()) if x)
 
 

@@ -1,0 +1,89 @@
+"""`memtree import` (rules files and decision records) and `memtree import git` (episodes from
+the history). Each parses, makes one call and renders the report."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from . import common
+from .app import app
+from .common import JsonOpt, ReasonOpt
+
+imports = typer.Typer(help="Import what the project already knows (no LLM).",
+                      invoke_without_command=True, rich_markup_mode=None)
+app.add_typer(imports, name="import")
+
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="List what would change; write nothing.")]
+
+
+@imports.callback()
+def import_files(ctx: typer.Context, dry_run: DryRunOpt = False, reason: ReasonOpt = None,
+                 json: JsonOpt = False) -> None:
+    """Import CLAUDE.md, AGENTS.md, GEMINI.md, Cursor rules, Copilot instructions,
+    CONTRIBUTING.md and decision records (docs/adr/, docs/decisions/) into the memory."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..imports.service import import_files as run
+
+    report = run(common.memory().ws, dry_run=dry_run, reason=reason)
+    common.out(report.to_dict(), json, render)
+
+
+@imports.command("git")
+def import_git(
+    since: Annotated[str | None, typer.Option("--since", help="Only commits after this date (as git log --since).")] = None,
+    max_commits: Annotated[int, typer.Option("--max", help="Read at most this many commits (newest first).")] = 10_000,
+    dry_run: DryRunOpt = False,
+    reason: ReasonOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Import episodes from the git history, grouped by issue or PR reference and by code."""
+    from ..imports.service import import_git as run
+
+    report = run(common.memory().ws, since=since, limit=max_commits, dry_run=dry_run, reason=reason)
+    common.out(report.to_dict(), json, render)
+
+
+def render(data: dict[str, Any]) -> None:
+    """One line per entry that changes or is left alone, then the counts."""
+    from .output import console, escape
+
+    out = console()
+    for item in data["entries"]:
+        if item["action"] == "unchanged":
+            continue
+        note = f"  [dim]({escape(item['note'])})[/dim]" if item.get("note") else ""
+        out.print(f"{item['action']:9} {escape(item['path'])}  [dim]{escape(item['source'])}[/dim]{note}")
+    counts = ", ".join(f"{n} {action}" for action, n in sorted(data["counts"].items())) or "nothing to import"
+    verb = "would import" if data["dry_run"] else "imported"
+    out.print(f"{verb}: {counts} ({data['took_ms']:.0f} ms)")
+
+
+def after_init(ws: Any, run: bool) -> dict[str, Any]:
+    """What `memtree init` reports: the root, what it found to import and, with `--import`,
+    what the imports did."""
+    from ..imports import service
+
+    found = service.offer(ws)
+    done: dict[str, Any] = {}
+    if run:
+        done["files"] = service.import_files(ws).to_dict()
+        if found.get("commits"):
+            done["git"] = service.import_git(ws).to_dict()
+    return {"root": str(ws.root), "found": found, "imported": done}
+
+
+def render_init(data: dict[str, Any]) -> None:
+    print(f"memory root: {data['root']}")
+    found = data["found"]
+    if not found:
+        print("nothing to import found (rules files, decision records or git history)")
+        return
+    print("found to import: " + ", ".join(f"{n} {kind}" for kind, n in sorted(found.items())))
+    for name, report in data["imported"].items():
+        counts = ", ".join(f"{n} {a}" for a, n in sorted(report["counts"].items())) or "nothing"
+        print(f"imported ({name}): {counts}")
+    if not data["imported"]:
+        print("run `memtree init --import` or `memtree import` (and `memtree import git`) to import")
