@@ -80,8 +80,9 @@ class ModelServer:
         self.httpd.server_close()
 
 
-@pytest.fixture
-def model_server() -> Iterator[ModelServer]:
+@pytest.fixture(name="model_server")
+def model_server_fixture() -> Iterator[ModelServer]:
+    """Import this fixture into a test module (`model_server_fixture`) to use `model_server`."""
     server = ModelServer()
     yield server
     server.close()

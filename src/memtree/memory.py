@@ -177,13 +177,15 @@ class Memory:
 
     # ------------------------------------------------------------ retrieval
 
-    def query(self, text: str, limit: int = 10, include_all: bool = False,
-              domain: str | None = None, type: str | None = None, tag: str | None = None) -> Result:
-        """Tiered retrieval: path/id/glob, keyword, full text, confidence gate."""
+    def query(self, text: str, limit: int = 10, include_all: bool = False, domain: str | None = None,
+              type: str | None = None, tag: str | None = None, llm: bool | None = False) -> Result:
+        """Tiered retrieval and the confidence gate, then the model if unsure and `llm` (None: [llm])."""
         from .retrieval import tiers
-
         chosen = tiers.Filters(include_all, domain, type, tag)
-        return tiers.query(self.ws, text, limit=limit, filters=chosen)
+        if llm is False:
+            return tiers.query(self.ws, text, limit=limit, filters=chosen)
+        from .retrieval import escalate
+        return escalate.query(self.ws, text, limit=limit, filters=chosen, llm=llm)
 
     def reindex(self, progress: Any = None, full: bool = True) -> SyncStats:
         """Rebuild the search index from the files (or only bring it up to date)."""

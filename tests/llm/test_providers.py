@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Run
-from llm_support import ModelServer, Reply, configure
+from llm_support import ModelServer, Reply, configure, model_server_fixture  # noqa: F401
 from memtree import Memory
 from memtree.config import Workspace
 from memtree.errors import InvalidEntry, LLMError

@@ -15,12 +15,13 @@ if TYPE_CHECKING:
 VALUED = {"--limit": "limit", "-n": "limit", "--domain": "domain", "--type": "type",
           "--tag": "tag"}
 FLAGS = {"--all": "all", "--explain": "explain", "--json": "json"}
+LLM_FLAGS = {"--llm": True, "--no-llm": False}
 
 
 def parse(args: list[str]) -> dict[str, Any] | None:
     """`[--root DIR] query TEXT [options]` as a dict, or None when typer should decide."""
     opts: dict[str, Any] = {"root": None, "limit": 10, "all": False, "explain": False,
-                            "json": False, "domain": None, "type": None, "tag": None}
+                            "json": False, "domain": None, "type": None, "tag": None, "llm": None}
     rest = list(args)
     while rest and rest[0] != "query":
         head = rest.pop(0)
@@ -43,6 +44,8 @@ def parse(args: list[str]) -> dict[str, Any] | None:
             opts[VALUED[name]] = value
         elif item in FLAGS:
             opts[FLAGS[item]] = True
+        elif item in LLM_FLAGS:
+            opts["llm"] = LLM_FLAGS[item]
         elif item.startswith("-") and item != "-":
             return None
         else:
@@ -87,6 +90,12 @@ def _answer(opts: dict[str, Any]) -> int:
     chosen = retrieve.Filters(opts["all"], opts["domain"], opts["type"], opts["tag"])
     found = retrieve.search(root, opts["text"], limit=opts["limit"], filters=chosen,
                             params=params_of(settings))
+    if found.escalate and opts["llm"] is not False and (opts["llm"] or settings.get("llm.provider")):
+        from ..retrieval import escalate  # only when a model may be asked: the lean path stays lean
+
+        ws = config.Workspace.at(root, settings)
+        if escalate.wanted(ws, opts["llm"]):
+            found = escalate.escalate(ws, found, opts["limit"], chosen)
     if opts["json"]:
         render.print_json(found)
     else:
