@@ -69,7 +69,7 @@ def escalate(ws: Workspace, found: Result, limit: int, filters: tiers.Filters,
         return dataclasses.replace(found, reason=found.reason + "; no model configured to "
                                    "escalate to (see `memtree llm status`)")
     try:
-        hits, note = _rerank(ws, client, found.query, limit, filters)
+        hits, note = _rerank(ws, client, found, limit, filters)
     except LLMError as exc:
         return _degraded(found, str(exc))
     took = found.took_ms + (time.perf_counter() - started) * 1000
@@ -83,11 +83,14 @@ def _degraded(found: Result, why: str) -> Result:
     return dataclasses.replace(found, reason=f"{found.reason}; escalation failed: {why}")
 
 
-def _rerank(ws: Workspace, client: Client, text: str, limit: int,
+def _rerank(ws: Workspace, client: Client, found: Result, limit: int,
             filters: tiers.Filters) -> tuple[list[Hit], str]:
     """The model's ranking of the candidates (after at most one rewrite), and a note."""
-    pool = client.settings.candidates
-    cands = _candidates(ws, text, pool, filters)
+    text, pool = found.query, client.settings.candidates
+    if len(found.hits) >= pool or len(found.hits) < limit:  # retrieval has no more to give
+        cands = {h.path: h for h in found.hits[:pool]}
+    else:
+        cands = _candidates(ws, text, pool, filters)
     key = _key(text, limit, filters, client, cands)
     cached = _cached(ws, key)
     answer = cached if cached is not None else _ask(client, text, cands)
@@ -119,13 +122,20 @@ def _candidates(ws: Workspace, text: str, pool: int, filters: tiers.Filters) -> 
 
 def _key(text: str, limit: int, filters: tiers.Filters, client: Client,
          cands: dict[str, Hit]) -> str:
-    """The query, the model and the tree state that matters: the candidates and their dates."""
-    paths = list(cands)
-    dates = {e.path: e.updated for e in open_index(client.root).entries(
-        f"path IN ({','.join('?' * len(paths))})", paths)} if paths else {}
-    state = [text, limit, dataclasses.astuple(filters), client.provider.name,
-             client.provider.model, [(p, dates.get(p, "")) for p in paths]]
+    """The query, the model and the tree state that matters: what is sent of each candidate
+    (path, title, summary) and its date."""
+    dates = _dates(client, cands)
+    state = [text, limit, dataclasses.astuple(filters), client.provider.name, client.provider.model,
+             [(p, h.title, h.summary or h.snippet, dates.get(p, "")) for p, h in cands.items()]]
     return hashlib.sha256(json.dumps(state).encode()).hexdigest()[:32]
+
+
+def _dates(client: Client, cands: dict[str, Hit]) -> dict[str, str]:
+    paths = list(cands)
+    if not paths:
+        return {}
+    found = open_index(client.root).entries(f"path IN ({','.join('?' * len(paths))})", paths)
+    return {e.path: e.updated for e in found}
 
 
 def _cached(ws: Workspace, key: str) -> dict[str, Any] | None:
@@ -137,8 +147,7 @@ def _cached(ws: Workspace, key: str) -> dict[str, Any] | None:
 
 def _ask(client: Client, text: str, cands: dict[str, Hit],
          allow_rewrite: bool = True) -> dict[str, Any]:
-    dates = {e.path: e.updated[:10] for e in open_index(client.root).entries(
-        f"path IN ({','.join('?' * len(cands))})", list(cands))} if cands else {}
+    dates = {p: d[:10] for p, d in _dates(client, cands).items()}
     lines = [json.dumps({"n": n, "path": h.path, "title": h.title, "date": dates.get(h.path, ""),
                          "summary": (h.summary or h.snippet)[:SUMMARY_CHARS]}, ensure_ascii=False)
              for n, h in enumerate(cands.values(), 1)]
