@@ -208,3 +208,22 @@ def test_llm_status_command(run: Run, tmp_path: Path, monkeypatch: pytest.Monkey
     fake_agent(tmp_path / "bin", "gemini", "true\n")
     out = run("llm", "status")
     assert "Found gemini" in out.stdout and "provider: none" in out.stdout
+
+
+def test_a_registered_provider_is_used_like_a_built_in(memory: Memory) -> None:
+    from memtree import llm
+
+    class Fixed:
+        name, model = "fixed", "v1"
+
+        def __init__(self, settings: object) -> None:
+            self.calls: list[int] = []
+
+        def complete(self, messages: list[dict[str, str]], *, max_tokens: int, timeout: float) -> llm.Completion:
+            return llm.Completion(f"{len(messages)} messages, at most {max_tokens}", 3, 4, self.model)
+
+    llm.register("fixed", Fixed)
+    configure(memory.root, "fixed", "", max_tokens=77)
+    done = _client(memory).ask("s", "u", "test")
+    assert done.text == "2 messages, at most 77" and client.spent_today(memory.root) == 7
+    assert "fixed" in llm.names()

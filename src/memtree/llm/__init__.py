@@ -1,6 +1,6 @@
 """The LLM tier's common ground: the `Provider` protocol, `Completion`, and the registry that
 built-in providers join like any other (`register`, `make`). No provider module is imported
-here; each is imported when it is chosen, so a memory without a model never loads them.
+here; each is imported when chosen (other packages' through `memtree.llm` entry points).
 """
 
 from __future__ import annotations
@@ -62,11 +62,23 @@ def make(settings: LLMSettings) -> Provider:
         import importlib
 
         importlib.import_module(f"{__name__}.{BUILT_IN[settings.provider]}")
+    if settings.provider not in _REGISTRY:
+        _plugins()
     factory = _REGISTRY.get(settings.provider)
     if factory is None:
         raise LLMError(f"config.toml: [llm] provider {settings.provider!r}: expected one of "
                        f"{', '.join(names())}")
     return factory(settings)
+
+
+def _plugins() -> None:
+    """Providers other packages declare (entry points in the `memtree.llm` group, each a
+    factory named like the provider) join the registry as the built-ins do."""
+    from importlib.metadata import entry_points
+
+    for point in entry_points(group="memtree.llm"):
+        if point.name not in _REGISTRY:
+            register(point.name, point.load())
 
 
 def estimate_tokens(text: str) -> int:
