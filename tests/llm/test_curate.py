@@ -109,6 +109,7 @@ PROPOSALS = {"operations": [
      "reason": "secret", "source": "x"},
     {"op": "add", "path": "auth/audit", "title": "Audit owner", "owner": "sam", "reason": "extra field", "source": "x"},
     {"op": "delete", "ref": SIGN, "reason": "unknown op"},
+    {"op": "update", "ref": SIGN, "tags": "jwt", "reason": "tags not a list", "source": "x"},
 ]}
 
 
@@ -132,8 +133,9 @@ def test_curate_queues_checked_operations_for_review(run: Run, memory: Memory, t
     assert any(f"duplicates {LIFETIME}" in w for w in whys)
     assert any("looks like it holds a secret" in w for w in whys)
     assert any("unknown field 'owner'" in w for w in whys)
-    assert any("unknown operation" in w for w in whys) and len(whys) == 6
-    assert "3 operation(s) queued for `memtree review`; 6 refused" in data["message"]
+    assert any("unknown operation" in w for w in whys) and len(whys) == 7
+    assert any("update: tags must be a list of words" in w for w in whys)
+    assert "3 operation(s) queued for `memtree review`; 7 refused" in data["message"]
     assert _files(memory.root / "auth") == tree  # nothing applied before review
     sent = model_server.requests[0]["body"]["messages"][-1]["content"]
     assert "Why do refresh tokens expire" in sent and LIFETIME in sent and "REFRESH_DAYS" not in sent
@@ -147,7 +149,7 @@ def test_curate_apply_writes_through_memory(run: Run, memory: Memory, model_serv
     model_server.replies(Reply(json.dumps(PROPOSALS)))
     out = run("curate", "Security asked for 14 days in the 2025 audit.", "--apply")
     assert out.returncode == 0, out.stderr
-    assert "3 operation(s) applied; 6 refused" in out.stdout
+    assert "3 operation(s) applied; 7 refused" in out.stdout
     fresh = Memory(memory.root)
     assert fresh.get(LIFETIME).summary == "Refresh tokens live 14 days (audit 2025)"
     assert fresh.get("auth/audit/refresh-token-lifetime-comes-from-the-2025-audit").type == "decision"

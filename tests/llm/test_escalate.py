@@ -161,7 +161,7 @@ def test_query_command_llm_flags(seeded: Memory, model_server: ModelServer) -> N
 def test_query_command_degrades_with_a_note(seeded: Memory, model_server: ModelServer) -> None:
     model_server.replies(Reply("not json at all"))
     out = _process(seeded.root, "query", UNSURE, "--json")
-    assert out.returncode == 0 and "escalation failed" in out.stderr
+    assert out.returncode == 0 and "memtree: escalation failed: the model did not answer" in out.stderr
     assert json.loads(out.stdout)["escalate"] is True
 
 

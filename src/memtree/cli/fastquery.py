@@ -95,6 +95,7 @@ def _answer(opts: dict[str, Any]) -> int:
 
         ws = config.Workspace.at(root, settings)
         if escalate.wanted(ws, opts["llm"]):
+            _notes_to_stderr()
             found = escalate.escalate(ws, found, opts["limit"], chosen)
     if opts["json"]:
         render.print_json(found)
@@ -104,3 +105,17 @@ def _answer(opts: dict[str, Any]) -> int:
         views.result(found, opts["explain"])
     sys.stdout.flush()
     return 0
+
+
+def _notes_to_stderr() -> None:
+    """The library's notes (a failed escalation) as `memtree: …` lines, as the full CLI prints them."""
+    import logging
+
+    class Stderr(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            sys.stderr.write(f"memtree: {record.getMessage()}\n")
+
+    log = logging.getLogger("memtree")
+    if not any(type(h).__name__ == "Stderr" for h in log.handlers):
+        log.addHandler(Stderr())
+        log.propagate = False

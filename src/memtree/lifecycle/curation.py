@@ -118,6 +118,9 @@ def _checked(item: Any, known: Known, planned: Planned) -> dict[str, Any]:
             raise Refused(f"{action}: field {name!r} is longer than {LIMITS.get(name, 4000)} characters")
         if isinstance(value, str) and SECRET.search(value):
             raise Refused(f"{action}: field {name!r} looks like it holds a secret")
+    tags = item.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
+        raise Refused(f"{action}: tags must be a list of words")
     reason = str(item.get("reason") or "").strip()
     if not reason:
         raise Refused(f"{action}: a reason is required")
@@ -147,8 +150,6 @@ def _add(item: dict[str, Any], known: Known, planned: Planned) -> dict[str, Any]
     if kind not in ENTRY_TYPES:
         raise Refused(f"add: type {kind!r}: expected one of {', '.join(ENTRY_TYPES)}")
     tags = item.get("tags") or []
-    if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
-        raise Refused("add: tags must be a list of words")
     same = _duplicate(title, rel, known, planned)
     if same:
         raise Refused(f"add {title!r}: duplicates {same}; update it instead")
