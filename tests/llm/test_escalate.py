@@ -171,3 +171,11 @@ def test_lean_query_path_does_not_import_the_llm_tier(memory: Memory) -> None:
     names = {line.rsplit("|", 1)[1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}
     assert "memtree.retrieval.tiers" in names
     assert not {n for n in names if n.startswith(("memtree.llm", "memtree.retrieval.escalate", "urllib.request"))}
+
+
+def test_query_command_llm_without_a_model_says_so(memory: Memory) -> None:
+    seed(memory)
+    out = _process(memory.root, "query", UNSURE, "--llm", "--json")
+    data = json.loads(out.stdout)
+    assert out.returncode == 0 and data["escalate"] is True
+    assert "no model configured to escalate to (see `memtree llm status`)" in data["reason"]
