@@ -14,7 +14,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "memtree"
 LAYERS: dict[str, int] = {
     "memtree.model": 1, "memtree.record": 1, "memtree.errors": 1, "memtree.config": 1,
     "memtree.secretscan": 1, "memtree.framing": 1,  # pure text rules
-    "memtree.entries": 2, "memtree.lifecycle": 2,  # pure lifecycle and per-file lifecycle state
+    "memtree.entries": 2, "memtree.lifecycle": 2, "memtree.llm": 2,  # pure lifecycle and per-file lifecycle state
     "memtree.index": 3,
     "memtree.retrieval": 4, "memtree.history": 4,
     "memtree.lifecycle.service": 5, "memtree.health": 5, "memtree.imports": 5,

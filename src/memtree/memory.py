@@ -156,20 +156,7 @@ class Memory:
     def tree(self) -> dict[str, Any]:
         """Domains, topics and entries as a nested mapping with counts."""
         entries, _ = self.load(archived=False)
-        top: dict[str, Any] = {"name": self.root.name, "path": "", "count": 0, "children": {}}
-        for item in entries:
-            node = top
-            node["count"] += 1
-            parts = item.path.split("/")
-            for depth, part in enumerate(parts[:-1]):
-                kids = node["children"]
-                path = "/".join(parts[: depth + 1])
-                node = kids.setdefault(part, {"name": part, "path": path, "count": 0, "children": {}})
-                node["count"] += 1
-            node.setdefault("entries", []).append(
-                {"path": item.path, "title": item.title, "type": item.type, "status": item.status.value}
-            )
-        return _listify(top)
+        return tree.nest(self.root.name, entries)
 
     def validate(self) -> list[Problem]:
         from .entries.validate import check
@@ -179,15 +166,17 @@ class Memory:
 
     # ------------------------------------------------------------ retrieval
 
-    def query(self, text: str, limit: int = 10, include_all: bool = False,
-              domain: str | None = None, type: str | None = None, tag: str | None = None,
-              now: dt.datetime | None = None) -> Result:
-        """Tiered retrieval over the project (and personal) memory: path/id/glob, keyword, full
-        text, confidence gate; `now` ages entries."""
+    def query(self, text: str, limit: int = 10, include_all: bool = False, domain: str | None = None,
+              type: str | None = None, tag: str | None = None, now: dt.datetime | None = None,
+              llm: bool | None = False) -> Result:
+        """Tiered retrieval over the project (and personal) memory and the confidence gate, then
+        the model if unsure and `llm` (None: [llm]); `now` ages entries."""
         from .retrieval import scopes, tiers
-
         chosen = tiers.Filters(include_all, domain, type, tag)
-        return scopes.query(self.ws, text, limit=limit, filters=chosen, now=now)
+        if llm is False:
+            return scopes.query(self.ws, text, limit=limit, filters=chosen, now=now)
+        from .retrieval import escalate
+        return escalate.query(self.ws, text, limit=limit, filters=chosen, llm=llm, now=now)
 
     def reindex(self, progress: Any = None, full: bool = True) -> SyncStats:
         """Rebuild the search index from the files (or only bring it up to date)."""
@@ -443,11 +432,6 @@ def _meta_of(item: Entry) -> dict[str, Any]:
     meta = item.to_dict(body=False)
     meta.pop("path", None)
     return meta
-
-
-def _listify(node: dict[str, Any]) -> dict[str, Any]:
-    node["children"] = [_listify(child) for _, child in sorted(node["children"].items())]
-    return node
 
 
 __all__ = ["Memory", "Maturity", "Status"]

@@ -99,6 +99,11 @@ def handle(agent: ModuleType, event: str, payload: dict[str, Any], root: Path) -
         text = _stop(agent, event, payload, state, opts)
     elif action == "end":
         journal.prune_states(root)
+        transcript = payload.get("transcript_path")
+        if memory.ws.settings.get("llm.curate_on_end") is True and isinstance(transcript, str):
+            from .curate import enqueue  # off by default: `memtree curate --queued` runs it
+
+            enqueue(root, transcript, agent.NAME, session)
     journal.save_state(root, state)
     return text or str(agent.EMPTY)
 

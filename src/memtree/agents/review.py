@@ -66,6 +66,11 @@ def submit(memory: Memory, action: str, args: dict[str, Any]) -> Any:
 
     if not options(memory.ws.settings).review:
         return apply(memory, action, args)
+    return queue(memory, action, args)
+
+
+def queue(memory: Memory, action: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Hold a write as a proposal for `memtree review`, whatever the review setting."""
     preview(memory, action, args)  # refuse now what could never be applied
     proposal = {"id": new_id(), "created": now_iso(), "seq": time.time_ns(), "actor": memory.ws.actor,
                 "tool": memory.ws.tool, "session": memory.ws.session, "action": action, "args": args,

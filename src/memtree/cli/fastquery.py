@@ -15,12 +15,13 @@ if TYPE_CHECKING:
 VALUED = {"--limit": "limit", "-n": "limit", "--domain": "domain", "--type": "type",
           "--tag": "tag"}
 FLAGS = {"--all": "all", "--explain": "explain", "--json": "json"}
+LLM_FLAGS = {"--llm": True, "--no-llm": False}
 
 
 def parse(args: list[str]) -> dict[str, Any] | None:
     """`[--root DIR] query TEXT [options]` as a dict, or None when typer should decide."""
     opts: dict[str, Any] = {"root": None, "limit": 10, "all": False, "explain": False,
-                            "json": False, "domain": None, "type": None, "tag": None}
+                            "json": False, "domain": None, "type": None, "tag": None, "llm": None}
     rest = list(args)
     while rest and rest[0] != "query":
         head = rest.pop(0)
@@ -43,6 +44,8 @@ def parse(args: list[str]) -> dict[str, Any] | None:
             opts[VALUED[name]] = value
         elif item in FLAGS:
             opts[FLAGS[item]] = True
+        elif item in LLM_FLAGS:
+            opts["llm"] = LLM_FLAGS[item]
         elif item.startswith("-") and item != "-":
             return None
         else:
@@ -88,6 +91,13 @@ def _answer(opts: dict[str, Any]) -> int:
     chosen = retrieve.Filters(opts["all"], opts["domain"], opts["type"], opts["tag"])
     found = scopes.search(root, opts["text"], limit=opts["limit"], filters=chosen,
                             params=params_of(settings))
+    if found.escalate and opts["llm"] is not False and (opts["llm"] or settings.get("llm.provider")):
+        from ..retrieval import escalate  # only when a model may be asked: the lean path stays lean
+
+        ws = config.Workspace.at(root, settings)
+        if escalate.wanted(ws, opts["llm"]):
+            _notes_to_stderr()
+            found = escalate.escalate(ws, found, opts["limit"], chosen)
     if opts["json"]:
         render.print_json(found)
     else:
@@ -96,3 +106,17 @@ def _answer(opts: dict[str, Any]) -> int:
         views.result(found, opts["explain"])
     sys.stdout.flush()
     return 0
+
+
+def _notes_to_stderr() -> None:
+    """The library's notes (a failed escalation) as `memtree: …` lines, as the full CLI prints them."""
+    import logging
+
+    class Stderr(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            sys.stderr.write(f"memtree: {record.getMessage()}\n")
+
+    log = logging.getLogger("memtree")
+    if not any(type(h).__name__ == "Stderr" for h in log.handlers):
+        log.addHandler(Stderr())
+        log.propagate = False

@@ -20,6 +20,7 @@ from . import history  # noqa: F401
 from . import lifecycle  # noqa: F401
 from . import agents  # noqa: F401
 from . import imports  # noqa: F401
+from . import llm  # noqa: F401
 # isort: on
 
 

@@ -22,11 +22,12 @@ def query(
     tag: Annotated[str | None, typer.Option("--tag", help="Only entries with this tag.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Include superseded and archived entries.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Show tier and score parts.")] = False,
+    llm: Annotated[bool | None, typer.Option("--llm/--no-llm", help="Escalate to the configured model when unsure (default: [llm] escalate).", show_default=False)] = None,
     json: JsonOpt = False,
 ) -> None:
     """Find entries: exact path/id/glob, then keyword, then full text, with a confidence gate."""
     found = common.memory().query(text, limit=limit, include_all=all_, domain=domain,
-                                  type=type_, tag=tag)
+                                  type=type_, tag=tag, llm=llm)
     common.out(found, json, lambda r: views.result(r, explain))
 
 

@@ -84,8 +84,10 @@ def result(res: Result, explain: bool = False) -> None:
             parts = " ".join(f"{k}={v:.3f}" for k, v in hit.parts)
             out.print(f"   [dim]tier={hit.tier.value} score={hit.score:.3f} {parts}[/dim]")
             out.print(f"   [dim]why: {escape(hit.why)}[/dim]")
-    if explain or res.escalate:
-        gate = "low confidence: would escalate" if res.escalate else "confident"
+    escalated = any(h.tier.value == "llm" for h in res.hits)
+    if explain or res.escalate or escalated:
+        gate = ("escalated" if escalated else "low confidence: would escalate" if res.escalate
+                else "confident")
         out.print(f"[dim]{gate} (confidence {res.confidence:.2f}) {escape(res.reason)}[/dim]")
 
 

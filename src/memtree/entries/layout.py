@@ -8,11 +8,17 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from stat import S_ISDIR
 
 from ..errors import InvalidEntry, UnsafePath
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ..model import Entry
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 INDEX_FILE = "_index.md"
@@ -207,3 +213,25 @@ def index_files(root: Path) -> Iterator[Path]:
         rel = path.relative_to(root).parts
         if rel and not rel[0].startswith((".", ARCHIVE_DIR)):
             yield path
+
+
+def nest(name: str, entries: Iterable[Entry]) -> dict[str, Any]:
+    """Domains, topics and entries as a nested mapping with counts (children sorted by name)."""
+    top: dict[str, Any] = {"name": name, "path": "", "count": 0, "children": {}}
+    for item in entries:
+        node = top
+        node["count"] += 1
+        parts = item.path.split("/")
+        for depth, part in enumerate(parts[:-1]):
+            path = "/".join(parts[: depth + 1])
+            node = node["children"].setdefault(part, {"name": part, "path": path, "count": 0,
+                                                      "children": {}})
+            node["count"] += 1
+        node.setdefault("entries", []).append(
+            {"path": item.path, "title": item.title, "type": item.type, "status": item.status.value})
+    return _listify(top)
+
+
+def _listify(node: dict[str, Any]) -> dict[str, Any]:
+    node["children"] = [_listify(child) for _, child in sorted(node["children"].items())]
+    return node
