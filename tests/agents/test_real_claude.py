@@ -74,8 +74,8 @@ def test_briefing_prompt_entries_and_tools_reach_the_model(claude: Path, server:
                                                            tmp_path: Path) -> None:
     project = make_project(tmp_path, "claude-code")
     agent = Claude(claude, project, server)
-    result, requests = agent.run('How are our JWT access tokens signed?\n'
-                                 'call:query {"text": "jwt signing", "limit": 3}')
+    result, requests = agent.run('How do our refresh tokens rotate?\n'
+                                 'call:query {"text": "refresh tokens rotate"}')
     first = requests[0]
     given = {i["event"]: [e["path"] for e in i["entries"]] for i in project.injections()}
     assert set(given) == {"SessionStart", "UserPromptSubmit"}
@@ -90,7 +90,7 @@ def test_briefing_prompt_entries_and_tools_reach_the_model(claude: Path, server:
     assert not answer.get("is_error")
     data = json.loads(answer["content"] if isinstance(answer["content"], str)
                       else answer["content"][0]["text"])
-    expected = project.memory.context("jwt signing", budget=600, limit=3)
+    expected = project.memory.context("refresh tokens rotate", budget=600, limit=3)
     assert [i["path"] for i in data["items"]] == [i.path for i in expected.items]
 
 
@@ -159,7 +159,7 @@ def test_a_user_level_install_runs_the_hooks_from_a_subfolder(claude: Path, serv
     folder = project.root / "src" / "app"
     folder.mkdir(parents=True)
     result, requests = Claude(claude, project, server).run(
-        'How are our JWT access tokens signed?\ncall:query {"text": "jwt signing"}', cwd=folder)
+        'How do our refresh tokens rotate?\ncall:query {"text": "refresh tokens rotate"}', cwd=folder)
     assert requests[0].text.count(PINNED_BODY) == 1
     assert {i["event"] for i in project.injections()} == {"SessionStart", "UserPromptSubmit"}
     assert result["permission_denials"] == []

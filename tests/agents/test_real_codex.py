@@ -67,7 +67,7 @@ def test_briefing_prompt_entries_and_namespaced_tools(codex: Path, server: Model
                                                       tmp_path: Path) -> None:
     project = make_project(tmp_path, "codex")
     requests = Codex(codex, project, server).run(
-        'How are our JWT access tokens signed?\ncall:query {"text": "jwt signing", "limit": 3}')
+        'How do our refresh tokens rotate?\ncall:query {"text": "refresh tokens rotate"}')
     first = requests[0]
     records = project.injections()
     assert [r["event"] for r in records] == ["SessionStart", "UserPromptSubmit"]
@@ -77,7 +77,7 @@ def test_briefing_prompt_entries_and_namespaced_tools(codex: Path, server: Model
     (space,) = [t for t in first.body["tools"] if t.get("name") == "mcp__memtree"]
     assert {t["name"] for t in space["tools"]} == TOOLS
     output = [i for i in requests[-1].body["input"] if i.get("type") == "function_call_output"]
-    expected = project.memory.context("jwt signing", budget=600, limit=3)
+    expected = project.memory.context("refresh tokens rotate", budget=600, limit=3)
     assert expected.items and all(i.path in json.dumps(output) for i in expected.items)
 
 
@@ -101,7 +101,7 @@ def test_pinned_entries_once_after_compaction(codex: Path, server: ModelServer, 
     project = make_project(tmp_path, "codex")
     server.openai_input_tokens = 200_000  # the first answer reports a context over the limit
     requests = Codex(codex, project, server).run(
-        'How are our JWT access tokens signed?\ncall:query {"text": "jwt signing"}')
+        'How do our refresh tokens rotate?\ncall:query {"text": "refresh tokens rotate"}')
     marks = [i for i, r in enumerate(requests) if "CONTEXT CHECKPOINT COMPACTION" in _newest_texts(r)]
     assert len(marks) == 1  # Codex compacted once, mid-turn
     after = requests[marks[0] + 1:]

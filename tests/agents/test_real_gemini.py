@@ -67,7 +67,7 @@ def _tools(request: Logged) -> set[str]:
 def test_briefing_prompt_entries_and_read_only_tools(gemini: Path, server: ModelServer,
                                                      tmp_path: Path) -> None:
     project = make_project(tmp_path, "gemini")
-    prompt = 'How are our JWT access tokens signed?\ncall:query {"text": "jwt signing", "limit": 3}'
+    prompt = 'How do our refresh tokens rotate?\ncall:query {"text": "refresh tokens rotate"}'
     requests = Gemini(gemini, project, server).run(prompt)
     first = requests[0]
     records = project.injections()
@@ -82,7 +82,7 @@ def test_briefing_prompt_entries_and_read_only_tools(gemini: Path, server: Model
     assert "mcp_memtree_add" not in tools  # writes are not pre-approved
     (answer,) = [p["functionResponse"] for p in _newest(requests[-1]) if "functionResponse" in p]
     assert answer["name"] == "mcp_memtree_query"
-    expected = project.memory.context("jwt signing", budget=600, limit=3)
+    expected = project.memory.context("refresh tokens rotate", budget=600, limit=3)
     output = json.dumps(answer["response"])
     assert all(i.path in output for i in expected.items) and expected.items
 
