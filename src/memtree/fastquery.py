@@ -90,4 +90,5 @@ def _answer(opts: dict[str, Any]) -> int:
 
         views.result(found, opts["explain"])
     sys.stdout.flush()
+    render.unreadable(found.problems)
     return 0

@@ -19,7 +19,7 @@ from .errors import IndexError_
 from .freshness import Scope
 from .ingest import COLUMNS, CONTEXT_RADIUS, Progress, SyncStats
 from .lookups import ENTRY_COLS, Lookups
-from .model import Entry
+from .model import Entry, Problem
 from .scan import row_entry
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
@@ -345,6 +345,11 @@ class Index(Lookups):
     def problems(self) -> list[tuple[str, str]]:
         return [(str(p), str(m)) for p, m in
                 self.read("SELECT path, problem FROM files WHERE problem IS NOT NULL")]
+
+    def unreadable(self) -> list[Problem]:
+        """The files that could not be read as entries, as of the last sync, by path."""
+        found = [Problem.of(m, p) for p, m in self.problems()]
+        return sorted(found, key=lambda p: (p.path, p.line))
 
 
 class _Corrupt(Exception):

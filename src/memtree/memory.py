@@ -92,6 +92,9 @@ class Memory(LookingBack, Upkeep):
             if len(matches) > 1:
                 shown = ", ".join(matches[:5])
                 raise Ambiguous(f"{ref!r} matches {len(matches)} entries by {field}: {shown}")
+        for problem in self.unreadable():  # a file by that name that cannot be read
+            if problem.path.removesuffix(".md").rsplit("/", 1)[-1] == text:
+                raise InvalidEntry(f"{problem} (fix it with `memtree edit {problem.path}`)")
         raise NotFound(f"{ref!r}: no entry with that path, id, slug or title")
 
     def _catalog_match(self, field: str, text: str) -> list[str]:
@@ -142,21 +145,18 @@ class Memory(LookingBack, Upkeep):
 
     def tree(self) -> dict[str, Any]:
         """Domains, topics and entries as a nested mapping with counts."""
+        from .views import nest
+
         entries, _ = self.load(archived=False)
-        top: dict[str, Any] = {"name": self.root.name, "path": "", "count": 0, "children": {}}
-        for item in entries:
-            node = top
-            node["count"] += 1
-            parts = item.path.split("/")
-            for depth, part in enumerate(parts[:-1]):
-                kids = node["children"]
-                path = "/".join(parts[: depth + 1])
-                node = kids.setdefault(part, {"name": part, "path": path, "count": 0, "children": {}})
-                node["count"] += 1
-            node.setdefault("entries", []).append(
-                {"path": item.path, "title": item.title, "type": item.type, "status": item.status.value}
-            )
-        return _listify(top)
+        return {**nest(self.root.name, entries), "problems": self.unreadable()}
+
+    def unreadable(self) -> list[Problem]:
+        """Files in the tree that cannot be read as entries (from the fresh index)."""
+        from .index import open_index
+
+        idx = open_index(self.root)
+        idx.sync()
+        return idx.unreadable()
 
     def validate(self) -> list[Problem]:
         from .validate import check
@@ -439,11 +439,6 @@ def _meta_of(item: Entry) -> dict[str, Any]:
     meta = item.to_dict(body=False)
     meta.pop("path", None)
     return meta
-
-
-def _listify(node: dict[str, Any]) -> dict[str, Any]:
-    node["children"] = [_listify(child) for _, child in sorted(node["children"].items())]
-    return node
 
 
 __all__ = ["Memory", "Maturity", "Status"]

@@ -67,15 +67,42 @@ def scan_folder(root: Path, rel: str) -> tuple[int, dict[str, Stamp], list[str]]
                 continue
             if not rel or depth < tree.MAX_DEPTH:
                 subfolders.append(prefix + name)
-        elif name.endswith(".md") and tree.MIN_DEPTH <= depth and name != tree.INDEX_FILE:
+        elif rel and name.endswith(".md") and name != tree.INDEX_FILE:  # misplaced: problems
             if item.is_symlink() and not _inside(root, item.path):
                 continue
             try:
                 st = item.stat()
             except OSError:
                 continue
-            files[prefix + name[:-3]] = (st.st_mtime_ns, st.st_size)
+            files[prefix + shown_name(name)[:-3]] = (st.st_mtime_ns, st.st_size)
     return mtime, files, subfolders
+
+
+def shown_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 become `\\xNN` (reported, never indexed)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+    return name
+
+
+def disk_name(path: str) -> str:
+    """The file name `shown_name` stands for (the same text for every UTF-8 name)."""
+    if "\\x" not in path:
+        return path
+    raw = re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), path.encode())
+    return os.fsdecode(raw)
+
+
+def unreadable(root: Path, path: str) -> str | None:
+    """Why a file the walk found cannot be an entry (its name or depth), else None."""
+    if not tree.is_entry_rel(tuple(f"{path}.md".split("/"))):
+        return (f"{path}.md: not an entry: entries live at domain/topic[/subtopic]/name.md "
+                "(move it or remove it)")
+    if disk_name(path) != path:
+        return f"{path}.md: file name is not UTF-8 text (rename it)"
+    return None
 
 
 def _inside(root: Path, path: str) -> bool:
@@ -109,7 +136,7 @@ def restat(root: Path, paths: Iterable[str]) -> dict[str, Stamp]:
     base = str(root)
     for path in paths:
         try:
-            st = os.stat(f"{base}/{path}.md")
+            st = os.stat(f"{base}/{disk_name(path)}.md")
         except OSError:
             continue
         out[path] = (st.st_mtime_ns, st.st_size)
@@ -125,13 +152,19 @@ def prepare(root: Path, path: str) -> Prepared | str:
     from . import entry as codec  # imported here: a fresh index needs no YAML at all
     from . import store
 
+    why = unreadable(root, path)
+    if why is not None:
+        return why
     try:
         # stat_walk already kept this path inside the root
         item = codec.parse(store.read_text(root / f"{path}.md"), path)
     except (InvalidEntry, NotFound) as exc:
         return exc.message
-    links = [(r.type, r.target.removesuffix(".md")) for r in item.relations]
-    links += [("relates_to", t) for t in codec.wikilinks(item.body) if ("relates_to", t) not in links]
+    except OSError as exc:
+        return f"{path}.md: cannot read: {exc.strerror or exc}"
+    typed = dict.fromkeys((r.type, r.target.removesuffix(".md")) for r in item.relations)
+    typed.update(dict.fromkeys(("relates_to", t) for t in codec.wikilinks(item.body)))
+    links = list(typed)
     texts = (item.title, " ; ".join(item.aliases), " ; ".join(item.tags), item.summary, item.body,
              item.path.replace("/", " "))
     return item, (*(tokens.index_text(t) for t in texts), ""), links

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,6 @@ from .model import Entry, Problem
 LOCK_NAME = ".lock"
 LOCAL_DIR = tree.LOCAL_DIR
 LOCK_TIMEOUT = 10.0
-_WHERE = r"^(?P<path>[^\n]*?):(?P<line>\d+): (?P<msg>.*)$"  # compiled on first use (re caches it)
 
 
 @contextlib.contextmanager
@@ -131,26 +129,28 @@ def read_body(root: Path, rel: str) -> str:
 
 
 def problem_of(error: InvalidEntry, rel: str) -> Problem:
-    rel = rel if rel.endswith(".md") else rel + ".md"
-    match = re.match(_WHERE, error.message, re.S)
-    if match and match.group("path") == rel:
-        return Problem(rel, match.group("msg"), int(match.group("line")))
-    message = error.message.removeprefix(f"{rel}: ")
-    return Problem(rel, message)
+    return Problem.of(error.message, rel)
 
 
 def load_all(root: Path, archived: bool = True) -> tuple[list[Entry], list[Problem]]:
     """Every entry that parses, and a Problem for each file that does not."""
+    from .scan import shown_name, unreadable
+
     entries: list[Entry] = []
     problems: list[Problem] = []
-    for file in tree.walk(root, archived=archived):
-        rel = tree.rel_of(root, file)
+    for file in tree.walk(root, archived=archived, misplaced=True):
+        rel = shown_name(tree.rel_of(root, file))
         try:
+            why = unreadable(root, rel)
+            if why is not None:
+                raise InvalidEntry(why)
             entries.append(codec.parse(read_text(file), rel))
-        except (InvalidEntry, NotFound) as exc:
-            problems.append(
-                problem_of(exc, rel) if isinstance(exc, InvalidEntry) else Problem(rel + ".md", str(exc))
-            )
+        except codec.EntryProblems as exc:
+            problems.extend(problem_of(InvalidEntry(m), rel) for m in exc.messages)
+        except InvalidEntry as exc:
+            problems.append(problem_of(exc, rel))
+        except (NotFound, OSError) as exc:
+            problems.append(Problem(rel + ".md", getattr(exc, "strerror", None) or str(exc)))
     return entries, problems
 
 

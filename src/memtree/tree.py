@@ -103,8 +103,9 @@ def is_entry_rel(rel_parts: tuple[str, ...]) -> bool:
     return MIN_DEPTH <= depth <= MAX_DEPTH and rel_parts[-1] != INDEX_FILE
 
 
-def walk(root: Path, archived: bool = True) -> Iterator[Path]:
-    """Every entry file below the root, sorted, without following symlinked folders.
+def walk(root: Path, archived: bool = True, misplaced: bool = False) -> Iterator[Path]:
+    """Every entry file below the root, sorted, without following symlinked folders (and with
+    `misplaced`, the `.md` files in folders at a depth where no entry can live).
 
     Skips hidden names, `_index.md` files and reserved top-level folders other than the
     archive (included only when `archived`). Symlinked files pointing outside are skipped.
@@ -125,7 +126,7 @@ def walk(root: Path, archived: bool = True) -> Iterator[Path]:
             if not name.endswith(".md") or name.startswith("."):
                 continue
             parts = (*rel_dir, name)
-            if not is_entry_rel(parts):
+            if not is_entry_rel(parts) and not (misplaced and rel_dir and name != INDEX_FILE):
                 continue
             path = here / name
             if path.is_symlink():

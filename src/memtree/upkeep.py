@@ -332,5 +332,10 @@ class Upkeep:
         entries, _ = self.load()
         live = [e for e in entries if e.status is Status.ACTIVE]
         stale = [s.folder for s in summaries.states(self.root, live) if s.state == "stale"]
-        return stats.compute(entries, self.usage(), _now(now), self.lifecycle_params(),
-                             self.stale_flags(live), stale)
+        found = stats.compute(entries, self.usage(), _now(now), self.lifecycle_params(),
+                              self.stale_flags(live), stale)
+        from .index import open_index
+
+        idx = open_index(self.root)
+        idx.sync()
+        return {**found, "problems": idx.unreadable()}

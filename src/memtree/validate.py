@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from . import entry as codec
 from . import store, tree
-from .errors import InvalidEntry
+from .errors import InvalidEntry, MemtreeError
 from .model import RELATION_TYPES, Entry, Problem, Status
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ def check(memory: Memory) -> list[Problem]:
     by_id: dict[str, Entry] = {}
     for item in entries:
         problems.extend(_check_entry(item))
+
         if item.id in by_id:
             problems.append(Problem(
                 _file(item), f"id {item.id!r} is also used by {by_id[item.id].path}.md"
@@ -43,7 +44,10 @@ def check(memory: Memory) -> list[Problem]:
         for target in codec.wikilinks(item.body):
             if target not in by_path and target not in by_id:
                 problems.append(Problem(_file(item), f"wikilink [[{target}]]: no such entry"))
+    for path in sorted({p.path for p in problems} | {_file(e) for e in entries}):
+        problems.extend(_unknown_fields(memory, path))
     problems.extend(_check_index_files(memory))
+    problems.extend(_ignored(memory, [_file(e) for e in entries]))
     problems.extend(_stale_summaries(memory, entries))
     return sorted(problems, key=lambda p: (p.path, p.line, p.message))
 
@@ -76,6 +80,46 @@ def _check_entry(item: Entry) -> list[Problem]:
             found.append(Problem(where, "body holds unresolved merge conflict markers"))
             break
     return found
+
+
+def _unknown_fields(memory: Memory, path: str) -> list[Problem]:
+    """Keys memtree does not know are kept, but are most often typos: a warning each."""
+    import difflib
+    import re
+
+    try:
+        text = store.read_text(tree.file_for(memory.root, path))
+        meta, _ = codec.split_meta(text, path)
+    except (MemtreeError, OSError):
+        return []  # already reported
+    found = []
+    for key in (k for k in meta if k not in codec.KNOWN_FIELDS):
+        close = difflib.get_close_matches(str(key), codec.KNOWN_FIELDS, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else " (kept as is)"
+        at = re.search(rf"^{re.escape(str(key))}\s*:", text, re.MULTILINE)
+        line = text.count("\n", 0, at.start()) + 1 if at else 0
+        found.append(Problem(path, f"unknown field '{key}'{hint}", line, "warning"))
+    return found
+
+
+def _ignored(memory: Memory, files: list[str]) -> list[Problem]:
+    """Entries git ignores (a root `.gitignore` with `build/` hides `*/build/*.md`): they would
+    be missing from every clone."""
+    import subprocess
+
+    if not files:
+        return []
+    try:
+        done = subprocess.run(["git", "-C", str(memory.root), "check-ignore", "--stdin", "-z"],
+                              input="\0".join(files) + "\0", capture_output=True, text=True,
+                              timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if done.returncode not in (0, 1):  # not a git repository, or git is missing
+        return []
+    return [Problem(path, "ignored by git (.gitignore), so missing from every clone: add "
+                    f"`!{path}` to the ignore file or move the entry", 0, "error")
+            for path in done.stdout.split("\0") if path]
 
 
 def _check_index_files(memory: Memory) -> list[Problem]:

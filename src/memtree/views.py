@@ -47,6 +47,28 @@ def entries(items: list[Entry]) -> None:
     out.print(table)
 
 
+def nest(name: str, entries: list[Entry]) -> dict[str, Any]:
+    """Domains, topics and entries as a nested mapping with counts (the data `tree` shows)."""
+    top: dict[str, Any] = {"name": name, "path": "", "count": 0, "children": {}}
+    for item in entries:
+        node = top
+        node["count"] += 1
+        parts = item.path.split("/")
+        for depth, part in enumerate(parts[:-1]):
+            path = "/".join(parts[: depth + 1])
+            node = node["children"].setdefault(
+                part, {"name": part, "path": path, "count": 0, "children": {}})
+            node["count"] += 1
+        node.setdefault("entries", []).append(
+            {"path": item.path, "title": item.title, "type": item.type, "status": item.status.value})
+    return _listify(top)
+
+
+def _listify(node: dict[str, Any]) -> dict[str, Any]:
+    node["children"] = [_listify(child) for _, child in sorted(node["children"].items())]
+    return node
+
+
 def tree(node: dict[str, Any]) -> None:
     from rich.tree import Tree
 

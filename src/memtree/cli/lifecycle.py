@@ -48,7 +48,9 @@ def feedback(
 @app.command()
 def stats(json: JsonOpt = False) -> None:
     """Distribution per domain and tier, most and least used, and stale entries."""
-    common.out(common.memory().stats(), json, _show_stats)
+    data = common.memory().stats()
+    common.out(data, json, _show_stats)
+    common.unreadable(data["problems"])
 
 
 @app.command("lifecycle")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .. import views
+from .. import render, views
 from . import app, common
 from .common import JsonOpt
 
@@ -28,6 +28,7 @@ def query(
     found = common.memory().query(text, limit=limit, include_all=all_, domain=domain,
                                   type=type_, tag=tag)
     common.out(found, json, lambda r: views.result(r, explain))
+    render.unreadable(found.problems)
 
 
 @app.command()
