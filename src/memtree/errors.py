@@ -81,6 +81,12 @@ class HistoryError(MemtreeError):
     code = ExitCode.HISTORY
 
 
+class StaleCopy(MemtreeError):
+    """The file changed since the copy being saved was taken: saving would lose that change."""
+
+    code = ExitCode.EXISTS
+
+
 class IndexError_(MemtreeError):
     code = ExitCode.INDEX
 

@@ -291,15 +291,21 @@ class Memory(LookingBack, Upkeep):
         _count_update(self.root, new.id)
         return new
 
-    def replace_text(self, ref: str, text: str, reason: str | None = None) -> Entry:
-        """Replace an entry's whole file text after validating it (used by `edit`)."""
-        rel = self.resolve(ref)
+    def replace_text(self, ref: str, text: str, reason: str | None = None,
+                     expect: str | None = None) -> Entry:
+        """Replace an entry's whole file text after validating it (used by `edit`, which can
+        repair a file that does not parse). `expect`: the hash of the text the new one was
+        made from; a file changed since is never overwritten (StaleCopy)."""
+        from .editing import check_unchanged, old_entry
+
+        rel = ref if expect is not None else self.resolve(ref)
         new = codec.parse(text, rel)
         with store.lock(self.root):
-            old = store.read(self.root, rel)
-            if new.id != old.id:
+            check_unchanged(self.root, rel, expect)
+            old = old_entry(self.root, rel)
+            if old is not None and new.id != old.id:
                 raise InvalidEntry(f"{rel}: field 'id' must not change (was {old.id!r})")
-            if codec.render(new) == codec.render(old):
+            if old is not None and codec.render(new) == codec.render(old):
                 return old
             new = dataclasses.replace(new, updated=codec.now_iso())
             store.write(self.root, new, overwrite=True)

@@ -141,7 +141,9 @@ def edit(
     else:
         from ..editing import edit_in_editor
 
-        done = edit_in_editor(memory, ref, reason)
+        from ..render import note
+
+        done = edit_in_editor(memory, ref, reason, tell=note)
     common.out(done, json, lambda e: print(f"saved {e.path}.md"))
 
 
