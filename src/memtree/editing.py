@@ -1,12 +1,7 @@
 """`memtree edit` in $EDITOR: edit a copy, validate on save, never lose what was typed and never
-overwrite newer content with an older copy.
-
-The copy lives under `.local/edits/` with, beside it, the hash of the file text it started from.
-If the edited text does not parse, the entry file is untouched and the copy is kept so the person
-can fix it and try again. The kept copy is offered again only while the entry file is unchanged
-since; if the file changed (another edit, a hand edit, a pull), the kept copy is set aside under a
-new name, both are kept, and the edit starts from the current file. Saving checks the hash again
-under the lock, so a change made while the editor was open is never overwritten either.
+overwrite newer content. The copy under `.local/edits/` keeps, beside it, the hash of the text it
+began from: a kept copy is offered again only while the entry is unchanged (else both are kept),
+and saving re-checks the hash under the lock. A file that does not parse can be repaired.
 """
 
 from __future__ import annotations
