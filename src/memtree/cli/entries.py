@@ -140,7 +140,6 @@ def edit(
         done = memory.update(ref, reason=reason, **fields)
     else:
         from ..editing import edit_in_editor
-
         from ..render import note
 
         done = edit_in_editor(memory, ref, reason, tell=note)
