@@ -98,15 +98,33 @@ class Index(Lookups):
         return self._conn
 
     def _open(self) -> sqlite3.Connection:
+        if not self._writable():  # a read-only tree: an index in memory for this process
+            return self._in_memory()
         for attempt in range(2):
             try:
                 return self._connect()
             except sqlite3.DatabaseError as exc:
-                if attempt:
-                    raise IndexError_(f"{self.file}: cannot open the index: {exc}",
-                                      hint="check the folder's permissions and free space") from exc
-                self._discard()
+                if attempt:  # e.g. a full disk: reads still work from an index in memory
+                    return self._in_memory()
+                with contextlib.suppress(OSError):
+                    self._discard()
         raise AssertionError("unreachable")
+
+    def _in_memory(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        try:
+            self._create(conn)
+        except sqlite3.DatabaseError as exc:
+            raise IndexError_(f"{self.file}: cannot build the index: {exc}") from exc
+        return conn
+
+    def _writable(self) -> bool:
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return False
+        folder_ok = os.access(self.file.parent, os.W_OK)
+        return folder_ok and (not self.file.exists() or os.access(self.file, os.W_OK))
 
     def _connect(self) -> sqlite3.Connection:
         self.file.parent.mkdir(parents=True, exist_ok=True)
