@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from conftest import MEMTREE
 
 pytestmark = pytest.mark.skipif(

@@ -103,7 +103,7 @@ class Index(Lookups):
         for attempt in range(2):
             try:
                 return self._connect()
-            except sqlite3.DatabaseError as exc:
+            except sqlite3.DatabaseError:
                 if attempt:  # e.g. a full disk: reads still work from an index in memory
                     return self._in_memory()
                 with contextlib.suppress(OSError):
