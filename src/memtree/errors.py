@@ -117,7 +117,8 @@ def from_os_error(exc: BaseException) -> MemtreeError | None:
 
     number = getattr(exc, "errno", None)
     where = getattr(exc, "filename", None)
-    text = f"{where}: {exc.strerror}" if where and getattr(exc, "strerror", None) else str(exc)
+    why = getattr(exc, "strerror", None)
+    text = f"{where}: {why}" if where and why else str(exc)
     said = str(exc).lower()
     if number in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in said:
         return NoSpace(f"no space left: {text}", hint="free some disk space and run it again")
