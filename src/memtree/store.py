@@ -67,7 +67,6 @@ def atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _temp_file(path)
     try:
-        _same_mode(fd, path)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
@@ -78,18 +77,6 @@ def atomic_write(path: Path, text: str) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
-
-
-def _same_mode(fd: int, path: Path) -> None:
-    """The replaced file's mode, or what a new file gets under the umask (the temporary file
-    is created 0600 so nobody reads it half-written)."""
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-    except OSError:
-        mask = os.umask(0o022)
-        os.umask(mask)
-        mode = 0o666 & ~mask
-    os.fchmod(fd, mode)
 
 
 def _temp_file(path: Path) -> tuple[int, str]:
