@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from . import config, store, tree
+from . import config, store, transaction, tree
 from . import entry as codec
 from .errors import Ambiguous, InvalidEntry, NotFound
 from .looking_back import LookingBack
@@ -53,6 +53,7 @@ class Memory(LookingBack, Upkeep):
     def open(cls, root: str | Path | None = None, **who: Any) -> Memory:
         """Open the memory at `root`, or the nearest `.memory/` above the working directory."""
         found = config.find_root(root)
+        store.settle(found)
         return cls(found, config.load_settings(found), **who)
 
     @classmethod
@@ -315,8 +316,6 @@ class Memory(LookingBack, Upkeep):
 
     def move(self, ref: str, dest: str, reason: str | None = None) -> Entry:
         """Move an entry to folder `dest` (or to a full `dest.md` path); fixes inbound links."""
-        from .relink import rewrite_links
-
         old_rel = self.resolve(ref)
         if dest.endswith(".md"):
             parts = tree.split_path(dest.removesuffix(".md"))
@@ -325,11 +324,11 @@ class Memory(LookingBack, Upkeep):
             new_rel = tree.entry_path(dest, old_rel.rsplit("/", 1)[-1])
         if new_rel == old_rel:
             return store.read(self.root, old_rel)
-        with store.lock(self.root):
-            store.move(self.root, old_rel, new_rel)
-            touched = rewrite_links(self, old_rel, new_rel)
-        paths = (old_rel, new_rel, *touched)
-        self._record(Change("move", paths, f"move {old_rel} -> {new_rel}", reason))
+        from . import relink
+
+        touched = relink.move(self, old_rel, new_rel)
+        self._record(Change("move", (old_rel, new_rel, *touched), f"move {old_rel} -> {new_rel}",
+                            reason))
         return store.read(self.root, new_rel)
 
     def remove(self, ref: str, hard: bool = False, reason: str | None = None) -> Entry:
@@ -347,8 +346,8 @@ class Memory(LookingBack, Upkeep):
             archived = dataclasses.replace(
                 old, path=new_rel, status=Status.ARCHIVED, updated=codec.now_iso()
             )
-            store.write(self.root, archived, overwrite=False)
-            store.delete(self.root, rel)
+            store.check_move(self.root, rel, new_rel)
+            transaction.commit(self.root, f"archive {rel}", [archived], (rel,))
         self._record(Change("archive", (rel, new_rel), f"archive {rel}: {old.title}", reason))
         return archived
 

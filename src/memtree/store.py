@@ -48,9 +48,20 @@ def lock(root: Path, timeout: float | None = None) -> Iterator[None]:
                         f"for over {timeout:.0f}s"
                     ) from exc
                 time.sleep(0.01)
+        if os.path.exists(local / "journal.json"):  # a killed writer's transaction: finish it
+            from .transaction import recover
+
+            recover(root)
         yield
     finally:
         os.close(fd)
+
+
+def settle(root: Path) -> None:
+    """Finish a transaction a killed writer left, if any and if this process may write."""
+    if os.path.exists(root / LOCAL_DIR / "journal.json"):
+        with contextlib.suppress(OSError, Locked), lock(root):
+            pass
 
 
 def _lock_timeout() -> float:
@@ -76,7 +87,7 @@ def atomic_write(path: Path, text: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _temp_file(path: Path) -> tuple[int, str]:
@@ -92,7 +103,7 @@ def _temp_file(path: Path) -> tuple[int, str]:
     raise FileExistsError(f"{path.parent}: no free temporary file name")
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
         try:
@@ -166,6 +177,14 @@ def write(root: Path, item: Entry, overwrite: bool = False) -> Path:
     return file
 
 
+def check_move(root: Path, old_rel: str, new_rel: str) -> None:
+    """Refuse a move whose source is missing or whose destination exists."""
+    if not tree.file_for(root, old_rel).exists():
+        raise NotFound(f"{old_rel}: no such entry")
+    if tree.file_for(root, new_rel).exists():
+        raise AlreadyExists(f"{new_rel}.md already exists")
+
+
 def move(root: Path, old_rel: str, new_rel: str) -> Path:
     """Rename an entry file (caller holds the lock and rewrites its content if needed)."""
     src = tree.file_for(root, old_rel)
@@ -176,7 +195,7 @@ def move(root: Path, old_rel: str, new_rel: str) -> Path:
         raise AlreadyExists(f"{new_rel}.md already exists")
     dst.parent.mkdir(parents=True, exist_ok=True)
     os.replace(src, dst)
-    _fsync_dir(dst.parent)
+    fsync_dir(dst.parent)
     prune_empty(root, src.parent)
     return dst
 

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from . import entry as codec
-from . import store, tree
+from . import store, transaction, tree
 from .errors import InvalidEntry, UsageError
 from .model import Anchor, Change, Entry, Maturity, Problem, Relation, Status
 
@@ -167,8 +167,7 @@ class Upkeep:
             target = Relation("supersedes", old.id or old_rel)
             new2 = new if target in new.relations else dataclasses.replace(
                 new, relations=(*new.relations, target), updated=stamp)
-            store.write(self.root, old2, overwrite=True)
-            store.write(self.root, new2, overwrite=True)
+            transaction.commit(self.root, f"supersede {old_rel} by {new_rel}", [old2, new2])
         self._record(Change("supersede", (old_rel, new_rel), f"supersede {old_rel} by {new_rel}", reason))
         return old2, new2
 
