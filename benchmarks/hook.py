@@ -18,8 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-from memtree import entry as codec
-from memtree import tree
+from memtree.entries import codec
+from memtree.entries import layout as tree
 from memtree.memory import Memory
 
 HERE = Path(__file__).resolve().parent

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from memtree import Memory
-from memtree.anchors import stale_flags
+from memtree.lifecycle.anchors import stale_flags
 
 WORDS = ("token cache retry timeout deploy schema migration queue worker index shard replica "
          "backup secret key rotate policy client server build test lint release branch merge").split()
@@ -38,7 +38,7 @@ def build(folder: Path, count: int) -> Memory:
         made = memory.add(f"{_text(rng, 3)} {i}", f"d{i % 8}/t{i % 20}", _text(rng, 60),
                           importance=rng.randint(10, 90))
         if i % 4 == 0:
-            memory.anchor(made.id, f"src/mod{i // 4}.py:{1 + 3 * (i % 10)}-{3 + 3 * (i % 10)}")
+            memory.lifecycle.anchor(made.id, f"src/mod{i // 4}.py:{1 + 3 * (i % 10)}-{3 + 3 * (i % 10)}")
     return memory
 
 

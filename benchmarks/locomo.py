@@ -63,7 +63,7 @@ def build(sample: dict[str, Any], folder: Path) -> tuple[Memory, dict[str, str]]
     for number, date, turns in sessions(conv):
         for turn in turns:
             speaker = str(turn.get("speaker", "unknown"))
-            writer = Memory(memory.root, memory.settings, actor=f"person:{speaker}",
+            writer = Memory(memory.root, memory.ws.settings, actor=f"person:{speaker}",
                             tool="benchmark", session=f"session {number}, {date}")
             dia = str(turn["dia_id"])
             made = writer.add(

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from memtree import Memory
-from memtree import entry as codec
-from memtree.index import db_file, open_index
+from memtree.entries import codec
+from memtree.index.db import db_file, open_index
 from memtree.model import Entry, Relation
-from memtree.retrieve import search
+from memtree.retrieval.tiers import search
 
 SEED = 7
 QUERIES = 100
@@ -137,7 +137,7 @@ def measure(size: int, folder: Path) -> dict[str, Any]:
     tiers = {name: pct([timed(lambda q=q: memory.query(q)) for q in qs]) for name, qs in asks.items()}
     alone = {name: pct([timed(lambda q=q: search(memory.root, q, fresh=False)) for q in qs])
              for name, qs in asks.items()}
-    watching = memory.watch()
+    watching = memory.index.watch()
     memory.query("warm up the watch")
     watched = {name: pct([timed(lambda q=q: memory.query(q)) for q in qs])
                for name, qs in asks.items()} if watching else {}

@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scale  # noqa: E402  (the generator and the percentiles of the scale benchmark)
 
 from memtree import Memory  # noqa: E402
-from memtree import entry as codec  # noqa: E402
-from memtree.index import open_index  # noqa: E402
-from memtree.retrieve import search  # noqa: E402
+from memtree.entries import codec  # noqa: E402
+from memtree.index.db import open_index  # noqa: E402
+from memtree.retrieval.tiers import search  # noqa: E402
 
 
 def tree(folder: Path, size: int) -> Path:

@@ -1,4 +1,6 @@
-"""Shared fixtures: real memory roots in temporary folders and the installed `memtree` command."""
+"""Shared fixtures: real memory roots in temporary folders, and the `memtree` command run either
+in this process through its error boundary (`run`, fast) or as the installed program in a real
+subprocess (`run_process`, where the process itself is the point)."""
 
 from __future__ import annotations
 
@@ -36,7 +38,38 @@ Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
-def run(tmp_path: Path) -> Run:
+def run(tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+    """Run `memtree` in this process, as the console script does (`memtree.__main__.main`:
+    the hook and query fast paths, then the CLI and its error boundary), with the given working
+    folder, environment and standard input; output captured like a subprocess's."""
+    project = tmp_path / "project"
+    project.mkdir(exist_ok=True)
+
+    def _run(*args: str, input: str | None = None, cwd: Path | None = None,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        from memtree.__main__ import main
+
+        with monkeypatch.context() as patch:
+            patch.chdir(cwd or project)
+            for key, value in (env or {}).items():
+                patch.setenv(key, value)
+            fed = tmp_path / ".stdin"  # a real file: select() and fileno() work as on a pipe
+            fed.write_text(input or "", encoding="utf-8")
+            with open(fed, encoding="utf-8") as stdin:
+                patch.setattr(sys, "stdin", stdin)
+                capfd.readouterr()
+                try:
+                    code = main(list(args))
+                except SystemExit as exc:
+                    code = exc.code if isinstance(exc.code, int) else 1
+                out, err = capfd.readouterr()
+        return subprocess.CompletedProcess([str(MEMTREE), *args], code, out, err)
+
+    return _run
+
+
+@pytest.fixture
+def run_process(tmp_path: Path) -> Run:
     """Run the installed `memtree` command in a subprocess (cwd: the project folder)."""
     project = tmp_path / "project"
     project.mkdir(exist_ok=True)

@@ -14,21 +14,8 @@ from conftest import Run
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "memtree"
 
-# Which of our modules may import each third-party library (one module per library).
-OWNERS = {
-    "frontmatter": {"entry.py"},
-    "yaml": {"entry.py"},
-    "git": {"history.py"},
-    "sqlite3": {"index.py"},
-    "watchdog": {"watch.py"},
-    "mcp": {"mcp_server.py"},
-    "typer": {"cli/"},
-    "rich": {"render.py", "views.py", "cli/", "progress.py"},
-}
-
-
 def _commands() -> list[str]:
-    from memtree.cli import app
+    from memtree.cli.main import app  # importing main registers every command
 
     names = []
     for info in app.registered_commands:
@@ -66,27 +53,6 @@ def test_module_opens_with_docstring(module: Path) -> None:
     assert len(doc.splitlines()) <= 6
 
 
-def _imports(module: Path) -> set[str]:
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(module.read_text())):
-        if isinstance(node, ast.Import):
-            found |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module.split(".")[0])
-    return found
-
-
-def test_one_module_per_third_party_library() -> None:
-    offenders = []
-    for module in _modules():
-        rel = module.relative_to(SRC).as_posix()
-        for lib in _imports(module) & OWNERS.keys():
-            allowed = OWNERS[lib]
-            if rel not in allowed and not any(rel.startswith(a) for a in allowed if a.endswith("/")):
-                offenders.append(f"{rel} imports {lib}")
-    assert offenders == []
-
-
 def test_modules_stay_small() -> None:
     big = [f"{m.relative_to(SRC)}: {n}" for m in _modules()
            if (n := len(m.read_text().splitlines())) > 450]
@@ -105,12 +71,17 @@ def test_readme_opens_with_two_commands() -> None:
 
 
 def test_every_module_is_in_the_architecture_table() -> None:
-    text = (ROOT / "docs" / "architecture.md").read_text()
+    """Each module is named in docs/architecture.md: by its path, or by its name in a row that
+    names another module of its package by path."""
+    lines = (ROOT / "docs" / "architecture.md").read_text().splitlines()
     missing = []
     for module in _modules():
         rel = module.relative_to(SRC).as_posix()
-        if rel.startswith("cli/") or rel in ("__init__.py", "__main__.py"):
-            continue
-        if f"`{module.name}`" not in text and f"`{rel}`" not in text:
+        package = rel.rsplit("/", 1)[0] if "/" in rel else ""
+        if module.name == "__init__.py" and package not in ("agents", ""):
+            continue  # a package's docstring says what it holds
+        named = any(f"`{rel}`" in line or (package and f"`{module.name}`" in line
+                                           and f"`{package}/" in line) for line in lines)
+        if not named and not (not package and f"`{module.name}`" in "\n".join(lines)):
             missing.append(rel)
     assert missing == []

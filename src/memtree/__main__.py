@@ -13,12 +13,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return hook(args[1:])
     if "query" in args[:3]:  # lean path: no typer import for the agents' hottest command
-        from . import fastquery
+        from .cli import fastquery
 
         code = fastquery.run(args)
         if code is not None:
             return code
-    from .cli import run
+    from .cli.main import run
 
     return run(args)
 

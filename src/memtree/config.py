@@ -39,6 +39,23 @@ class Settings(Record):
         return node
 
 
+@record
+class Workspace(Record):
+    """A memory root, its settings and who is acting on it (for provenance): what every helper
+    below `Memory` needs, so none of them takes the whole `Memory`."""
+
+    root: Path
+    settings: Settings
+    actor: str
+    tool: str = "cli"
+    session: str | None = None
+
+    @classmethod
+    def at(cls, root: Path, settings: Settings | None = None, actor: str | None = None,
+           tool: str = "cli", session: str | None = None) -> Workspace:
+        return cls(root, settings or load_settings(root), actor or default_author(), tool, session)
+
+
 def env(name: str, default: str | None = None) -> str | None:
     """Read one environment variable (the single place memtree does)."""
     return os.environ.get(name, default)

@@ -1,6 +1,6 @@
 """Every failure memtree reports on purpose, each carrying its exit code.
 
-The CLI's single error boundary (`memtree.cli.run`) turns these into one line on
+The CLI's single error boundary (`memtree.cli.main.run`) turns these into one line on
 stderr and the code below. docs/cli.md holds the same table; a test checks both agree.
 """
 

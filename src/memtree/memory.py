@@ -1,37 +1,39 @@
-"""`Memory`: the one public object. CLI commands, MCP tools and agent hooks call its methods.
+"""`Memory`: the one public object, a facade. CLI commands, MCP tools and agent hooks call it.
 
-It decides what to write and delegates the writing to store.py, the layout to tree.py,
-retrieval to retrieve.py and history to history.py. It holds no CLI or rendering concerns.
+It reads, queries and writes entries itself (the layout and writing are entries/, retrieval is
+retrieval/) and composes three services built on first use from its Workspace: `index`,
+`history` and `lifecycle`. It holds no CLI or rendering concerns.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
-from . import config, store, transaction, tree
-from . import entry as codec
-from .errors import Ambiguous, InvalidEntry, NotFound
-from .looking_back import LookingBack
+from . import config
+from .config import Workspace
+from .entries import codec, store
+from .entries import layout as tree
+from .errors import InvalidEntry, NotFound
 from .model import Change, Entry, Maturity, Problem, Relation, Source, Status
-from .upkeep import Upkeep
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
     from typing import Any
 
+    from .history.service import History
+    from .index.db import Index, SyncStats
+    from .lifecycle.service import Lifecycle
+    from .model import Result
+    from .retrieval.packs import Pack
+
 GITIGNORE = ".index/\n.local/\n"
 CONFIG_TEXT = "# memtree configuration: see docs/format.md\nformat = 1\n"
 
 
-class Memory(LookingBack, Upkeep):
-    """A memory root on disk, plus who is acting on it (for provenance).
-
-    Lifecycle methods (pin, feedback, supersede, chain, conflicts, consolidate, anchors, stats…)
-    live in upkeep.Upkeep, and history methods (log, diff, why, restore, undo, commit, sync) in
-    looking_back.LookingBack, mixed in here to keep this module small.
-    """
+class Memory:
+    """A memory root on disk, plus who is acting on it (for provenance)."""
 
     def __init__(
         self,
@@ -41,11 +43,40 @@ class Memory(LookingBack, Upkeep):
         tool: str = "cli",
         session: str | None = None,
     ) -> None:
-        self.root = root
-        self.settings = settings or config.load_settings(root)
-        self.actor = actor or config.default_author()
-        self.tool = tool
-        self.session = session
+        self.ws = Workspace.at(root, settings, actor, tool, session)
+        self._history: History | None = None
+        self._lifecycle: Lifecycle | None = None
+
+    @property
+    def root(self) -> Path:
+        return self.ws.root
+
+    # ------------------------------------------------------------ services
+
+    @property
+    def index(self) -> Index:
+        """The derived search index of this root (rebuild, watch, reads)."""
+        from .index.db import open_index
+
+        return open_index(self.root)
+
+    @property
+    def history(self) -> History:
+        """Git history: log, diff, why, restore, undo, commit, sync."""
+        if self._history is None:
+            from .history.service import History
+
+            self._history = History(self.ws)
+        return self._history
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        """Pin, feedback, supersession, maturity, consolidation, anchors, summaries, stats."""
+        if self._lifecycle is None:
+            from .lifecycle.service import Lifecycle
+
+            self._lifecycle = Lifecycle(self.ws)
+        return self._lifecycle
 
     # ------------------------------------------------------------ opening
 
@@ -68,7 +99,9 @@ class Memory(LookingBack, Upkeep):
         if not (root / ".gitignore").exists():
             store.atomic_write(root / ".gitignore", GITIGNORE)
         memory = cls(root, config.load_settings(root), **who)
-        memory._after_init(mode, autocommit)
+        from .history.service import set_up
+
+        memory.ws = dataclasses.replace(memory.ws, settings=set_up(memory.ws, mode, autocommit))
         return memory
 
     # ------------------------------------------------------------ reading
@@ -78,31 +111,9 @@ class Memory(LookingBack, Upkeep):
 
     def resolve(self, ref: str) -> str:
         """The memory path of an entry named by path, id, slug or title (unique)."""
-        text = ref.strip().removesuffix(".md")
-        if not text:
-            raise NotFound("empty entry reference")
-        if "/" in text:
-            for candidate in (text, f"{tree.ARCHIVE_DIR}/{text}"):
-                parts = tree.split_path(candidate)
-                if len(parts) >= 3 and tree.file_for(self.root, candidate).is_file():
-                    return "/".join(parts)
-        for field in ("id", "slug", "title"):
-            matches = self._catalog_match(field, text)
-            if len(matches) == 1:
-                return matches[0]
-            if len(matches) > 1:
-                shown = ", ".join(matches[:5])
-                raise Ambiguous(f"{ref!r} matches {len(matches)} entries by {field}: {shown}")
-        for problem in self.unreadable():  # a file by that name that cannot be read
-            if problem.path.removesuffix(".md").rsplit("/", 1)[-1] == text:
-                raise InvalidEntry(f"{problem} (fix it with `memtree edit {problem.path}`)")
-        raise NotFound(f"{ref!r}: no entry with that path, id, slug or title")
+        from .index.refs import resolve
 
-    def _catalog_match(self, field: str, text: str) -> list[str]:
-        """Paths whose id, slug or title (case-insensitive) equals `text`, from the fresh index."""
-        from .index import open_index
-
-        return open_index(self.root).catalog(field, text)
+        return resolve(self.root, ref)
 
     def get(self, ref: str) -> Entry:
         return store.read(self.root, self.resolve(ref))
@@ -135,9 +146,7 @@ class Memory(LookingBack, Upkeep):
     def catalog(self) -> list[Entry]:
         """Every unarchived entry's frontmatter from the fresh index, bodies left empty: far
         cheaper than `entries()`. Pinned and core entries' files (briefings) are re-checked."""
-        from .index import open_index
-
-        idx = open_index(self.root)
+        idx = self.index
         idx.sync()
         found = idx.entries("archived=0 ORDER BY path")
         if idx.recheck([e.path for e in found if e.pinned or e.maturity is Maturity.CORE]):
@@ -146,69 +155,39 @@ class Memory(LookingBack, Upkeep):
 
     def tree(self) -> dict[str, Any]:
         """Domains, topics and entries as a nested mapping with counts."""
-        from .views import nest
-
         entries, _ = self.load(archived=False)
-        return {**nest(self.root.name, entries), "problems": self.unreadable()}
+        return {**tree.nest(self.root.name, entries), "problems": self.unreadable()}
 
     def unreadable(self) -> list[Problem]:
         """Files in the tree that cannot be read as entries (from the fresh index)."""
-        from .index import open_index
-
-        idx = open_index(self.root)
-        idx.sync()
-        return idx.unreadable()
+        self.index.sync()
+        return self.index.unreadable()
 
     def validate(self) -> list[Problem]:
-        from .validate import check
+        from .entries.validate import check
 
-        return check(self)
-
-    def templates(self) -> list[Any]:
-        from . import templates
-
-        return templates.available(self.root)
+        return check(self.ws)
 
     # ------------------------------------------------------------ retrieval
 
     def query(self, text: str, limit: int = 10, include_all: bool = False,
-              domain: str | None = None, type: str | None = None, tag: str | None = None) -> Any:
-        """Tiered retrieval: path/id/glob, keyword, full text, confidence gate. Returns a Result."""
-        from . import retrieve
+              domain: str | None = None, type: str | None = None, tag: str | None = None) -> Result:
+        """Tiered retrieval: path/id/glob, keyword, full text, confidence gate."""
+        from .retrieval import tiers
 
-        chosen = retrieve.Filters(include_all, domain, type, tag)
-        return retrieve.query(self, text, limit=limit, filters=chosen)
+        chosen = tiers.Filters(include_all, domain, type, tag)
+        return tiers.query(self.ws, text, limit=limit, filters=chosen)
 
-    def reindex(self, progress: Any = None, full: bool = True) -> Any:
-        """Rebuild the search index from the files (or only bring it up to date). SyncStats."""
-        from .index import open_index
-
-        return open_index(self.root).sync(progress=progress, rebuild=full, full=True)
-
-    def watch(self) -> bool:
-        """Keep the index fresh from file system events while this process runs (long-lived
-        processes such as `memtree mcp`); False when events are unavailable (stats are used)."""
-        from .index import open_index
-
-        return open_index(self.root).watch()
+    def reindex(self, progress: Any = None, full: bool = True) -> SyncStats:
+        """Rebuild the search index from the files (or only bring it up to date)."""
+        return self.index.sync(progress=progress, rebuild=full, full=True)
 
     def context(self, text: str, budget: int = 800, limit: int = 8,
-                exclude: Any = ()) -> Any:
+                exclude: Collection[str] = ()) -> Pack:
         """A context pack for an agent prompt: best entries within `budget` tokens."""
-        from . import context
+        from .retrieval import packs
 
-        return context.build(self, text, budget=budget, limit=limit, exclude=exclude)
-
-    # ------------------------------------------------------------ lifecycle
-    # (methods in upkeep.Upkeep)
-
-    # ------------------------------------------------------------ agents
-
-    def agents(self) -> Any:
-        """Agent-facing work: submit writes (review mode), proposals, injections (review.py)."""
-        from .review import AgentWork
-
-        return AgentWork(self)
+        return packs.build(self.ws, text, budget=budget, limit=limit, exclude=exclude)
 
     # ------------------------------------------------------------ writing
 
@@ -232,14 +211,36 @@ class Memory(LookingBack, Upkeep):
         pinned: bool = False,
         force: bool = False,
         reason: str | None = None,
+        supersedes: str | None = None,
+        anchors: Sequence[str] = (),
     ) -> Entry:
-        """Create an entry at `path` (DOMAIN/TOPIC[/SUBTOPIC]); refuses to replace unless `force`."""
+        """Create an entry at `path` (DOMAIN/TOPIC[/SUBTOPIC]); refuses to replace unless `force`.
+
+        `anchors` (`PATH[:START-END]` or `PATH#SYMBOL`) anchor it to code and `supersedes` names
+        an older entry it replaces; both are checked before anything is written."""
+        old = self.resolve(supersedes) if supersedes else None
+        made = self.lifecycle.anchors_for(anchors)
+        item = self._create(title, path, body, summary=summary, type=type, tags=tags,
+                            aliases=aliases, importance=importance, maturity=maturity,
+                            template=template, slug=slug, relations=relations, files=files,
+                            commit=commit, pinned=pinned, force=force, reason=reason)
+        if made:
+            item = self.lifecycle.anchor_all(item.path, made, reason)
+        if old is not None:
+            item = self.lifecycle.supersede(old, item.path, reason or f"{item.title} replaces it")[1]
+        return item
+
+    def _create(self, title: str, path: str, body: str | None, *, summary: str, type: str | None,
+                tags: Sequence[str], aliases: Sequence[str], importance: int | None,
+                maturity: str | None, template: str | None, slug: str | None,
+                relations: Iterable[tuple[str, str]], files: Sequence[str], commit: str | None,
+                pinned: bool, force: bool, reason: str | None) -> Entry:
         if not title or not title.strip():
             raise InvalidEntry("title: must not be empty")
         rel = tree.entry_path(path, slug or tree.slugify(title))
         defaults: dict[str, Any] = {}
         if template:
-            from . import templates
+            from .entries import templates
 
             chosen = templates.get(template, self.root)
             defaults = dict(chosen.defaults)
@@ -261,7 +262,7 @@ class Memory(LookingBack, Upkeep):
             "updated": stamp,
         }
         item = codec.from_mapping(meta, body or "", rel)
-        source = Source(self.actor, self.session, commit, tuple(files))
+        source = Source(self.ws.actor, self.ws.session, commit, tuple(files))
         item = dataclasses.replace(item, relations=rels, source=source)
         with store.lock(self.root):
             if force and tree.file_for(self.root, rel).exists():
@@ -297,13 +298,11 @@ class Memory(LookingBack, Upkeep):
         """Replace an entry's whole file text after validating it (used by `edit`, which can
         repair a file that does not parse). `expect`: the hash of the text the new one was
         made from; a file changed since is never overwritten (StaleCopy)."""
-        from .editing import check_unchanged, old_entry
-
         rel = ref if expect is not None else self.resolve(ref)
         new = codec.parse(text, rel)
         with store.lock(self.root):
-            check_unchanged(self.root, rel, expect)
-            old = old_entry(self.root, rel)
+            store.check_unchanged(self.root, rel, expect)
+            old = store.old_entry(self.root, rel)
             if old is not None and new.id != old.id:
                 raise InvalidEntry(f"{rel}: field 'id' must not change (was {old.id!r})")
             if old is not None and codec.render(new) == codec.render(old):
@@ -316,6 +315,8 @@ class Memory(LookingBack, Upkeep):
 
     def move(self, ref: str, dest: str, reason: str | None = None) -> Entry:
         """Move an entry to folder `dest` (or to a full `dest.md` path); fixes inbound links."""
+        from .entries import links
+
         old_rel = self.resolve(ref)
         if dest.endswith(".md"):
             parts = tree.split_path(dest.removesuffix(".md"))
@@ -324,11 +325,9 @@ class Memory(LookingBack, Upkeep):
             new_rel = tree.entry_path(dest, old_rel.rsplit("/", 1)[-1])
         if new_rel == old_rel:
             return store.read(self.root, old_rel)
-        from . import relink
-
-        touched = relink.move(self, old_rel, new_rel)
-        self._record(Change("move", (old_rel, new_rel, *touched), f"move {old_rel} -> {new_rel}",
-                            reason))
+        touched = links.move(self.ws, old_rel, new_rel)
+        paths = (old_rel, new_rel, *touched)
+        self._record(Change("move", paths, f"move {old_rel} -> {new_rel}", reason))
         return store.read(self.root, new_rel)
 
     def remove(self, ref: str, hard: bool = False, reason: str | None = None) -> Entry:
@@ -347,6 +346,8 @@ class Memory(LookingBack, Upkeep):
                 old, path=new_rel, status=Status.ARCHIVED, updated=codec.now_iso()
             )
             store.check_move(self.root, rel, new_rel)
+            from .entries import transaction
+
             transaction.commit(self.root, f"archive {rel}", [archived], (rel,))
         self._record(Change("archive", (rel, new_rel), f"archive {rel}: {old.title}", reason))
         return archived
@@ -357,13 +358,13 @@ class Memory(LookingBack, Upkeep):
         relation = Relation(_relation_type(rel_type), self._relation_target(target))
         if relation.target == rel:
             raise InvalidEntry(f"link {ref!r}: an entry cannot relate to itself")
+        from .entries.links import with_relation
+
         with store.lock(self.root):
             old = store.read(self.root, rel)
-            if relation in old.relations:
+            new = with_relation(old, relation)
+            if new is old:
                 return old
-            new = dataclasses.replace(
-                old, relations=(*old.relations, relation), updated=codec.now_iso()
-            )
             store.write(self.root, new, overwrite=True)
         summary = f"link {rel} -{relation.type}-> {relation.target}"
         self._record(Change("link", (rel,), summary, reason))
@@ -402,24 +403,14 @@ class Memory(LookingBack, Upkeep):
     # ------------------------------------------------------------ history hooks
 
     def _record(self, change: Change) -> None:
-        from . import history
-        from .index import touched
+        from .history.service import record
 
-        touched(self.root, change.paths)
-        history.record(self, dataclasses.replace(
-            change, actor=change.actor or self.actor, session=change.session or self.session,
-            tool=self.tool,
-        ))
-
-    def _after_init(self, mode: str | None = None, autocommit: bool | None = None) -> None:
-        from . import history
-
-        history.on_init(self, mode, autocommit)
+        record(self.ws, change)
 
 
 def _count_update(root: Path, entry_id: str) -> None:
     """An update is a usage signal for the lifecycle (kept outside the entry file)."""
-    from . import signals
+    from .lifecycle import signals
 
     if entry_id:
         signals.record(root, entry_id, "update")

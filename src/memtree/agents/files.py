@@ -47,9 +47,6 @@ def remove_block(text: str, markers: tuple[str, str]) -> str:
     return head + tail
 
 
-def has_block(text: str | None, markers: tuple[str, str]) -> bool:
-    return _find(text or "", markers) is not None
-
 
 def _find(text: str, markers: tuple[str, str]) -> tuple[int, int] | None:
     begin = re.search(rf"(?m)^{re.escape(markers[0])}[ \t]*$", text)

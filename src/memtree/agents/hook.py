@@ -12,8 +12,9 @@ import os
 import sys
 from pathlib import Path
 
-from .. import config, store
-from ..entry import now_iso
+from .. import config
+from ..entries import store
+from ..entries.codec import now_iso
 from ..errors import MemtreeError
 from . import event_key, get, inject, journal
 
@@ -73,7 +74,7 @@ def handle(agent: ModuleType, event: str, payload: dict[str, Any], root: Path) -
     from ..memory import Memory
 
     memory = Memory(root)
-    opts = inject.options(memory.settings)
+    opts = inject.options(memory.ws.settings)
     session = str(agent.session_of(payload) or "unknown")
     state = journal.load_state(root, agent.NAME, session)
     text = ""
@@ -144,7 +145,7 @@ def _deliver(memory: Any, agent: ModuleType, event: str, state: journal.SessionS
     if opts.observe:
         return ""
     if signal:
-        from .. import signals
+        from ..lifecycle import signals
 
         for entry_id in shot.ids:
             signals.record(memory.root, entry_id, "recall")

@@ -8,10 +8,10 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import field
 
-from ..context import estimate_tokens
 from ..errors import InvalidEntry
 from ..model import Entry, Maturity, Status
 from ..record import Record, record
+from ..retrieval.packs import estimate_tokens
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:

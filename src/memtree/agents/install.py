@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import store
+from ..entries import store
 from ..errors import AlreadyExists, InvalidEntry, UnsafePath
 from . import files
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import store
-from ..entry import now_iso
+from ..entries import local, store
+from ..entries.codec import now_iso
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
@@ -92,24 +92,10 @@ def prune_states(root: Path, days: int = STALE_DAYS) -> int:
 
 def log(root: Path, record: dict[str, Any]) -> None:
     """Append one injection record (time first)."""
-    local = root / store.LOCAL_DIR
-    local.mkdir(exist_ok=True)
-    line = json.dumps({"time": now_iso(), **record}, ensure_ascii=False)
-    with open(local / LOG_NAME, "a", encoding="utf-8") as handle:
-        handle.write(line + "\n")
+    local.append(root, LOG_NAME, {"time": now_iso(), **record})
 
 
 def read_log(root: Path, session: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """Injection records, oldest first, optionally one session's, at most the last `limit`."""
-    path = root / store.LOCAL_DIR / LOG_NAME
-    if not path.exists():
-        return []
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue  # a torn line from a crash is skipped
-        if isinstance(record, dict) and (session is None or record.get("session") == session):
-            out.append(record)
+    out = [r for r in local.records(root, LOG_NAME) if session is None or r.get("session") == session]
     return out[-limit:] if limit else out

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from . import app, common
+from . import common
+from .app import app
 from .common import JsonOpt
+
+if TYPE_CHECKING:
+    from ..agents.review import AgentWork
 
 AgentArg = Annotated[str, typer.Argument(help="claude-code, cursor, codex or gemini.")]
 ProjectOpt = Annotated[
@@ -26,7 +30,7 @@ def mcp(
     session: Annotated[str | None, typer.Option("--session", help="Session id recorded with writes.")] = None,
 ) -> None:
     """Serve the Model Context Protocol over stdio (tools: query, get, list, tree, add, update, link, supersede, archive)."""
-    from ..mcp_server import serve
+    from ..agents.mcp_server import serve
 
     serve(common.STATE.root, agent, session)
 
@@ -70,7 +74,7 @@ def injections(
     json: JsonOpt = False,
 ) -> None:
     """Show what the agent hooks injected (or would have, in observe mode)."""
-    found = common.memory().agents().injections(session=session, limit=limit)
+    found = _work().injections(session=session, limit=limit)
     common.out(found, json, _injections)
 
 
@@ -83,13 +87,13 @@ app.add_typer(review, name="review")
 def review_list(ctx: typer.Context, json: JsonOpt = False) -> None:
     """List open proposals (subcommands: show, approve, reject)."""
     if ctx.invoked_subcommand is None:
-        common.out(common.memory().agents().pending(), json, _proposals)
+        common.out(_work().pending(), json, _proposals)
 
 
 @review.command("show")
 def review_show(pid: Annotated[str, typer.Argument(metavar="ID", help="Proposal id.")], json: JsonOpt = False) -> None:
     """Show a proposal and the diff it would make."""
-    common.out(common.memory().agents().show(pid), json, _proposal)
+    common.out(_work().show(pid), json, _proposal)
 
 
 @review.command("approve")
@@ -97,7 +101,7 @@ def review_approve(pid: Annotated[str, typer.Argument(metavar="ID", help="Propos
                    note: Annotated[str | None, typer.Option("--note", help="Kept with the decision.")] = None,
                    json: JsonOpt = False) -> None:
     """Apply a proposal with the proposing agent's provenance."""
-    done = common.memory().agents().approve(pid, note)
+    done = _work().approve(pid, note)
     common.out(done, json, lambda d: print(f"approved {pid}: {d['proposal']['summary']}"))
 
 
@@ -106,7 +110,7 @@ def review_reject(pid: Annotated[str, typer.Argument(metavar="ID", help="Proposa
                   note: Annotated[str | None, typer.Option("--note", help="Why (kept with the decision).")] = None,
                   json: JsonOpt = False) -> None:
     """Close a proposal without applying it."""
-    done = common.memory().agents().reject(pid, note)
+    done = _work().reject(pid, note)
     common.out(done, json, lambda d: print(f"rejected {pid}: {d['proposal']['summary']}"))
 
 
@@ -153,3 +157,10 @@ def _proposal(p: dict[str, Any]) -> None:
     if p.get("error"):
         print(p["error"])
     sys.stdout.write(p.get("diff", ""))
+
+
+def _work() -> AgentWork:
+    """Agent-facing work on the memory: injections, proposals (review mode)."""
+    from ..agents.review import AgentWork
+
+    return AgentWork(common.memory())

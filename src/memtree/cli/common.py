@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from ..memory import Memory
 
 
 @dataclass
@@ -22,7 +25,7 @@ ReasonOpt = Annotated[
 ]
 
 
-def memory(**who: Any) -> Any:
+def memory(**who: Any) -> Memory:
     from ..memory import Memory
 
     return Memory.open(STATE.root, **who)
@@ -30,7 +33,7 @@ def memory(**who: Any) -> Any:
 
 def out(data: Any, as_json: bool, view: Any = None) -> None:
     """Print data as JSON, or through a rich view for people."""
-    from .. import render
+    from . import output as render
 
     if as_json or view is None:
         render.print_json(data)
@@ -40,7 +43,7 @@ def out(data: Any, as_json: bool, view: Any = None) -> None:
 
 def unreadable(problems: Any) -> None:
     """Name on stderr every file that could not be read as an entry."""
-    from .. import render
+    from . import output as render
 
     render.unreadable(problems)
 

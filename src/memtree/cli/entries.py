@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from .. import views
 from ..errors import ProblemsFound, UsageError
-from . import app, common
+from . import common, views
+from .app import app
 from .common import JsonOpt, ReasonOpt
 
 Ref = Annotated[
@@ -63,7 +63,7 @@ def add(
     where = path or "/".join(p for p in (domain, topic, subtopic) if p)
     if not where:
         raise UsageError("--path DOMAIN/TOPIC (or --domain and --topic) is required")
-    made = common.memory().add_with(
+    made = common.memory().add(
         title, where, _body(body, file), supersedes=supersedes, anchors=anchor or (),
         summary=summary, type=type, tags=tag or (),
         aliases=alias or (), importance=importance, maturity=maturity, template=template,
@@ -104,12 +104,13 @@ def show(
     memory = common.memory()
     if at is not None:
         if raw:
-            print(memory.text_at(ref, at), end="")
+            print(memory.history.text_at(ref, at), end="")
             return
-        common.out(memory.show_at(ref, at), json, views.entry)
+        common.out(memory.history.show_at(ref, at), json, views.entry)
         return
     if raw:
-        from .. import store, tree
+        from ..entries import layout as tree
+        from ..entries import store
 
         print(store.read_text(tree.file_for(memory.root, memory.resolve(ref))), end="")
         return
@@ -139,8 +140,8 @@ def edit(
     if any(v is not None for v in fields.values()):
         done = memory.update(ref, reason=reason, **fields)
     else:
-        from ..editing import edit_in_editor
-        from ..render import note
+        from .editor import edit_in_editor
+        from .output import note
 
         done = edit_in_editor(memory, ref, reason, tell=note)
     common.out(done, json, lambda e: print(f"saved {e.path}.md"))
@@ -230,9 +231,9 @@ def validate(
     """Check every file and relation; exits 10 when problems are found."""
     memory = common.memory()
     if fix:
-        from ..validate import fix_ids
+        from ..entries.validate import fix_ids
 
-        for path in fix_ids(memory):
+        for path in fix_ids(memory.ws):
             print(f"gave an id to {path}.md")
     found = memory.validate()
     common.out(found, json, views.problems)
@@ -246,15 +247,21 @@ def validate(
 @app.command()
 def templates(json: JsonOpt = False) -> None:
     """List the entry templates usable with `add --template`."""
-    found = common.memory().templates() if common.STATE.root else _shipped()
+    found = _templates() if common.STATE.root else _shipped()
     common.out(found, json, lambda ts: [print(f"{t.name:12} {t.description}") for t in ts])
 
 
+def _templates() -> list[object]:
+    from ..entries import templates as shipped
+
+    return list(shipped.available(common.memory().root))
+
+
 def _shipped() -> list[object]:
-    from .. import templates as shipped
+    from ..entries import templates as shipped
     from ..errors import NoRoot
 
     try:
-        return list(common.memory().templates())
+        return _templates()
     except NoRoot:
         return list(shipped.available(None))

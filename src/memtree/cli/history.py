@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import ProblemsFound
-from . import app, common
+from . import common
+from .app import app
 from .common import JsonOpt, ReasonOpt
 
 Ref = Annotated[str, typer.Argument(help="Entry path (domain/topic/slug), id, slug or title.")]
@@ -22,7 +23,7 @@ def log(
     json: JsonOpt = False,
 ) -> None:
     """History of the memory, or of one entry, newest first."""
-    revs = common.memory().log(ref, limit)
+    revs = common.memory().history.log(ref, limit)
     common.out([r.to_dict() for r in revs], json, _print_log)
 
 
@@ -41,14 +42,14 @@ def diff(
     json: JsonOpt = False,
 ) -> None:
     """Changes to the memory since REV (default: uncommitted changes)."""
-    found = common.memory().diff(rev)
+    found = common.memory().history.diff(rev)
     common.out(found, json, lambda d: print(d.patch or f"no changes since {d.rev}", end=""))
 
 
 @app.command()
 def why(ref: Ref, json: JsonOpt = False) -> None:
     """Provenance of an entry: who created it, from what source, each change and its reason."""
-    common.out(common.memory().why(ref), json, _print_why)
+    common.out(common.memory().history.why(ref), json, _print_why)
 
 
 def _print_why(p: dict[str, Any]) -> None:
@@ -69,7 +70,7 @@ def restore(
     json: JsonOpt = False,
 ) -> None:
     """Bring an entry back to its exact content at a revision."""
-    done = common.memory().restore(ref, at, reason=reason)
+    done = common.memory().history.restore(ref, at, reason=reason)
     common.out(done, json, lambda e: print(f"restored {e.path}.md as of {at}"))
 
 
@@ -80,7 +81,7 @@ def undo(
     json: JsonOpt = False,
 ) -> None:
     """Revert memtree's last change (or last N); refuses if others changed those files since."""
-    done = common.memory().undo(n, reason=reason)
+    done = common.memory().history.undo(n, reason=reason)
     common.out(done, json, lambda d: [print(f"undid {r['short']} {r['subject']}")
                                       for r in d["undone"]])
 
@@ -88,7 +89,7 @@ def undo(
 @app.command()
 def commit(reason: ReasonOpt = None, json: JsonOpt = False) -> None:
     """Commit deferred changes and uncommitted memory files now."""
-    sha = common.memory().commit(reason)
+    sha = common.memory().history.commit(reason)
     common.out({"commit": sha}, json,
                lambda d: print(f"committed {d['commit'][:10]}" if d["commit"] else "nothing to commit"))
 
@@ -99,7 +100,7 @@ def sync(
     json: JsonOpt = False,
 ) -> None:
     """Share memory: fold usage signals, commit, fetch, merge, push."""
-    result = common.memory().sync(remote)
+    result = common.memory().history.sync(remote)
     common.out(result, json, lambda r: print(f"{r['branch']} ↔ {r['remote'] or '-'}: {r['status']}"))
     if result["conflicts"]:
         raise ProblemsFound(f"conflicting bodies marked in {', '.join(result['conflicts'])}",
@@ -112,7 +113,7 @@ def merge_driver(
     signals: Annotated[bool, typer.Option("--signals")] = False,
 ) -> None:
     """Git merge driver for entry files (%O %A %B %P); exit 1 leaves a marked conflict."""
-    from ..mergedriver import merge_files
+    from ..history.driver import merge_files
 
     if merge_files(base, ours, theirs, path, signals=signals):
         raise typer.Exit(1)

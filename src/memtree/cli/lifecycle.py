@@ -8,7 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import ProblemsFound
-from . import app, common
+from . import common
+from .app import app
 from .common import JsonOpt, ReasonOpt
 
 Ref = Annotated[
@@ -20,14 +21,14 @@ ApplyOpt = Annotated[bool, typer.Option("--apply", help="Carry the changes out (
 @app.command()
 def pin(ref: Ref, reason: ReasonOpt = None, json: JsonOpt = False) -> None:
     """Pin an entry: it becomes core and never decays."""
-    done = common.memory().pin(ref, True, reason=reason)
+    done = common.memory().lifecycle.pin(ref, True, reason=reason)
     common.out(done, json, lambda e: print(f"pinned {e.path}.md"))
 
 
 @app.command()
 def unpin(ref: Ref, reason: ReasonOpt = None, json: JsonOpt = False) -> None:
     """Unpin an entry: it decays and moves between maturity tiers again."""
-    done = common.memory().pin(ref, False, reason=reason)
+    done = common.memory().lifecycle.pin(ref, False, reason=reason)
     common.out(done, json, lambda e: print(f"unpinned {e.path}.md"))
 
 
@@ -39,7 +40,7 @@ def feedback(
     json: JsonOpt = False,
 ) -> None:
     """Say an entry was useful or wrong; raises or lowers its importance (bounded)."""
-    done = common.memory().feedback(ref, verdict, note)
+    done = common.memory().lifecycle.feedback(ref, verdict, note)
     common.out(done, json, lambda d: print(
         f"{d['verdict']}: {d['path']} (useful {d['useful']}, wrong {d['wrong']}, "
         f"importance now {d['importance']})"))
@@ -48,7 +49,7 @@ def feedback(
 @app.command()
 def stats(json: JsonOpt = False) -> None:
     """Distribution per domain and tier, most and least used, and stale entries."""
-    data = common.memory().stats()
+    data = common.memory().lifecycle.stats()
     common.out(data, json, _show_stats)
     common.unreadable(data["problems"])
 
@@ -56,7 +57,7 @@ def stats(json: JsonOpt = False) -> None:
 @app.command("lifecycle")
 def lifecycle_(apply: ApplyOpt = False, json: JsonOpt = False) -> None:
     """Promote or demote maturity from importance, usage and age (--apply writes them)."""
-    found = common.memory().lifecycle(apply=apply)
+    found = common.memory().lifecycle.maturity(apply=apply)
     verb = "changed" if apply else "would change"
     common.out(found, json, lambda cs: _lines(cs, "no maturity changes due", lambda c: (
         f"{verb} {c.path}: {c.old.value} -> {c.new.value} (importance {c.importance:.0f})")))
@@ -70,7 +71,7 @@ def supersede(
     json: JsonOpt = False,
 ) -> None:
     """Mark OLD as superseded by NEW; OLD keeps its file with a note saying why."""
-    before, after = common.memory().supersede(old, new, reason)
+    before, after = common.memory().lifecycle.supersede(old, new, reason)
     common.out({"old": before, "new": after}, json,
                lambda d: print(f"{d['old'].path} superseded by {d['new'].path}"))
 
@@ -78,7 +79,7 @@ def supersede(
 @app.command()
 def chain(ref: Ref, json: JsonOpt = False) -> None:
     """Show the supersession chain through an entry, oldest first; the last is current."""
-    found = common.memory().chain(ref)
+    found = common.memory().lifecycle.chain(ref)
     common.out([e.to_dict(body=False) for e in found], json, lambda es: _lines(es, "", lambda e: (
         f"{e['path']}  [{e['status']}] {e['title']}")))
 
@@ -86,7 +87,7 @@ def chain(ref: Ref, json: JsonOpt = False) -> None:
 @app.command()
 def conflicts(json: JsonOpt = False) -> None:
     """List entries that may contradict each other, with the reason."""
-    found = common.memory().conflicts()
+    found = common.memory().lifecycle.conflicts()
     common.out(found, json, lambda cs: _lines(cs, "no contradiction candidates", lambda c: (
         f"{c.a} <> {c.b}: {c.reason}")))
 
@@ -94,7 +95,7 @@ def conflicts(json: JsonOpt = False) -> None:
 @app.command()
 def consolidate(apply: ApplyOpt = False, json: JsonOpt = False) -> None:
     """Propose merges of near-duplicates, archives of stale entries and missing links."""
-    found = common.memory().consolidate(apply=apply)
+    found = common.memory().lifecycle.consolidate(apply=apply)
     verb = "done" if apply else "proposed"
     common.out(found, json, lambda ps: _lines(ps, "nothing to consolidate", lambda p: (
         f"{verb}: {p.kind} {p.path}" + (f" <- {p.other}" if p.kind == "merge" else "")
@@ -109,7 +110,7 @@ def anchor(
     json: JsonOpt = False,
 ) -> None:
     """Anchor an entry to code (a file, a line range or a symbol) with its content hash."""
-    done = common.memory().anchor(ref, spec, reason=reason)
+    done = common.memory().lifecycle.anchor(ref, spec, reason=reason)
     common.out(done, json, lambda e: print(f"anchored {e.path} to {spec}"))
 
 
@@ -119,7 +120,7 @@ def check(
     json: JsonOpt = False,
 ) -> None:
     """Report anchored entries whose code changed, moved or disappeared; exits 10 if any."""
-    found = common.memory().check(update=update)
+    found = common.memory().lifecycle.check(update=update)
     common.out(found, json, lambda fs: _lines(fs, "no anchors", lambda f: (
         f"{f.state:8} {f.entry}: {f.message}")))
     left = [f for f in found if f.state != "ok" and not (update and f.new is not None)]
@@ -134,7 +135,7 @@ def summaries(
     json: JsonOpt = False,
 ) -> None:
     """Regenerate the _index.md summaries of domains and topics that are missing or stale."""
-    found = common.memory().summaries(write=not check_only, everything=everything)
+    found = common.memory().lifecycle.summaries(write=not check_only, everything=everything)
     common.out(found, json, lambda ss: _lines(ss, "no folders", lambda s: (
         f"{s.state:8} {s.folder}/_index.md ({s.entries} entries)")))
 

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from .. import render, views
-from . import app, common
+from . import common, views
+from .app import app
 from .common import JsonOpt
 
 TextArg = Annotated[str, typer.Argument(help="What to look for: words, a path, an id or a glob.")]
@@ -28,7 +28,7 @@ def query(
     found = common.memory().query(text, limit=limit, include_all=all_, domain=domain,
                                   type=type_, tag=tag)
     common.out(found, json, lambda r: views.result(r, explain))
-    render.unreadable(found.problems)
+    common.unreadable(found.problems)
 
 
 @app.command()

@@ -1,0 +1,69 @@
+"""The single error boundary: runs the typer app and maps MemtreeError to exit codes.
+
+Command modules, one per area, each about 15 lines (parse, one API call, render), register on
+`app.app` when imported here; this order is the order `memtree --help` lists them in.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ..errors import ExitCode, MemtreeError
+from .app import app
+
+# isort: off
+from . import entries  # noqa: F401
+from . import retrieval  # noqa: F401
+from . import history  # noqa: F401
+from . import lifecycle  # noqa: F401
+from . import agents  # noqa: F401
+# isort: on
+
+
+def run(args: list[str]) -> int:
+    """Run the CLI; every deliberate failure becomes one stderr line and its exit code."""
+    from . import output as render
+
+    _notes_to_stderr()
+    try:
+        result = app(args=args, prog_name="memtree", standalone_mode=False)
+        return int(result) if isinstance(result, int) else 0
+    except MemtreeError as exc:
+        render.error(exc.message, exc.hint)
+        return int(exc.code)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        render.error("interrupted")
+        return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        from ..errors import from_os_error
+
+        mapped = from_os_error(exc)
+        if mapped is not None:
+            render.error(mapped.message, mapped.hint)
+            return int(mapped.code)
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # click usage errors
+            exc.show()
+            return int(exc.exit_code)
+        render.error(f"internal error: {type(exc).__name__}: {exc}")
+        return int(ExitCode.ERROR)
+
+
+def _notes_to_stderr() -> None:
+    """The library tells people things through the `memtree` logger; the CLI prints them as
+    `memtree: …` lines on stderr (whatever sys.stderr is at the time)."""
+    import logging
+
+    class Stderr(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            sys.stderr.write(f"memtree: {record.getMessage()}\n")
+
+    log = logging.getLogger("memtree")
+    if not any(type(h).__name__ == "Stderr" for h in log.handlers):
+        log.addHandler(Stderr())
+        log.propagate = False

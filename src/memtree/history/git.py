@@ -1,0 +1,309 @@
+"""Git history of the memory: running git (the only gitpython user), the repository a root
+lives in, commits with provenance trailers, and deferral while the repository is busy.
+
+Commits are built in a temporary index from HEAD, so they hold memory paths only and never
+touch what a person has staged. Until a memory is tracked by git, recording does nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..entries import local, store
+from ..errors import HistoryError
+from ..model import Change
+from . import trailers
+
+if TYPE_CHECKING:
+    from ..config import Settings, Workspace
+
+MODES = ("embedded", "standalone")
+QUEUE = "pending-commits.jsonl"
+ZERO = "0" * 40
+_ID_RE = re.compile(r"^id:\s*[\"']?([0-9a-z]+)", re.M)
+
+
+@dataclass(frozen=True)
+class Repo:
+    """The git repository holding a memory root: its work tree top, git dir and the root's place."""
+
+    top: Path
+    gitdir: Path
+    prefix: str  # the memory root relative to `top` ("" when the root is the repository)
+    mode: str
+
+    def path(self, rel: str) -> str:
+        """A memory-relative path (entry path without `.md`, or a file name) as a repo path."""
+        name = rel if Path(rel).suffix in (".md", ".json", ".toml") or rel.startswith(".") \
+            or "/." in rel else rel + ".md"
+        return f"{self.prefix}/{name}" if self.prefix else name
+
+    def rel(self, repo_path: str) -> str:
+        """A repository path back to memory-relative form (with its file suffix)."""
+        return repo_path[len(self.prefix) + 1:] if self.prefix else repo_path
+
+    @property
+    def scope(self) -> str:
+        return self.prefix or "."
+
+
+# ------------------------------------------------------------------ running git
+
+
+def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    """Run one git command in `cwd`; its stdout exactly (no newline stripped)."""
+    return git_bytes(cwd, *args, env=env).decode("utf-8", "surrogateescape")
+
+
+def git_bytes(cwd: Path, *args: str, env: dict[str, str] | None = None) -> bytes:
+    from git.cmd import Git
+    from git.exc import GitCommandError, GitCommandNotFound
+
+    try:
+        out = Git(str(cwd)).execute(
+            ["git", *args], env=env, strip_newline_in_stdout=False, stdout_as_string=False,
+        )
+    except GitCommandNotFound as exc:
+        raise HistoryError("git is not installed or not on PATH") from exc
+    except GitCommandError as exc:
+        detail = str(exc.stderr or "").strip().strip("'").strip()
+        last = detail.splitlines()[-1] if detail else f"exit {exc.status}"
+        raise HistoryError(f"git {args[0]} failed in {cwd}: {last.removeprefix('stderr: ')}") from exc
+    return out if isinstance(out, bytes) else str(out).encode()
+
+
+def try_git(cwd: Path, *args: str) -> str | None:
+    try:
+        return git(cwd, *args)
+    except HistoryError:
+        return None
+
+
+# ------------------------------------------------------------------ where and in what state
+
+
+def mode_of(ws: Workspace) -> str | None:
+    chosen = ws.settings.get("history.mode")
+    return chosen if chosen in MODES else None
+
+
+def autocommit(ws: Workspace) -> bool:
+    return ws.settings.get("history.autocommit", True) is not False
+
+
+def find(ws: Workspace) -> Repo | None:
+    """The repository tracking this memory, or None when it is not tracked."""
+    root = ws.root
+    mode = mode_of(ws)
+    if (root / ".git").exists():
+        return Repo(root, _gitdir(root), "", "standalone")
+    if mode != "embedded":
+        return None  # a root never set up for history (no mode in config.toml) is left alone
+    out = try_git(root, "rev-parse", "--show-toplevel", "--absolute-git-dir")
+    if not out:
+        return None
+    top, gitdir = out.splitlines()[:2]
+    prefix = root.resolve().relative_to(Path(top).resolve()).as_posix()
+    return Repo(Path(top), Path(gitdir), "" if prefix == "." else prefix, "embedded")
+
+
+def _gitdir(top: Path) -> Path:
+    dot = top / ".git"
+    if dot.is_file():
+        line = dot.read_text(encoding="utf-8").strip().removeprefix("gitdir:").strip()
+        return (top / line).resolve()
+    return dot
+
+
+def blocker(repo: Repo) -> str | None:
+    """Why memtree must not commit now (mid-merge, rebase, detached HEAD…), or None."""
+    checks = (
+        ("MERGE_HEAD", "in the middle of a merge"),
+        ("rebase-merge", "in the middle of a rebase"),
+        ("rebase-apply", "in the middle of a rebase or am"),
+        ("CHERRY_PICK_HEAD", "in the middle of a cherry-pick"),
+        ("REVERT_HEAD", "in the middle of a revert"),
+        ("BISECT_LOG", "bisecting"),
+        ("index.lock", "locked by another git process (index.lock)"),
+    )
+    for name, why in checks:
+        if (repo.gitdir / name).exists():
+            return why
+    head = repo.gitdir / "HEAD"
+    if head.exists() and not head.read_text(encoding="utf-8").startswith("ref:"):
+        return "on a detached HEAD"
+    return None
+
+
+def head(repo: Repo) -> tuple[str, str] | None:
+    """(commit, tree) of HEAD, or None on an unborn branch."""
+    out = try_git(repo.top, "rev-parse", "-q", "HEAD", "HEAD^{tree}")
+    if not out:
+        return None
+    commit, tree = out.split()[:2]
+    return commit, tree
+
+
+# ------------------------------------------------------------------ recording
+
+
+def record(ws: Workspace, change: Change) -> None:
+    """Commit one change (with any deferred before it) when autocommit is on."""
+    if not autocommit(ws):
+        return
+    repo = find(ws)
+    if repo is None:
+        return
+    try:
+        commit(ws, repo, [change])
+    except HistoryError as exc:  # the write itself succeeded: keep it for the next commit
+        write_queue(ws.root, [*read_queue(ws.root), change])
+        _note(f"commit failed ({exc}); the change is queued for the next commit")
+
+
+def commit(ws: Workspace, repo: Repo, changes: Sequence[Change], *, everything: bool = False,
+           reverts: Sequence[str] = (), strict: bool = False) -> str | None:
+    """Commit `changes` and the deferred queue; defer (or with `strict`, refuse) when busy."""
+    with _commit_lock(ws.root):
+        queued = read_queue(ws.root)
+        why = blocker(repo)
+        if why:
+            if strict:
+                raise HistoryError(f"{repo.top}: the repository is {why}; finish that first")
+            write_queue(ws.root, [*queued, *changes])
+            _hold(repo, [*queued, *changes], True)
+            _note(f"commit deferred: {repo.top} is {why}; memtree commits it afterwards "
+                 "(on the next write, `memtree commit` or `memtree sync`)")
+            return None
+        install_driver(repo)
+        _hold(repo, queued, False)
+        sha = _commit(ws, repo, [*queued, *changes], everything, reverts)
+        if queued:
+            write_queue(ws.root, [])
+        return sha
+
+
+@contextlib.contextmanager
+def _commit_lock(root: Path) -> Iterator[None]:
+    """Serialise memtree's commits (a lock of its own: writers may still hold the store lock)."""
+    local = root / store.LOCAL_DIR
+    local.mkdir(exist_ok=True)
+    fd = os.open(local / ".commit.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _hold(repo: Repo, changes: Sequence[Change], hold: bool) -> None:
+    """Hide (or show again) deferred edits of tracked memory files from git's clean-tree checks,
+    so `git rebase --continue` or `merge --abort` neither refuses nor overwrites them."""
+    files = sorted({repo.path(p) for c in changes for p in c.paths})
+    if not files or (repo.gitdir / "index.lock").exists():
+        return
+    tracked = try_git(repo.top, "ls-files", "-z", "--", *files)
+    names = [n for n in (tracked or "").split("\0") if n]
+    if names:
+        flag = "--skip-worktree" if hold else "--no-skip-worktree"
+        try_git(repo.top, "update-index", flag, "--", *names)
+
+
+def _commit(ws: Workspace, repo: Repo, changes: Sequence[Change], everything: bool,
+            reverts: Sequence[str]) -> str | None:
+    files = sorted({repo.path(p) for c in changes for p in c.paths})
+    before = head(repo)
+    with tempfile.TemporaryDirectory(prefix="memtree-index-") as tmp:
+        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        if before:
+            git(repo.top, "read-tree", before[0], env=env)
+        if everything:
+            git(repo.top, "add", "-A", "--", repo.scope, env=env)
+        if files:
+            git(repo.top, "update-index", "--add", "--remove", "--", *files, env=env)
+        tree = git(repo.top, "write-tree", env=env).strip()
+    if before and tree == before[1] or not changes:
+        return None
+    ids = _ids(repo, files)
+    text = trailers.message(changes, ids=ids, reverts=reverts)
+    parents = ["-p", before[0]] if before else []
+    sha = _commit_tree(repo, ws, tree, parents, text)
+    git(repo.top, "update-ref", "-m", "memtree: " + text.splitlines()[0], "HEAD", sha,
+        before[0] if before else ZERO)
+    touched = files if not everything else [repo.scope]
+    git(repo.top, "reset", "-q", "--", *touched)
+    return sha
+
+
+def _commit_tree(repo: Repo, ws: Workspace, tree: str, parents: list[str], text: str) -> str:
+    try:
+        return git(repo.top, "commit-tree", tree, *parents, "-m", text).strip()
+    except HistoryError as exc:
+        if "identity" not in str(exc) and "empty ident" not in str(exc) and "tell me who" not in str(exc):
+            raise
+    name = ws.actor.split(":", 1)[-1] or "memtree"
+    who = {"GIT_AUTHOR_NAME": name, "GIT_COMMITTER_NAME": name,
+           "GIT_AUTHOR_EMAIL": "memtree@localhost", "GIT_COMMITTER_EMAIL": "memtree@localhost"}
+    return git(repo.top, "commit-tree", tree, *parents, "-m", text, env=who).strip()
+
+
+def _ids(repo: Repo, files: Sequence[str]) -> list[str]:
+    found = []
+    for name in files:
+        file = repo.top / name
+        if name.endswith(".md") and file.is_file():
+            match = _ID_RE.search(file.read_text(encoding="utf-8", errors="replace")[:2000])
+            if match:
+                found.append(match.group(1))
+    return found
+
+
+def read_queue(root: Path) -> list[Change]:
+    out = []
+    for data in local.records(root, QUEUE):
+        try:
+            out.append(Change(**{**data, "paths": tuple(data["paths"])}))
+        except (TypeError, KeyError):
+            continue  # a foreign line is skipped
+    return out
+
+
+def write_queue(root: Path, changes: Sequence[Change]) -> None:
+    path = root / store.LOCAL_DIR / QUEUE
+    if not changes:
+        path.unlink(missing_ok=True)
+        return
+    store.atomic_write(path, "".join(json.dumps(asdict(c)) + "\n" for c in changes))
+
+
+# ------------------------------------------------------------------ setting up
+
+
+def on_init(ws: Workspace, mode: str | None = None, auto: bool | None = None) -> Settings:
+    """Set up history for a new memory root: mode, repository, merge driver, first commit;
+    the settings as written."""
+    from .setup import setup
+
+    return setup(ws, mode, auto)
+
+
+def _note(message: str) -> None:
+    """Tell the person (through the `memtree` logger; the CLI prints it on stderr)."""
+    import logging
+
+    logging.getLogger("memtree").warning(message)
+
+
+def install_driver(repo: Repo) -> bool:
+    from .setup import install_driver as install
+
+    return install(repo)

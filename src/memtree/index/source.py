@@ -1,0 +1,158 @@
+"""What the index is built from: folders listed and entry files stat'ed by the layout rules,
+each file parsed and tokenized, and entries to and from index rows. Reads files only; never
+writes one, no SQLite.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from ..entries import layout as tree
+from ..entries.layout import Stamp
+from ..errors import InvalidEntry, NotFound
+from ..model import Entry, Maturity, Relation, Source, Status
+from . import tokens
+
+
+def author_of(item: Entry) -> str:
+    """Who wrote an entry, as a lowercase name (`person:Alice Smith` -> `alice smith`)."""
+    return item.source.by.split(":", 1)[-1].strip().lower()
+
+
+def restat(root: Path, paths: Iterable[str]) -> dict[str, Stamp]:
+    """The current stamps of the given entry paths; missing ones are left out."""
+    out: dict[str, Stamp] = {}
+    base = str(root)
+    for path in paths:
+        try:
+            st = os.stat(f"{base}/{tree.disk_name(path)}.md")
+        except OSError:
+            continue
+        out[path] = (st.st_mtime_ns, st.st_size)
+    return out
+
+
+Prepared = tuple[Entry, tuple[str, ...], list[tuple[str, str]]]
+PARALLEL_MIN = 2000  # parse in worker processes when this many files changed
+
+
+def prepare(root: Path, path: str) -> Prepared | str:
+    """Parse one entry file and tokenize its fields (or return the problem that stops it)."""
+    from ..entries import (
+        codec,  # imported here: a fresh index needs no YAML at all
+        store,
+    )
+
+    why = tree.unreadable(path)
+    if why is not None:
+        return why
+    try:
+        # stat_walk already kept this path inside the root
+        item = codec.parse(store.read_text(root / f"{path}.md"), path)
+    except (InvalidEntry, NotFound) as exc:
+        return exc.message
+    except OSError as exc:
+        return f"{path}.md: cannot read: {exc.strerror or exc}"
+    typed = dict.fromkeys((r.type, r.target.removesuffix(".md")) for r in item.relations)
+    typed.update(dict.fromkeys(("relates_to", t) for t in codec.wikilinks(item.body)))
+    links = list(typed)
+    texts = (item.title, " ; ".join(item.aliases), " ; ".join(item.tags), item.summary, item.body,
+             item.path.replace("/", " "))
+    return item, (*(tokens.index_text(t) for t in texts), ""), links
+
+
+def _prepare_chunk(args: tuple[Path, list[str]]) -> list[Prepared | str]:
+    root, paths = args
+    return [prepare(root, p) for p in paths]
+
+
+def prepare_all(root: Path, paths: list[str]) -> Iterator[Prepared | str]:
+    """Prepared files in order; big batches are parsed by worker processes (one per core)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(paths) < PARALLEL_MIN or workers < 2:
+        yield from (prepare(root, p) for p in paths)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [(root, paths[i:i + 250]) for i in range(0, len(paths), 250)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        for batch in pool.map(_prepare_chunk, chunks):
+            yield from batch
+
+
+def row_entry(row: tuple[object, ...]) -> Entry:
+    """An Entry without body from an `entries` row selected with index.ENTRY_COLS."""
+    (_, path, id_, title, summary, type_, tags, aliases, relations, importance, maturity,
+     status, pinned, created, updated, source) = row
+    return Entry(
+        id=str(id_), title=str(title), path=str(path), summary=str(summary), type=str(type_),
+        tags=_strings(str(tags)), aliases=_strings(str(aliases)),
+        relations=_relations(str(relations)), importance=int(str(importance)),
+        maturity=_MATURITIES[str(maturity)], status=_STATUSES[str(status)], pinned=bool(pinned),
+        created=str(created), updated=str(updated), source=_source(str(source)),
+    )
+
+
+# Decoding rows is on every query's path: the common values skip JSON (and enum lookups).
+_MATURITIES = {m.value: m for m in Maturity}
+_STATUSES = {s.value: s for s in Status}
+
+
+def _strings(text: str) -> tuple[str, ...]:
+    return () if text == "[]" else tuple(json.loads(text))
+
+
+def _relations(text: str) -> tuple[Relation, ...]:
+    return () if text == "[]" else tuple(Relation(t, g) for t, g in json.loads(text))
+
+
+@functools.lru_cache(maxsize=512)
+def _source(text: str) -> Source:
+    """Sources repeat (one per writer and session), so each distinct one is decoded once."""
+    src = json.loads(text)
+    return Source(src.get("by", ""), src.get("session"), src.get("commit"),
+                  tuple(src.get("files", ())))
+
+
+def entry_row(item: Entry) -> tuple[object, ...]:
+    """The `entries` columns after rowid, in schema order."""
+    return (item.path, item.id, item.slug, item.title, item.title.lower(), item.summary,
+            item.type, item.path.removeprefix(tree.ARCHIVE_DIR + "/").split("/")[0],
+            json.dumps(item.tags), json.dumps(item.aliases),
+            json.dumps([[r.type, r.target] for r in item.relations]), item.importance,
+            item.maturity.value, item.status.value, int(item.pinned), item.created, item.updated,
+            json.dumps(item.source.to_dict()), int(item.path.startswith(tree.ARCHIVE_DIR + "/")),
+            len(item.body), item.path.rsplit("/", 1)[0], author_of(item), "")
+
+
+def natural(path: str, created: str) -> tuple[object, ...]:
+    """Order within a folder: creation time, then the name with numbers compared as numbers."""
+    return (created, *((int(p) if p.isdigit() else p) for p in re.split(r"(\d+)", path)))
+
+
+def first_context(paths: list[str], readies: list[Prepared | str], start: int,
+                  radius: int) -> dict[str, tuple[str, str]]:
+    """`path -> (context text, neighbour key)` for entries about to get rowids from `start`."""
+    members: dict[str, list[tuple[tuple[object, ...], int, str, str]]] = {}
+    rowid = start
+    for path, ready in zip(paths, readies, strict=True):
+        if isinstance(ready, str):
+            continue
+        item, texts, _ = ready
+        members.setdefault(path.rsplit("/", 1)[0], []).append(
+            (natural(path, item.created), rowid, path, texts[4]))
+        rowid += 1
+    out: dict[str, tuple[str, str]] = {}
+    for group in members.values():
+        group.sort(key=lambda m: m[0])
+        for i, (_, _, path, _) in enumerate(group):
+            near = group[max(0, i - radius):i] + group[i + 1:i + 1 + radius]
+            out[path] = (" ".join(m[3] for m in near), ",".join(str(m[1]) for m in near))
+    return out

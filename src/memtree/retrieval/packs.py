@@ -1,0 +1,119 @@
+"""Context packs: the best entries for a prompt, cut to a token budget, each saying why.
+
+Deterministic for the same tree and query. Reads only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import field
+
+from ..entries import store
+from ..model import Hit
+from ..record import Record, record
+from .tiers import query
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ..config import Workspace
+
+
+def estimate_tokens(text: str) -> int:
+    """A cheap, deterministic token estimate (about four characters a token)."""
+    return (len(text) + 3) // 4
+
+
+@record
+class PackItem(Record):
+    """One entry in a pack: why it was chosen, and its text as cut to the budget."""
+
+    path: str
+    id: str
+    title: str
+    tier: str
+    score: float
+    why: str
+    tokens: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in
+                ("path", "id", "title", "tier", "score", "why", "tokens", "text")}
+
+
+@record
+class Pack(Record):
+    """The entries for one query within a token budget, and those left out."""
+
+    query: str
+    budget: int
+    items: tuple[PackItem, ...] = ()
+    escalate: bool = False
+    omitted: tuple[str, ...] = field(default=())
+
+    @property
+    def tokens(self) -> int:
+        return sum(i.tokens for i in self.items)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(i.text for i in self.items)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "budget": self.budget, "tokens": self.tokens,
+                "escalate": self.escalate, "items": [i.to_dict() for i in self.items],
+                "omitted": list(self.omitted), "text": self.text}
+
+
+MIN_ITEM_TOKENS = 24  # below this a cut entry says too little to be worth its path line
+
+
+def build(ws: Workspace, text: str, budget: int = 800, limit: int = 8,
+          exclude: Collection[str] = ()) -> Pack:
+    """Pack the top hits for `text` into `budget` tokens, skipping ids in `exclude`.
+
+    Hits come best first (ties by path), so the same tree and query give the same pack. An
+    entry too long for what is left is cut at a word boundary; one that cannot keep even its
+    heading and a few words is left out and named in `omitted`.
+    """
+    result = query(ws, text, limit=limit * 2)
+    items: list[PackItem] = []
+    omitted: list[str] = []
+    used = 0
+    for hit in result.hits:
+        if hit.id in exclude:
+            continue
+        if len(items) >= limit:
+            omitted.append(hit.path)
+            continue
+        block = _fit(_block(ws, hit), budget - used)
+        if block is None:
+            omitted.append(hit.path)
+            continue
+        cost = estimate_tokens(block)
+        items.append(PackItem(hit.path, hit.id, hit.title, hit.tier.value, round(hit.score, 4),
+                              hit.why, cost, block))
+        used += cost
+    return Pack(text, budget, tuple(items), result.escalate, tuple(omitted))
+
+
+def _block(ws: Workspace, hit: Hit) -> str:
+    body = store.read_body(ws.root, hit.path)  # title and summary come with the hit
+    head = f"## {hit.title} ({hit.path}.md)"
+    return "\n".join(x for x in (head, hit.summary.strip(), body.strip()) if x)
+
+
+def _fit(block: str, room: int) -> str | None:
+    """The block itself if it fits in `room` tokens, else cut at a word boundary, or None."""
+    if estimate_tokens(block) <= room:
+        return block
+    if room < MIN_ITEM_TOKENS:
+        return None
+    cut = block[: room * 4 - 4]
+    head, _, rest = cut.partition("\n")
+    if not rest:
+        return None
+    rest = rest.rsplit(None, 1)[0] if " " in rest else rest
+    return f"{head}\n{rest.rstrip()} …"

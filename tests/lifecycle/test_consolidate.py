@@ -1,0 +1,127 @@
+"""Consolidation: dry runs write nothing; --apply makes exactly one recorded write per change and
+loses nothing (merged entries are superseded, archived ones leave a searchable stub)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from conftest import Run
+from memtree import Memory
+from memtree.config import Workspace
+from memtree.lifecycle.service import Lifecycle
+from memtree.model import Change, Maturity, Status
+
+LATER = dt.datetime.now(dt.UTC) + dt.timedelta(days=100)
+TEXT = ("Run the database migrations with alembic upgrade head before starting the api server "
+        "in every environment, then check the schema version table.")
+
+
+class Recording(Lifecycle):
+    """A real lifecycle service that also keeps the Changes it records."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(Workspace.at(root))
+        self.changes: list[Change] = []
+
+    def _record(self, change: Change) -> None:
+        self.changes.append(change)
+        super()._record(change)
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*.md"))}
+
+
+def seed(memory: Memory) -> None:
+    memory.add("Database migrations", "db/migrations", TEXT, importance=70, tags=["db"])
+    memory.add("Running migrations", "db/migrations", TEXT + " Ask the team first.",
+               importance=40, tags=["alembic"], aliases=["alembic upgrade"])
+    memory.add("Old scratch note", "misc/scratch", "Something about a laptop setup.", importance=30)
+    memory.add("Core rule", "misc/scratch", "A core rule that stays.", importance=10,
+               maturity="core")
+    memory.add("Pinned rule", "misc/scratch", "A pinned rule that stays.", importance=10, pinned=True)
+    memory.add("Api server", "api/server", "Before release, run the database migrations and deploy.",
+               importance=60)
+
+
+def test_dry_run_proposes_and_writes_nothing(memory: Memory) -> None:
+    seed(memory)
+    before = snapshot(memory.root)
+    found = {(p.kind, p.path, p.other) for p in memory.lifecycle.consolidate(now=LATER)}
+    assert ("merge", "db/migrations/database-migrations", "db/migrations/running-migrations") in found
+    assert ("archive", "misc/scratch/old-scratch-note", "") in found
+    assert ("link", "api/server/api-server", "db/migrations/database-migrations") in found
+    archived = {p for k, p, _ in found if k == "archive"}
+    assert "misc/scratch/core-rule" not in archived and "misc/scratch/pinned-rule" not in archived
+    assert snapshot(memory.root) == before
+
+
+def test_nothing_is_proposed_for_fresh_distinct_entries(memory: Memory) -> None:
+    memory.add("Alpha", "d/t", "Completely different words here.")
+    memory.add("Beta", "d/t", "Nothing in common with the other one at all.")
+    assert memory.lifecycle.consolidate() == []
+
+
+def test_apply_makes_one_write_per_change_and_loses_nothing(memory: Memory) -> None:
+    seed(memory)
+    recorder = Recording(memory.root)
+    proposals = recorder.consolidate(apply=True, now=LATER)
+    assert len(recorder.changes) == len(proposals) >= 3
+    assert [c.action for c in recorder.changes] == [
+        {"merge": "merge", "archive": "archive", "link": "link"}[p.kind] for p in proposals]
+    kept = memory.get("db/migrations/database-migrations")
+    assert "Ask the team first." in kept.body and set(kept.tags) == {"db", "alembic"}
+    assert "alembic upgrade" in kept.aliases
+    merged = memory.get("db/migrations/running-migrations")
+    assert merged.status is Status.SUPERSEDED and memory.lifecycle.chain(merged.id)[-1].id == kept.id
+    assert [p for p in memory.validate() if p.severity == "error"] == []
+    assert recorder.consolidate(now=LATER) == []  # applied: nothing left to propose
+
+
+def test_archive_leaves_a_stub_and_keeps_the_full_text(memory: Memory) -> None:
+    made = memory.add("Old scratch note", "misc/scratch", "Full original text.", summary="A note",
+                      tags=["laptop"], importance=20)
+    stub = memory.lifecycle.archive(made.id, "stale and unused")
+    stub_text = (memory.root / "misc/scratch/old-scratch-note.md").read_text()
+    full = memory.get(made.id)
+    assert full.path == "_archive/misc/scratch/old-scratch-note" and full.status is Status.ARCHIVED
+    assert "Full original text." in full.body
+    assert stub.status is Status.ARCHIVED and stub.id != made.id and "laptop" in stub.tags
+    assert "Full text: [[_archive/misc/scratch/old-scratch-note]]" in stub_text
+    assert "because stale and unused" in stub_text and "Full original text." not in stub_text
+    assert [(r.type, r.target) for r in stub.relations] == [("derived_from", made.id)]
+    assert memory.validate() == []
+    assert memory.query("scratch", include_all=True).hits
+
+
+def test_core_and_pinned_entries_are_never_archived(memory: Memory) -> None:
+    memory.add("Core", "d/t", "core text here", importance=0, maturity="core")
+    memory.add("Pinned", "d/t", "pinned text here", importance=0, pinned=True)
+    far = dt.datetime.now(dt.UTC) + dt.timedelta(days=5000)
+    assert [p for p in memory.lifecycle.consolidate(now=far) if p.kind == "archive"] == []
+
+
+def test_cli_consolidate_dry_run_and_apply(run: Run, tmp_path: Path) -> None:
+    run("init")
+    run("add", "Database migrations", "-p", "db/migrations", "-b", TEXT)
+    run("add", "Running migrations", "-p", "db/migrations", "-b", TEXT + " Twice.")
+    out = run("consolidate", "--json")
+    assert out.returncode == 0, out.stderr
+    assert [p["kind"] for p in json.loads(out.stdout)] == ["merge"]
+    assert "proposed: merge" in run("consolidate").stdout
+    applied = run("consolidate", "--apply")
+    assert applied.returncode == 0 and "done: merge" in applied.stdout
+    assert run("consolidate").stdout.strip() == "nothing to consolidate"
+    entries = json.loads(run("list", "--status", "all", "--json").stdout)
+    assert sorted(e["status"] for e in entries) == ["active", "superseded"]
+
+
+def test_lifecycle_pass_then_maturity_is_written(memory: Memory) -> None:
+    made = memory.add("Rule", "d/t", "x", importance=90)
+    recorder = Recording(memory.root)
+    changes = recorder.maturity(apply=True)
+    assert [(c.old, c.new) for c in changes] == [(Maturity.DRAFT, Maturity.CORE)]
+    assert [c.action for c in recorder.changes] == ["lifecycle"]
+    assert memory.get(made.id).maturity is Maturity.CORE
