@@ -28,6 +28,7 @@ def _seed_bad(project: Path) -> Path:
         (root / rel).write_text(text, encoding="utf-8")
     (root / "auth/note.md").write_text("---\ntitle: Misplaced\n---\nx\n", encoding="utf-8")
     os.makedirs(root / "auth/tokens", exist_ok=True)
+    os.mkfifo(root / "auth/tokens/pipe.md")  # read as an entry it would block every command
     with open(os.path.join(os.fsencode(root / "auth/tokens"), b"caf\xe9.md"), "wb") as handle:
         handle.write(b"---\ntitle: Latin-1 name\n---\nx\n")
     return root

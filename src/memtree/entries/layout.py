@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from stat import S_ISDIR
+from stat import S_ISDIR, S_ISREG
 
 from ..errors import InvalidEntry, UnsafePath
 
@@ -186,6 +186,8 @@ def scan_folder(root: Path, rel: str) -> tuple[int, dict[str, Stamp], list[str]]
             try:
                 st = item.stat()
             except OSError:
+                continue
+            if not S_ISREG(st.st_mode):  # a FIFO or device named *.md would block a reader
                 continue
             files[prefix + shown_name(name)[:-3]] = (st.st_mtime_ns, st.st_size)
     return mtime, files, subfolders
