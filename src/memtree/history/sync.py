@@ -12,6 +12,7 @@ from ..errors import HistoryError, MemtreeError
 from ..lifecycle import signals
 from ..model import Change
 from . import git as history
+from . import trailers
 from .timeline import require
 
 if TYPE_CHECKING:
@@ -118,12 +119,32 @@ def sync(ws: Workspace, remote: str | None = None) -> dict[str, Any]:
     if result["conflicts"]:
         result["status"] = "merged with conflicts marked in entry bodies; not pushed"
         return result
+    yours = _not_memtree(repo, name) if repo.mode == "embedded" else []
+    if yours:
+        result["yours"] = yours
+        result["status"] = (f"not pushed: {len(yours)} outgoing commit(s) on {branch} are not "
+                            f"memtree's ({'; '.join(yours[:3])}); push them with `git push` "
+                            "when they are ready, then run `memtree sync` again")
+        return result
     if not _exists(repo, theirs) or int(
             history.git(repo.top, "rev-list", "--count", f"{theirs}..HEAD").strip() or 0) > 0:
         history.git(repo.top, "push", "-q", "-u", name, f"HEAD:refs/heads/{branch}")
         result["pushed"] = True
     result["status"] = "in sync"
     return result
+
+
+def _not_memtree(repo: history.Repo, remote: str) -> list[str]:
+    """Outgoing commits (on HEAD, on no branch of `remote`) that memtree did not make, as
+    `<short sha> <subject>`: in embedded mode they are the person's work, not memtree's to push."""
+    out = history.git(repo.top, "log", "--format=%h%x00%s%x00%B%x1e", "HEAD",
+                      "--not", f"--remotes={remote}")
+    found = []
+    for record in out.split("\x1e"):
+        parts = record.strip("\n").split("\0")
+        if len(parts) == 3 and not trailers.parse(parts[2]):
+            found.append(f"{parts[0]} {parts[1]}")
+    return found
 
 
 def _exists(repo: history.Repo, ref: str) -> bool:
