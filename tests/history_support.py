@@ -54,6 +54,7 @@ def team(tmp: Path) -> tuple[Path, Path, Path]:
     git(tmp, "init", "-q", "--bare", "-b", "main", str(remote))
     alice = project(tmp / "alice")
     git(alice, "remote", "add", "origin", str(remote))
+    git(alice, "push", "-q", "-u", "origin", "main")  # the code: memtree pushes only its own commits
     ok(alice, "init")
     ok(alice, "sync")
     git(tmp, "clone", "-q", str(remote), str(tmp / "bob"))

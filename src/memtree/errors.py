@@ -24,6 +24,9 @@ class ExitCode(IntEnum):
     HISTORY = 11  # git refused or the repository is in a state memtree will not touch
     INDEX = 12  # the search index could not be built or read
     LLM = 13  # the configured LLM endpoint failed
+    NO_SPACE = 14  # the disk (or quota) is full: nothing was half-written
+    PERMISSION = 15  # the file system refused access to a file or folder
+    READ_ONLY = 16  # a write was asked of a read-only file system (reads still work)
     INTERRUPTED = 130
 
 
@@ -89,9 +92,48 @@ class HistoryError(MemtreeError):
     code = ExitCode.HISTORY
 
 
+class StaleCopy(MemtreeError):
+    """The file changed since the copy being saved was taken: saving would lose that change."""
+
+    code = ExitCode.EXISTS
+
+
 class IndexError_(MemtreeError):
     code = ExitCode.INDEX
 
 
 class LLMError(MemtreeError):
     code = ExitCode.LLM
+
+
+class NoSpace(MemtreeError):
+    code = ExitCode.NO_SPACE
+
+
+class PermissionDenied(MemtreeError):
+    code = ExitCode.PERMISSION
+
+
+class ReadOnly(MemtreeError):
+    code = ExitCode.READ_ONLY
+
+
+def from_os_error(exc: BaseException) -> MemtreeError | None:
+    """The deliberate error for a file system failure (disk full, permissions, read-only), or
+    None for anything else. SQLite reports the same conditions in its own words."""
+    import errno
+
+    number = getattr(exc, "errno", None)
+    where = getattr(exc, "filename", None)
+    why = getattr(exc, "strerror", None)
+    text = f"{where}: {why}" if where and why else str(exc)
+    said = str(exc).lower()
+    if number in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in said:
+        return NoSpace(f"no space left: {text}", hint="free some disk space and run it again")
+    if number == errno.EROFS or "readonly database" in said:
+        return ReadOnly(f"read-only: {text}", hint="reads work on a read-only tree; write "
+                        "from a writable checkout")
+    if number in (errno.EACCES, errno.EPERM):
+        return PermissionDenied(f"permission denied: {text}",
+                                hint="check the owner and mode of the memory folder")
+    return None

@@ -85,6 +85,7 @@ class Memory:
     def open(cls, root: str | Path | None = None, **who: Any) -> Memory:
         """Open the memory at `root`, or the nearest `.memory/` above the working directory."""
         found = config.find_root(root)
+        store.settle(found)
         return cls(found, config.load_settings(found), **who)
 
     @classmethod
@@ -156,7 +157,12 @@ class Memory:
     def tree(self) -> dict[str, Any]:
         """Domains, topics and entries as a nested mapping with counts."""
         entries, _ = self.load(archived=False)
-        return tree.nest(self.root.name, entries)
+        return {**tree.nest(self.root.name, entries), "problems": self.unreadable()}
+
+    def unreadable(self) -> list[Problem]:
+        """Files in the tree that cannot be read as entries (from the fresh index)."""
+        self.index.sync()
+        return self.index.unreadable()
 
     def validate(self) -> list[Problem]:
         from .entries.validate import check
@@ -294,15 +300,19 @@ class Memory:
         _count_update(self.root, new.id)
         return new
 
-    def replace_text(self, ref: str, text: str, reason: str | None = None) -> Entry:
-        """Replace an entry's whole file text after validating it (used by `edit`)."""
-        rel = self.resolve(ref)
+    def replace_text(self, ref: str, text: str, reason: str | None = None,
+                     expect: str | None = None) -> Entry:
+        """Replace an entry's whole file text after validating it (used by `edit`, which can
+        repair a file that does not parse). `expect`: the hash of the text the new one was
+        made from; a file changed since is never overwritten (StaleCopy)."""
+        rel = ref if expect is not None else self.resolve(ref)
         new = codec.parse(text, rel)
         with store.lock(self.root):
-            old = store.read(self.root, rel)
-            if new.id != old.id:
+            store.check_unchanged(self.root, rel, expect)
+            old = store.old_entry(self.root, rel)
+            if old is not None and new.id != old.id:
                 raise InvalidEntry(f"{rel}: field 'id' must not change (was {old.id!r})")
-            if codec.render(new) == codec.render(old):
+            if old is not None and codec.render(new) == codec.render(old):
                 return old
             new = secretscan.guard(self.ws.settings, dataclasses.replace(new, updated=codec.now_iso()), old)
             store.write(self.root, new, overwrite=True)
@@ -312,7 +322,7 @@ class Memory:
 
     def move(self, ref: str, dest: str, reason: str | None = None) -> Entry:
         """Move an entry to folder `dest` (or to a full `dest.md` path); fixes inbound links."""
-        from .entries.links import rewrite_links
+        from .entries import links
 
         old_rel = self.resolve(ref)
         if dest.endswith(".md"):
@@ -322,9 +332,7 @@ class Memory:
             new_rel = tree.entry_path(dest, old_rel.rsplit("/", 1)[-1])
         if new_rel == old_rel:
             return store.read(self.root, old_rel)
-        with store.lock(self.root):
-            store.move(self.root, old_rel, new_rel)
-            touched = rewrite_links(self.ws, old_rel, new_rel)
+        touched = links.move(self.ws, old_rel, new_rel)
         paths = (old_rel, new_rel, *touched)
         self._record(Change("move", paths, f"move {old_rel} -> {new_rel}", reason))
         return store.read(self.root, new_rel)
@@ -344,8 +352,10 @@ class Memory:
             archived = dataclasses.replace(
                 old, path=new_rel, status=Status.ARCHIVED, updated=codec.now_iso()
             )
-            store.write(self.root, archived, overwrite=False)
-            store.delete(self.root, rel)
+            store.check_move(self.root, rel, new_rel)
+            from .entries import transaction
+
+            transaction.commit(self.root, f"archive {rel}", [archived], (rel,))
         self._record(Change("archive", (rel, new_rel), f"archive {rel}: {old.title}", reason))
         return archived
 

@@ -177,6 +177,17 @@ class Problem(Record):
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.message}"
 
+    @classmethod
+    def of(cls, message: str, path: str) -> Problem:
+        """A problem from an error message `path[:line]: what` about the file at `path`."""
+        import re
+
+        rel = path if path.endswith(".md") else path + ".md"
+        match = re.match(r"^(?P<path>[^\n]*?):(?P<line>\d+): (?P<msg>.*)$", message, re.S)
+        if match and match.group("path") == rel:
+            return cls(rel, match.group("msg"), int(match.group("line")))
+        return cls(rel, message.removeprefix(f"{rel}: "))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path,
@@ -245,6 +256,7 @@ class Result(Record):
     escalate: bool = False
     reason: str = ""
     took_ms: float = 0.0
+    problems: tuple[Problem, ...] = ()  # files that could not be read as entries
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -254,6 +266,7 @@ class Result(Record):
             "escalate": self.escalate,
             "reason": self.reason,
             "took_ms": round(self.took_ms, 2),
+            "problems": [p.to_dict() for p in self.problems],
         }
 
 

@@ -25,7 +25,8 @@ def test_query_json_shape(project: Memory, run: Run) -> None:
     out = run("query", "pgbouncer", "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {"query", "hits", "confidence", "escalate", "reason", "took_ms"}
+    assert set(data) == {"query", "hits", "confidence", "escalate", "reason", "took_ms", "problems"}
+    assert data["problems"] == []
     hit = data["hits"][0]
     assert hit["path"] == "db/postgres/connection-pooling"
     assert set(hit) >= {"path", "id", "title", "tier", "score", "why", "parts", "flags"}

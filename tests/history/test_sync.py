@@ -79,13 +79,27 @@ def test_code_conflict_aborts_the_merge_and_changes_nothing(tmp_path: Path) -> N
     _, alice, bob = team(tmp_path)
     (alice / "app.py").write_text("print('alice')\n")
     git(alice, "commit", "-q", "-am", "alice code")
-    ok(alice, "sync")
+    git(alice, "push", "-q")
     (bob / "app.py").write_text("print('bob')\n")
     git(bob, "commit", "-q", "-am", "bob code")
     head = git(bob, "rev-parse", "HEAD")
     failed = mt(bob, "sync")
     assert failed.returncode == 11 and "merge aborted" in failed.stderr
     assert git(bob, "rev-parse", "HEAD") == head and git(bob, "status", "--porcelain") == ""
+
+
+def test_embedded_sync_never_pushes_the_persons_commits(tmp_path: Path) -> None:
+    remote, alice, _ = team(tmp_path)
+    (alice / "app.py").write_text("print('work in progress')\n")
+    git(alice, "commit", "-q", "-am", "wip: half a feature")
+    ok(alice, "add", "Deploy steps", "--path", "ops/deploy", "--body", BODY)
+    before = git(remote, "rev-parse", "main")
+    result = data(alice, "sync")
+    assert not result["pushed"] and "not pushed" in result["status"]
+    assert any("wip: half a feature" in c for c in result["yours"])
+    assert git(remote, "rev-parse", "main") == before
+    git(alice, "push", "-q")  # the person pushes their work; memtree's commits go with it
+    assert data(alice, "sync")["status"] == "in sync"
 
 
 def test_signals_are_shared_without_conflicts(tmp_path: Path) -> None:

@@ -82,7 +82,10 @@ def test_stat_walk_follows_the_layout_rules(memory: Memory) -> None:
     assert set(stat_walk(memory.root)) == {
         "auth/jwt/sign-access-tokens-with-rs256", "auth/jwt/refresh-token-lifetime",
         "auth/web/session-cookies", "db/postgres/connection-pooling",
-        "_archive/billing/invoices/invoice-numbering"}
+        "_archive/billing/invoices/invoice-numbering", "too/shallow"}
+    # a file at a depth where no entry can live is walked only to be reported, never indexed
+    assert found(memory, "shallow") == []
+    assert [p for p, _ in open_index(memory.root).problems()] == ["too/shallow"]
 
 
 # ---------------------------------------------------------------- repair

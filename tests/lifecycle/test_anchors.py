@@ -188,7 +188,7 @@ def test_anchors_field_round_trips_and_bad_values_are_named() -> None:
     again = codec.render(item)
     assert codec.parse(again, "d/t/x") == item and codec.render(codec.parse(again, "d/t/x")) == again
     assert again.index("source:") < again.index("anchors:")
-    with pytest.raises(InvalidEntry, match="d/t/x.md: field 'anchors' must be a list"):
+    with pytest.raises(InvalidEntry, match="d/t/x.md:3: field 'anchors' must be a list"):
         codec.parse("---\ntitle: T\nanchors: src/a.py\n---\n", "d/t/x")
     with pytest.raises(InvalidEntry, match="needs a path"):
         codec.parse("---\ntitle: T\nanchors:\n  - {lines: 1-2}\n---\n", "d/t/x")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -130,7 +131,7 @@ def _start(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
 
 def _prompt(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
             state: journal.SessionState, opts: inject.Options) -> str:
-    prompt = agent.prompt_of(payload)
+    prompt = inject.bounded(agent.prompt_of(payload))
     if prompt.strip() == inject.REMINDER:
         return ""  # the agent retrying its turn with the stop reminder (Gemini): not a prompt
     state.prompts += 1
@@ -188,17 +189,33 @@ def _stop(agent: ModuleType, event: str, payload: dict[str, Any],
 
 
 def _tail(path: Any, limit: int = 4_000_000) -> str:
-    """The end of the agent's transcript (to see whether memory was already written)."""
+    """The end of the agent's transcript (to see whether memory was already written): a regular
+    file only (a FIFO or device would block or never end), at most its last `limit` bytes."""
+    import stat
+
     if not isinstance(path, str) or not path:
         return ""
     try:
-        with open(path, "rb") as handle:
-            handle.seek(0, 2)
-            size = handle.tell()
-            handle.seek(max(0, size - limit))
-            return handle.read().decode("utf-8", "replace")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError:
         return ""
+    try:
+        size = os.fstat(fd).st_size
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ""
+        os.lseek(fd, max(0, size - limit), os.SEEK_SET)
+        chunks, left = [], min(size, limit)
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
 
 
 def _log_error(root: Path | None, args: list[str], exc: BaseException) -> None:

@@ -206,6 +206,18 @@ def tree_lines(entries: Sequence[Entry]) -> list[str]:
     return lines
 
 
+MAX_PROMPT = 4000  # characters of a prompt searched: its start and its end
+
+
+def bounded(prompt: str) -> str:
+    """A prompt cut to MAX_PROMPT characters (half from each end), so a pasted megabyte never
+    keeps the hook busy."""
+    if len(prompt) <= MAX_PROMPT:
+        return prompt
+    half = MAX_PROMPT // 2
+    return prompt[:half] + "\n" + prompt[-half:]
+
+
 def wants_memory(prompt: str) -> bool:
     """Slash commands and near-empty prompts get nothing."""
     text = prompt.strip()

@@ -56,6 +56,13 @@ def out(data: Any, as_json: bool, view: Any = None) -> None:
         view(data)
 
 
+def unreadable(problems: Any) -> None:
+    """Name on stderr every file that could not be read as an entry."""
+    from . import output as render
+
+    render.unreadable(problems)
+
+
 def read_stdin(wait: bool) -> str:
     """Read piped stdin: always when asked for (`-`), else only if data is already waiting."""
     if sys.stdin is None or sys.stdin.closed:

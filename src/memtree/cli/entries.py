@@ -147,8 +147,9 @@ def edit(
         done = memory.update(ref, reason=reason, **fields)
     else:
         from .editor import edit_in_editor
+        from .output import note
 
-        done = edit_in_editor(memory, ref, reason)
+        done = edit_in_editor(memory, ref, reason, tell=note)
     common.out(done, json, lambda e: print(f"saved {e.path}.md"))
 
 
@@ -162,14 +163,18 @@ def list_(
     json: JsonOpt = False,
 ) -> None:
     """List entries, filtered by domain, topic, type, tag and status."""
-    found = common.memory().entries(domain=domain, topic=topic, type=type, tag=tag, status=status)
+    memory = common.memory()
+    found = memory.entries(domain=domain, topic=topic, type=type, tag=tag, status=status)
     common.out([e.to_dict(body=False) for e in found] if json else found, json, views.entries)
+    common.unreadable(memory.unreadable())
 
 
 @app.command()
 def tree(json: JsonOpt = False) -> None:
     """Show domains, topics and entries as a tree with counts."""
-    common.out(common.memory().tree(), json, views.tree)
+    data = common.memory().tree()
+    common.out(data, json, views.tree)
+    common.unreadable(data["problems"])
 
 
 @app.command()

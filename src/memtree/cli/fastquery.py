@@ -75,6 +75,12 @@ def run(args: list[str]) -> int | None:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - the same last resort as the CLI boundary
+        from ..errors import from_os_error
+
+        mapped = from_os_error(exc)
+        if mapped is not None:
+            render.error(mapped.message, mapped.hint)
+            return int(mapped.code)
         render.error(f"internal error: {type(exc).__name__}: {exc}")
         return int(ExitCode.ERROR)
 
@@ -105,6 +111,7 @@ def _answer(opts: dict[str, Any]) -> int:
 
         views.result(found, opts["explain"])
     sys.stdout.flush()
+    render.unreadable(found.problems)
     return 0
 
 

@@ -49,7 +49,9 @@ def feedback(
 @app.command()
 def stats(json: JsonOpt = False) -> None:
     """Distribution per domain and tier, most and least used, and stale entries."""
-    common.out(common.memory().lifecycle.stats(), json, _show_stats)
+    data = common.memory().lifecycle.stats()
+    common.out(data, json, _show_stats)
+    common.unreadable(data["problems"])
 
 
 @app.command("lifecycle")

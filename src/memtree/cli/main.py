@@ -43,6 +43,12 @@ def run(args: list[str]) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:
+        from ..errors import from_os_error
+
+        mapped = from_os_error(exc)
+        if mapped is not None:
+            render.error(mapped.message, mapped.hint)
+            return int(mapped.code)
         if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # click usage errors
             exc.show()
             return int(exc.exit_code)

@@ -63,6 +63,12 @@ def note(message: str) -> None:
     sys.stderr.write(f"memtree: {message}\n")
 
 
+def unreadable(problems: Any) -> None:
+    """Files that could not be read as entries: one stderr line each, never silent."""
+    for problem in problems:
+        sys.stderr.write(f"memtree: warning: not read as an entry: {problem}\n")
+
+
 def escape(text: str) -> str:
     """Text for a rich view: secrets masked, markup escaped."""
     from rich.markup import escape as rich_escape

@@ -29,6 +29,7 @@ def query(
     found = common.memory().query(text, limit=limit, include_all=all_, domain=domain,
                                   type=type_, tag=tag, llm=llm)
     common.out(found, json, lambda r: views.result(r, explain))
+    common.unreadable(found.problems)
 
 
 @app.command()

@@ -12,8 +12,9 @@ import re
 from collections.abc import Iterable, Mapping
 
 from ..errors import InvalidEntry
-from ..model import FORMAT_VERSION, Anchor, Entry, Maturity, Relation, Source, Status
+from ..model import Entry
 from . import quickyaml
+from .fields import CHECKS
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ WIKILINK = r"\[\[([^\]|#]+)(?:[#|][^\]]*)?\]\]"  # compiled on first use (re cac
 
 # The frontmatter fences, as python-frontmatter's YAML handler finds them (body_of splits without it).
 FENCE = r"^-{3,}\s*$"
+# Limits (docs/format.md): an entry file's size, the nesting of its frontmatter, its relations.
+MAX_ENTRY_BYTES = 1_000_000
+MAX_NESTING = 8
 
 
 def _yaml() -> Any:
@@ -77,10 +81,33 @@ def now_iso() -> str:
 # ---------------------------------------------------------------- parsing
 
 
+class EntryProblems(InvalidEntry):
+    """Every field problem of one entry; the message is the first, `messages` holds them all."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__(messages[0])
+        self.messages = messages
+
+
 def parse(text: str, path: str = "") -> Entry:
     """Parse an entry file's text. Raises InvalidEntry naming the path, line and field."""
     meta, body = split_meta(text, path)
-    return from_mapping(meta, body, path)
+    try:
+        return from_mapping(meta, body, path)
+    except EntryProblems as exc:
+        raise EntryProblems([field_line(m, text) for m in exc.messages]) from None
+
+
+def field_line(message: str, text: str) -> str:
+    """`path: field 'x' ...` with the line of field `x` in `text`: `path:N: field 'x' ...`."""
+    match = re.match(r"^(.*?): field '([A-Za-z0-9_]+)", message)
+    if match is None or re.match(r".*:\d+$", match.group(1)):
+        return message
+    key = re.search(rf"^{re.escape(match.group(2))}\s*:", text, re.MULTILINE)
+    if key is None:
+        return message
+    line = text.count("\n", 0, key.start()) + 1
+    return f"{match.group(1)}:{line}:{message[len(match.group(1)) + 1:]}"
 
 
 def split_meta(text: str, path: str = "") -> tuple[dict[str, Any], str]:
@@ -97,16 +124,57 @@ def split_meta(text: str, path: str = "") -> tuple[dict[str, Any], str]:
         raw_meta, body = frontmatter.default_handlers.YAMLHandler().split(text)
     except ValueError as exc:
         raise InvalidEntry(f"{path}:1: frontmatter is not closed by a '---' line") from exc
-    try:
-        meta = _yaml().load(raw_meta, Loader=_loader()) or {}
-    except _yaml().YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1  # raw_meta starts after the first ---
-        problem = getattr(exc, "problem", None) or "malformed YAML"
-        raise InvalidEntry(f"{path}:{line}: invalid YAML frontmatter: {problem}") from exc
+    meta = _full_yaml(raw_meta, path)
     if not isinstance(meta, dict):
         raise InvalidEntry(f"{path}:2: frontmatter must be a mapping of fields")
     return meta, body.lstrip("\n")
+
+
+def _full_yaml(raw_meta: str, path: str) -> Any:
+    """PyYAML's reading of frontmatter outside the quick subset, its failures as InvalidEntry
+    (raw_meta starts after the first `---`, so a 0-based line in it is the file's 1-based line)."""
+    yaml = _yaml()
+    try:
+        _bounded(raw_meta, path)
+        return yaml.load(raw_meta, Loader=_loader()) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or "malformed YAML"
+        raise InvalidEntry(f"{path}:{line}: invalid YAML frontmatter: {problem}") from exc
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        line = _bad_date_line(raw_meta)
+        raise InvalidEntry(f"{path}:{line}: invalid value in frontmatter: {exc}") from exc
+
+
+def _bounded(raw_meta: str, path: str) -> None:
+    """Refuse anchors and aliases (an alias bomb grows without bound) and deep nesting, from
+    the parser's events, before anything is built."""
+    yaml = _yaml()
+    depth = 0
+    for event in yaml.parse(raw_meta, Loader=_loader()):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise InvalidEntry(f"{path}:{line}: YAML anchors and aliases are not allowed in "
+                               "frontmatter")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise InvalidEntry(f"{path}:{line}: frontmatter nested deeper than "
+                                   f"{MAX_NESTING} levels")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _bad_date_line(raw_meta: str) -> int:
+    """The line of the first date that is not a calendar day (what PyYAML fails on), else 1."""
+    for number, line in enumerate(raw_meta.split("\n")):
+        for y, m, d in re.findall(r"(?<![\d-])(\d{4})-(\d\d?)-(\d\d?)(?![\d])", line):
+            try:
+                dt.date(int(y), int(m), int(d))
+            except ValueError:
+                return number + 1  # raw_meta starts with the newline after `---`
+    return 1
 
 
 def body_of(text: str, path: str = "") -> str:
@@ -126,6 +194,9 @@ def split_fences(text: str) -> list[str]:
 
 
 def _check_text(text: str, where: str) -> None:
+    if len(text) > MAX_ENTRY_BYTES:
+        raise InvalidEntry(f"{where}: {len(text)} characters; an entry holds at most "
+                           f"{MAX_ENTRY_BYTES} (split it)")
     if "\x00" in text:
         raise InvalidEntry(f"{where}: binary file, not a markdown entry")
     if not text.strip():
@@ -135,56 +206,28 @@ def _check_text(text: str, where: str) -> None:
 
 
 def from_mapping(meta: Mapping[str, Any], body: str = "", path: str = "") -> Entry:
-    """Build an Entry from already-loaded frontmatter, checking every field's type."""
+    """Build an Entry from already-loaded frontmatter, checking every field's type. Raises
+    EntryProblems naming every bad field, not only the first."""
     where = _where(path)
+    errors: list[str] = []
 
-    def bad(field: str, why: str) -> InvalidEntry:
-        return InvalidEntry(f"{where}: field '{field}' {why}")
+    def take(field: str, check: Any, default: Any) -> Any:
+        try:
+            return check(meta.get(field), field, where)
+        except InvalidEntry as exc:
+            errors.append(exc.message)
+            return default
 
-    title = meta.get("title")
-    if not isinstance(title, str) or not title.strip():
-        raise bad("title", "is required and must be text")
+    fields = {name: take(name, check, default) for name, (check, default) in CHECKS.items()}
+    if errors:
+        raise EntryProblems(errors)
     entry_id = meta.get("id", "")
-    entry_id = "" if entry_id is None else str(entry_id)
-    importance = meta.get("importance", 50)
-    if isinstance(importance, bool) or not isinstance(importance, int | float):
-        raise bad("importance", f"must be a number 0-100, got {importance!r}")
-    if not 0 <= importance <= 100:
-        raise bad("importance", f"must be between 0 and 100, got {importance}")
-    try:
-        maturity = Maturity(str(meta.get("maturity", "draft")).lower())
-    except ValueError:
-        raise bad("maturity", f"must be draft, validated or core, got {meta['maturity']!r}") from None
-    try:
-        status = Status(str(meta.get("status", "active")).lower())
-    except ValueError:
-        raise bad("status", f"must be active, superseded or archived, got {meta['status']!r}") from None
-    pinned = meta.get("pinned", False)
-    if not isinstance(pinned, bool):
-        raise bad("pinned", "must be true or false")
-    fmt = meta.get("format", FORMAT_VERSION)
-    if isinstance(fmt, bool) or not isinstance(fmt, int):
-        raise bad("format", "must be an integer")
     return Entry(
-        id=entry_id,
-        title=title.strip(),
+        id="" if entry_id is None else str(entry_id),
         path=path,
-        summary=_text(meta.get("summary"), "summary", where),
-        type=_text(meta.get("type"), "type", where) or "fact",
-        tags=_strings(meta.get("tags"), "tags", where),
-        aliases=_strings(meta.get("aliases"), "aliases", where),
-        relations=_relations(meta.get("relations"), where),
-        importance=int(round(importance)),
-        maturity=maturity,
-        status=status,
-        pinned=pinned,
-        created=_stamp(meta.get("created"), "created", where),
-        updated=_stamp(meta.get("updated"), "updated", where),
-        source=_source(meta.get("source"), where),
-        anchors=_anchors(meta.get("anchors"), where),
         body=body,
-        format=fmt,
         extra=tuple((k, v) for k, v in meta.items() if k not in KNOWN_FIELDS),
+        **fields,
     )
 
 
@@ -195,109 +238,14 @@ def _where(path: str) -> str:
     return path if path.endswith(".md") else path + ".md"
 
 
-def _text(value: Any, field: str, where: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return str(value).strip()
-    raise InvalidEntry(f"{where}: field '{field}' must be text")
-
-
-def _strings(value: Any, field: str, where: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        raise InvalidEntry(f"{where}: field '{field}' must be a list of text")
-    out: list[str] = []
-    for item in value:
-        if not isinstance(item, str | int | float) or isinstance(item, bool):
-            raise InvalidEntry(f"{where}: field '{field}' must be a list of text, got {item!r}")
-        text = str(item).strip()
-        if text and text not in out:
-            out.append(text)
-    return tuple(out)
-
-
-def _relations(value: Any, where: str) -> tuple[Relation, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise InvalidEntry(f"{where}: field 'relations' must be a list of {{type, target}}")
-    out: list[Relation] = []
-    for item in value:
-        if not isinstance(item, dict) or not item.get("type") or not item.get("target"):
-            raise InvalidEntry(f"{where}: field 'relations' item {item!r} needs type and target")
-        rel = Relation(str(item["type"]).strip(), str(item["target"]).strip())
-        if rel not in out:
-            out.append(rel)
-    return tuple(out)
-
-
-def _stamp(value: Any, field: str, where: str) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    if isinstance(value, dt.date):
-        return value.strftime("%Y-%m-%dT00:00:00Z")
-    if isinstance(value, str):
-        try:
-            return _stamp(dt.datetime.fromisoformat(value.replace("Z", "+00:00")), field, where)
-        except ValueError:
-            pass
-    raise InvalidEntry(f"{where}: field '{field}' must be a date-time like 2026-01-31T09:00:00Z")
-
-
-def _source(value: Any, where: str) -> Source:
-    if value is None:
-        return Source()
-    if isinstance(value, str):
-        return Source(by=value)
-    if not isinstance(value, dict):
-        raise InvalidEntry(f"{where}: field 'source' must be a mapping {{by, session, commit, files}}")
-    files = _strings(value.get("files"), "source.files", where)
-    session = value.get("session")
-    commit = value.get("commit")
-    return Source(
-        by=str(value.get("by") or ""),
-        session=str(session) if session not in (None, "") else None,
-        commit=str(commit) if commit not in (None, "") else None,
-        files=files,
-    )
-
-
-def _anchors(value: Any, where: str) -> tuple[Anchor, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise InvalidEntry(f"{where}: field 'anchors' must be a list of {{path, lines, hash, commit}}")
-    out: list[Anchor] = []
-    for item in value:
-        if not isinstance(item, dict) or not isinstance(item.get("path"), str) or not item["path"]:
-            raise InvalidEntry(f"{where}: field 'anchors' item {item!r} needs a path")
-        lines, symbol, commit = item.get("lines"), item.get("symbol"), item.get("commit")
-        out.append(Anchor(
-            path=item["path"],
-            lines=str(lines) if lines not in (None, "") else None,
-            symbol=str(symbol) if symbol not in (None, "") else None,
-            hash=str(item.get("hash") or ""),
-            commit=str(commit) if commit not in (None, "") else None,
-        ))
-    return tuple(out)
-
-
 def wikilinks(body: str) -> list[str]:
     """Targets of `[[target]]` links in a body, in order, without duplicates."""
-    seen: list[str] = []
+    seen: dict[str, None] = {}
     for match in re.finditer(WIKILINK, body):
         target = match.group(1).strip().removesuffix(".md")
-        if target and target not in seen:
-            seen.append(target)
-    return seen
+        if target:
+            seen[target] = None
+    return list(seen)
 
 
 # ---------------------------------------------------------------- writing

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from stat import S_ISDIR
+from stat import S_ISDIR, S_ISREG
 
 from ..errors import InvalidEntry, UnsafePath
 
@@ -105,18 +105,30 @@ def rel_of(root: Path, file: Path) -> str:
 
 
 
-def walk(root: Path, archived: bool = True) -> Iterator[Path]:
+def is_entry_rel(rel_parts: tuple[str, ...]) -> bool:
+    """Whether a file's parts (relative to root, ending in `x.md`) name an entry."""
+    depth = len(rel_parts) - 1
+    if rel_parts and rel_parts[0] == ARCHIVE_DIR:
+        depth -= 1
+    return MIN_DEPTH <= depth <= MAX_DEPTH and rel_parts[-1] != INDEX_FILE
+
+
+def walk(root: Path, archived: bool = True, misplaced: bool = False) -> Iterator[Path]:
     """Every entry file below the root, in folder order (a folder's files before its
     subfolders', names sorted), without following symlinked folders or links out of the root.
 
     Skips hidden names, `_index.md` files and reserved top-level folders other than the
-    archive (included only when `archived`).
+    archive (included only when `archived`). With `misplaced`, also the `.md` files that cannot
+    be entries (a domain folder's, or a name that is not UTF-8), shown by `shown_name`.
     """
     found = stat_walk(root)
+    if not misplaced:
+        found = {rel: s for rel, s in found.items() if is_entry_rel(tuple(f"{rel}.md".split("/")))
+                 and disk_name(rel) == rel}
     if not archived:
         found = {rel: s for rel, s in found.items() if not rel.startswith(ARCHIVE_DIR + "/")}
     for rel in sorted(found, key=lambda r: (r.split("/")[:-1], r.rsplit("/", 1)[-1] + ".md")):
-        yield root / f"{rel}.md"
+        yield root / f"{disk_name(rel)}.md"
 
 
 # ---------------------------------------------------------------- the walk (one walker)
@@ -170,15 +182,44 @@ def scan_folder(root: Path, rel: str) -> tuple[int, dict[str, Stamp], list[str]]
                 continue
             if not rel or depth < MAX_DEPTH:
                 subfolders.append(prefix + name)
-        elif name.endswith(".md") and MIN_DEPTH <= depth and name != INDEX_FILE:
+        elif rel and name.endswith(".md") and name != INDEX_FILE:  # misplaced ones: problems
             if item.is_symlink() and not _inside(root, item.path):
                 continue
             try:
                 st = item.stat()
             except OSError:
                 continue
-            files[prefix + name[:-3]] = (st.st_mtime_ns, st.st_size)
+            if not S_ISREG(st.st_mode):  # a FIFO or device named *.md would block a reader
+                continue
+            files[prefix + shown_name(name)[:-3]] = (st.st_mtime_ns, st.st_size)
     return mtime, files, subfolders
+
+
+def shown_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 become `\\xNN` (reported, never indexed)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+    return name
+
+
+def disk_name(path: str) -> str:
+    """The file name `shown_name` stands for (the same text for every UTF-8 name)."""
+    if "\\x" not in path:
+        return path
+    raw = re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), path.encode())
+    return os.fsdecode(raw)
+
+
+def unreadable(path: str) -> str | None:
+    """Why a file the walk found cannot be an entry (its depth or name), else None."""
+    if not is_entry_rel(tuple(f"{path}.md".split("/"))):
+        return (f"{path}.md: not an entry: entries live at domain/topic[/subtopic]/name.md "
+                "(move it or remove it)")
+    if disk_name(path) != path:
+        return f"{path}.md: file name is not UTF-8 text (rename it)"
+    return None
 
 
 def _inside(root: Path, path: str) -> bool:
@@ -216,7 +257,7 @@ def index_files(root: Path) -> Iterator[Path]:
 
 
 def nest(name: str, entries: Iterable[Entry]) -> dict[str, Any]:
-    """Domains, topics and entries as a nested mapping with counts (children sorted by name)."""
+    """Domains, topics and entries as a nested mapping with counts (the data `tree` shows)."""
     top: dict[str, Any] = {"name": name, "path": "", "count": 0, "children": {}}
     for item in entries:
         node = top
@@ -224,8 +265,8 @@ def nest(name: str, entries: Iterable[Entry]) -> dict[str, Any]:
         parts = item.path.split("/")
         for depth, part in enumerate(parts[:-1]):
             path = "/".join(parts[: depth + 1])
-            node = node["children"].setdefault(part, {"name": part, "path": path, "count": 0,
-                                                      "children": {}})
+            node = node["children"].setdefault(
+                part, {"name": part, "path": path, "count": 0, "children": {}})
             node["count"] += 1
         node.setdefault("entries", []).append(
             {"path": item.path, "title": item.title, "type": item.type, "status": item.status.value})

@@ -47,7 +47,7 @@ def load(text: str) -> dict[str, Any] | None:
     """The mapping `yaml.safe_load(text)` returns, or None when the text is outside the subset."""
     try:
         return _mapping(text.split("\n"))
-    except (Decline, ValueError, IndexError):
+    except (Decline, ValueError, IndexError, RecursionError):
         return None
 
 

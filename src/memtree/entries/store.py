@@ -9,12 +9,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import AlreadyExists, InvalidEntry, Locked, NotFound
+from ..errors import AlreadyExists, InvalidEntry, Locked, NotFound, StaleCopy
 from ..model import Entry, Problem
 from . import codec
 from . import layout as tree
@@ -22,7 +21,6 @@ from . import layout as tree
 LOCK_NAME = ".lock"
 LOCAL_DIR = tree.LOCAL_DIR
 LOCK_TIMEOUT = 10.0
-_WHERE = r"^(?P<path>[^\n]*?):(?P<line>\d+): (?P<msg>.*)$"  # compiled on first use (re caches it)
 
 
 @contextlib.contextmanager
@@ -51,9 +49,20 @@ def lock(root: Path, timeout: float | None = None) -> Iterator[None]:
                         f"for over {timeout:.0f}s"
                     ) from exc
                 time.sleep(0.01)
+        if os.path.exists(local / "journal.json"):  # a killed writer's transaction: finish it
+            from .transaction import recover
+
+            recover(root)
         yield
     finally:
         os.close(fd)
+
+
+def settle(root: Path) -> None:
+    """Finish a transaction a killed writer left, if any and if this process may write."""
+    if os.path.exists(root / LOCAL_DIR / "journal.json"):
+        with contextlib.suppress(OSError, Locked), lock(root):
+            pass
 
 
 def _lock_timeout() -> float:
@@ -80,7 +89,7 @@ def atomic_write(path: Path, text: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _keep_mode(fd: int, path: Path) -> None:
@@ -103,7 +112,7 @@ def _temp_file(path: Path) -> tuple[int, str]:
     raise FileExistsError(f"{path.parent}: no free temporary file name")
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
         try:
@@ -140,26 +149,26 @@ def read_body(root: Path, rel: str) -> str:
 
 
 def problem_of(error: InvalidEntry, rel: str) -> Problem:
-    rel = rel if rel.endswith(".md") else rel + ".md"
-    match = re.match(_WHERE, error.message, re.S)
-    if match and match.group("path") == rel:
-        return Problem(rel, match.group("msg"), int(match.group("line")))
-    message = error.message.removeprefix(f"{rel}: ")
-    return Problem(rel, message)
+    return Problem.of(error.message, rel)
 
 
 def load_all(root: Path, archived: bool = True) -> tuple[list[Entry], list[Problem]]:
     """Every entry that parses, and a Problem for each file that does not."""
     entries: list[Entry] = []
     problems: list[Problem] = []
-    for file in tree.walk(root, archived=archived):
-        rel = tree.rel_of(root, file)
+    for file in tree.walk(root, archived=archived, misplaced=True):
+        rel = tree.shown_name(tree.rel_of(root, file))
         try:
+            why = tree.unreadable(rel)
+            if why is not None:
+                raise InvalidEntry(why)
             entries.append(codec.parse(read_text(file), rel))
-        except (InvalidEntry, NotFound) as exc:
-            problems.append(
-                problem_of(exc, rel) if isinstance(exc, InvalidEntry) else Problem(rel + ".md", str(exc))
-            )
+        except codec.EntryProblems as exc:
+            problems.extend(problem_of(InvalidEntry(m), rel) for m in exc.messages)
+        except InvalidEntry as exc:
+            problems.append(problem_of(exc, rel))
+        except (NotFound, OSError) as exc:
+            problems.append(Problem(rel + ".md", getattr(exc, "strerror", None) or str(exc)))
     return entries, problems
 
 
@@ -175,6 +184,14 @@ def write(root: Path, item: Entry, overwrite: bool = False) -> Path:
     return file
 
 
+def check_move(root: Path, old_rel: str, new_rel: str) -> None:
+    """Refuse a move whose source is missing or whose destination exists."""
+    if not tree.file_for(root, old_rel).exists():
+        raise NotFound(f"{old_rel}: no such entry")
+    if tree.file_for(root, new_rel).exists():
+        raise AlreadyExists(f"{new_rel}.md already exists")
+
+
 def move(root: Path, old_rel: str, new_rel: str) -> Path:
     """Rename an entry file (caller holds the lock and rewrites its content if needed)."""
     src = tree.file_for(root, old_rel)
@@ -185,7 +202,7 @@ def move(root: Path, old_rel: str, new_rel: str) -> Path:
         raise AlreadyExists(f"{new_rel}.md already exists")
     dst.parent.mkdir(parents=True, exist_ok=True)
     os.replace(src, dst)
-    _fsync_dir(dst.parent)
+    fsync_dir(dst.parent)
     prune_empty(root, src.parent)
     return dst
 
@@ -209,3 +226,27 @@ def prune_empty(root: Path, folder: Path) -> None:
         except OSError:
             return
         current = current.parent
+
+
+def digest(text: str) -> str:
+    """The hash `edit` keeps of the text a copy began from."""
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_unchanged(root: Path, rel: str, expect: str | None) -> None:
+    """Refuse (StaleCopy) when the entry's text no longer has the hash `expect`."""
+    if expect is None:
+        return
+    current = read_text(tree.file_for(root, rel))
+    if digest(current) != expect:
+        raise StaleCopy(f"{rel}.md changed since this edit began; it was not overwritten")
+
+
+def old_entry(root: Path, rel: str) -> Entry | None:
+    """The entry as it is on disk, or None when its file does not parse (an edit repairs it)."""
+    try:
+        return read(root, rel)
+    except InvalidEntry:
+        return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import InvalidEntry
+from ..errors import InvalidEntry, MemtreeError
 from ..model import RELATION_TYPES, Entry, Problem, Status
 from . import codec, store
 from . import layout as tree
@@ -43,6 +43,10 @@ def check(ws: Workspace) -> list[Problem]:
         for target in codec.wikilinks(item.body):
             if target not in by_path and target not in by_id:
                 problems.append(Problem(_file(item), f"wikilink [[{target}]]: no such entry"))
+    for path in sorted({p.path for p in problems} | {_file(e) for e in entries}):
+        problems.extend(_unknown_fields(ws, path))
+    problems.extend(_ignored(ws, [_file(e) for e in entries]))
+    problems.extend(_too_deep(ws))
     problems.extend(_check_index_files(ws))
     problems.extend(_stale_summaries(ws, entries))
     return sorted(problems, key=lambda p: (p.path, p.line, p.message))
@@ -75,6 +79,65 @@ def _check_entry(item: Entry) -> list[Problem]:
         if marker in item.body:
             found.append(Problem(where, "body holds unresolved merge conflict markers"))
             break
+    return found
+
+
+def _unknown_fields(ws: Workspace, path: str) -> list[Problem]:
+    """Keys memtree does not know are kept, but are most often typos: a warning each."""
+    import difflib
+    import re
+
+    try:
+        text = store.read_text(tree.file_for(ws.root, path))
+        meta, _ = codec.split_meta(text, path)
+    except (MemtreeError, OSError):
+        return []  # already reported
+    found = []
+    for key in (k for k in meta if k not in codec.KNOWN_FIELDS):
+        close = difflib.get_close_matches(str(key), codec.KNOWN_FIELDS, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else " (kept as is)"
+        at = re.search(rf"^{re.escape(str(key))}\s*:", text, re.MULTILINE)
+        line = text.count("\n", 0, at.start()) + 1 if at else 0
+        found.append(Problem(path, f"unknown field '{key}'{hint}", line, "warning"))
+    return found
+
+
+def _ignored(ws: Workspace, files: list[str]) -> list[Problem]:
+    """Entries git ignores (a root `.gitignore` with `build/` hides `*/build/*.md`): they would
+    be missing from every clone."""
+    import subprocess
+
+    if not files:
+        return []
+    try:
+        done = subprocess.run(["git", "-C", str(ws.root), "check-ignore", "--stdin", "-z"],
+                              input="\0".join(files) + "\0", capture_output=True, text=True,
+                              timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if done.returncode not in (0, 1):  # not a git repository, or git is missing
+        return []
+    return [Problem(path, "ignored by git (.gitignore), so missing from every clone: add "
+                    f"`!{path}` to the ignore file or move the entry", 0, "error")
+            for path in done.stdout.split("\0") if path]
+
+
+def _too_deep(ws: Workspace) -> list[Problem]:
+    """`.md` files below the deepest folder where entries live (the walk never goes there)."""
+    import os
+
+    found = []
+    for folder, dirs, files in os.walk(ws.root):
+        rel = os.path.relpath(folder, ws.root).replace(os.sep, "/")
+        rel = "" if rel == "." else rel
+        dirs[:] = sorted(d for d in dirs if tree.allowed(f"{rel}/{d}".lstrip("/"))
+                         or tree.depth_of(rel) >= tree.MAX_DEPTH and not d.startswith("."))
+        if tree.depth_of(rel) <= tree.MAX_DEPTH:
+            continue
+        for name in sorted(f for f in files if f.endswith(".md") and not f.startswith(".")):
+            path = tree.shown_name(f"{rel}/{name}")
+            found.append(Problem(path, "not an entry: entries live at "
+                                 "domain/topic[/subtopic]/name.md (move it or remove it)"))
     return found
 
 

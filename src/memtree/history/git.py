@@ -12,7 +12,6 @@ import fcntl
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -217,12 +216,39 @@ def _hold(repo: Repo, changes: Sequence[Change], hold: bool) -> None:
         try_git(repo.top, "update-index", flag, "--", *names)
 
 
+@contextlib.contextmanager
+def _scratch_index(repo: Repo) -> Iterator[Path]:
+    """A private git index file inside the git folder (never in /tmp, where a killed process
+    would leave it): `memtree-index.<pid>`, removed after use; ones left by dead processes are
+    removed by the next commit."""
+    for stale in repo.gitdir.glob("memtree-index.*"):
+        pid = stale.name.rsplit(".", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            stale.unlink(missing_ok=True)
+    index = repo.gitdir / f"memtree-index.{os.getpid()}"
+    try:
+        yield index
+    finally:
+        index.unlink(missing_ok=True)
+        Path(f"{index}.lock").unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _commit(ws: Workspace, repo: Repo, changes: Sequence[Change], everything: bool,
             reverts: Sequence[str]) -> str | None:
     files = sorted({repo.path(p) for c in changes for p in c.paths})
     before = head(repo)
-    with tempfile.TemporaryDirectory(prefix="memtree-index-") as tmp:
-        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+    with _scratch_index(repo) as index:
+        env = {"GIT_INDEX_FILE": str(index)}
         if before:
             git(repo.top, "read-tree", before[0], env=env)
         if everything:

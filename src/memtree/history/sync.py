@@ -4,6 +4,7 @@ entry merge driver, push). Runs git only through history.py; never force-pushes.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..entries import codec, store
@@ -11,6 +12,7 @@ from ..errors import HistoryError, MemtreeError
 from ..lifecycle import signals
 from ..model import Change
 from . import git as history
+from . import trailers
 from .timeline import require
 
 if TYPE_CHECKING:
@@ -41,12 +43,47 @@ def changed_files(repo: history.Repo) -> tuple[str, ...]:
     return tuple(sorted(set(found)))
 
 
+OWN_FILES = ("config.toml", ".gitignore", ".gitattributes")
+
+
+def committable(root: Path, rel: str) -> bool:
+    """Whether `memtree commit` takes this changed file: a removal, one of memtree's own files
+    (config, ignore and attributes files, `_signals/`, `.templates/`, `_index.md`) or an entry
+    that parses. Never temporary files, stray files, editor folders or invalid entries."""
+    from ..entries import layout
+
+    file = root / rel
+    if not file.exists():
+        return True
+    parts = rel.split("/")
+    if rel in OWN_FILES or parts[0] == "_signals" and rel.endswith(".json"):
+        return True
+    if not rel.endswith(".md") or any(p.startswith(".") and p != ".templates" for p in parts):
+        return False
+    try:
+        text = store.read_text(file)
+        if parts[0] == ".templates" or parts[-1] == layout.INDEX_FILE:
+            codec.split_meta(text, rel)
+        elif layout.unreadable(rel.removesuffix(".md")) is None:
+            codec.parse(text, rel.removesuffix(".md"))
+        else:
+            return False
+    except (MemtreeError, OSError):
+        return False
+    return True
+
+
 def commit_now(ws: Workspace, reason: str | None = None) -> str | None:
     """Commit deferred changes and every uncommitted memory file (for --no-autocommit users)."""
     repo = require(ws)
     queued = {repo.path(p) for c in history.read_queue(ws.root) for p in c.paths}
-    files = tuple(f for f in changed_files(repo) if repo.path(f) not in queued)
-    summary = f"commit {len(files)} changed memory file(s)"
+    candidates = [f for f in changed_files(repo) if repo.path(f) not in queued]
+    files = tuple(f for f in candidates if committable(ws.root, f))
+    left = [f for f in candidates if f not in files]
+    if left:
+        history._note(f"not committed (not a valid entry nor a memtree file): {', '.join(left)}")
+    shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+    summary = f"commit {len(files)} memory file(s): {shown}"
     extra = [_change(ws, "commit", files, summary, reason)] if files else []
     return history.commit(ws, repo, extra, strict=True)
 
@@ -82,12 +119,32 @@ def sync(ws: Workspace, remote: str | None = None) -> dict[str, Any]:
     if result["conflicts"]:
         result["status"] = "merged with conflicts marked in entry bodies; not pushed"
         return result
+    yours = _not_memtree(repo, name) if repo.mode == "embedded" else []
+    if yours:
+        result["yours"] = yours
+        result["status"] = (f"not pushed: {len(yours)} outgoing commit(s) on {branch} are not "
+                            f"memtree's ({'; '.join(yours[:3])}); push them with `git push` "
+                            "when they are ready, then run `memtree sync` again")
+        return result
     if not _exists(repo, theirs) or int(
             history.git(repo.top, "rev-list", "--count", f"{theirs}..HEAD").strip() or 0) > 0:
         history.git(repo.top, "push", "-q", "-u", name, f"HEAD:refs/heads/{branch}")
         result["pushed"] = True
     result["status"] = "in sync"
     return result
+
+
+def _not_memtree(repo: history.Repo, remote: str) -> list[str]:
+    """Outgoing commits (on HEAD, on no branch of `remote`) that memtree did not make, as
+    `<short sha> <subject>`: in embedded mode they are the person's work, not memtree's to push."""
+    out = history.git(repo.top, "log", "--format=%h%x00%s%x00%B%x1e", "HEAD",
+                      "--not", f"--remotes={remote}")
+    found = []
+    for record in out.split("\x1e"):
+        parts = record.strip("\n").split("\0")
+        if len(parts) == 3 and not trailers.parse(parts[2]):
+            found.append(f"{parts[0]} {parts[1]}")
+    return found
 
 
 def _exists(repo: history.Repo, ref: str) -> bool:

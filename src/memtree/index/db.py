@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..entries import statepaths
 from ..errors import IndexError_
-from ..model import Entry
+from ..model import Entry, Problem
 from . import freshness, ingest
 from .freshness import Scope
 from .ingest import COLUMNS, CONTEXT_RADIUS, Progress, SyncStats
@@ -115,15 +115,33 @@ class Index(Lookups):
         return self._conn
 
     def _open(self) -> sqlite3.Connection:
+        if not self._writable():  # a read-only tree: an index in memory for this process
+            return self._in_memory()
         for attempt in range(2):
             try:
                 return self._connect()
-            except sqlite3.DatabaseError as exc:
-                if attempt:
-                    raise IndexError_(f"{self.file}: cannot open the index: {exc}",
-                                      hint="check the folder's permissions and free space") from exc
-                self._discard()
+            except sqlite3.DatabaseError:
+                if attempt:  # e.g. a full disk: reads still work from an index in memory
+                    return self._in_memory()
+                with contextlib.suppress(OSError):
+                    self._discard()
         raise AssertionError("unreachable")
+
+    def _in_memory(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        try:
+            self._create(conn)
+        except sqlite3.DatabaseError as exc:
+            raise IndexError_(f"{self.file}: cannot build the index: {exc}") from exc
+        return conn
+
+    def _writable(self) -> bool:
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return False
+        folder_ok = os.access(self.file.parent, os.W_OK)
+        return folder_ok and (not self.file.exists() or os.access(self.file, os.W_OK))
 
     def _connect(self) -> sqlite3.Connection:
         statepaths.index(self.root)
@@ -368,6 +386,11 @@ class Index(Lookups):
     def problems(self) -> list[tuple[str, str]]:
         return [(str(p), str(m)) for p, m in
                 self.read("SELECT path, problem FROM files WHERE problem IS NOT NULL")]
+
+    def unreadable(self) -> list[Problem]:
+        """The files that could not be read as entries, as of the last sync, by path."""
+        found = [Problem.of(m, p) for p, m in self.problems()]
+        return sorted(found, key=lambda p: (p.path, p.line))
 
 
 class _Corrupt(Exception):

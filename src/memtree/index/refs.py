@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..entries import layout as tree
-from ..errors import Ambiguous, NotFound
+from ..errors import Ambiguous, InvalidEntry, NotFound
 
 
 def resolve(root: Path, ref: str) -> str:
@@ -26,6 +26,11 @@ def resolve(root: Path, ref: str) -> str:
         if len(matches) > 1:
             shown = ", ".join(matches[:5])
             raise Ambiguous(f"{ref!r} matches {len(matches)} entries by {field}: {shown}")
+    from .db import open_index
+
+    for problem in open_index(root).unreadable():  # a file by that name that cannot be read
+        if problem.path.removesuffix(".md").rsplit("/", 1)[-1] == text:
+            raise InvalidEntry(f"{problem} (fix it with `memtree edit {problem.path}`)")
     raise NotFound(f"{ref!r}: no entry with that path, id, slug or title")
 
 

@@ -30,7 +30,7 @@ def restat(root: Path, paths: Iterable[str]) -> dict[str, Stamp]:
     base = str(root)
     for path in paths:
         try:
-            st = os.stat(f"{base}/{path}.md")
+            st = os.stat(f"{base}/{tree.disk_name(path)}.md")
         except OSError:
             continue
         out[path] = (st.st_mtime_ns, st.st_size)
@@ -48,13 +48,19 @@ def prepare(root: Path, path: str) -> Prepared | str:
         store,
     )
 
+    why = tree.unreadable(path)
+    if why is not None:
+        return why
     try:
         # stat_walk already kept this path inside the root
         item = codec.parse(store.read_text(root / f"{path}.md"), path)
     except (InvalidEntry, NotFound) as exc:
         return exc.message
-    links = [(r.type, r.target.removesuffix(".md")) for r in item.relations]
-    links += [("relates_to", t) for t in codec.wikilinks(item.body) if ("relates_to", t) not in links]
+    except OSError as exc:
+        return f"{path}.md: cannot read: {exc.strerror or exc}"
+    typed = dict.fromkeys((r.type, r.target.removesuffix(".md")) for r in item.relations)
+    typed.update(dict.fromkeys(("relates_to", t) for t in codec.wikilinks(item.body)))
+    links = list(typed)
     texts = (item.title, " ; ".join(item.aliases), " ; ".join(item.tags), item.summary,
              searchable_body(item.body), item.path.replace("/", " "))
     return item, (*(tokens.index_text(t) for t in texts), ""), links

@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-from ..entries import codec, store
+from ..entries import codec, store, transaction
 from ..entries import layout as tree
 from ..errors import InvalidEntry, UsageError
 from ..model import Anchor, Change, Entry, Maturity, Problem, Relation, Status
@@ -156,8 +156,7 @@ class Lifecycle:
             target = Relation("supersedes", old.id or old_rel)
             new2 = new if target in new.relations else dataclasses.replace(
                 new, relations=(*new.relations, target), updated=stamp)
-            store.write(self.root, old2, overwrite=True)
-            store.write(self.root, new2, overwrite=True)
+            transaction.commit(self.root, f"supersede {old_rel} by {new_rel}", [old2, new2])
         self._record(Change("supersede", (old_rel, new_rel), f"supersede {old_rel} by {new_rel}", reason))
         return old2, new2
 
@@ -340,5 +339,10 @@ class Lifecycle:
         entries, _ = self.load()
         live = [e for e in entries if e.status is Status.ACTIVE]
         stale = [s.folder for s in summaries.states(self.root, live) if s.state == "stale"]
-        return stats.compute(entries, self.usage(), _now(now), self.params(),
-                             self.stale_flags(live), stale)
+        found = stats.compute(entries, self.usage(), _now(now), self.params(),
+                              self.stale_flags(live), stale)
+        from ..index.db import open_index
+
+        idx = open_index(self.root)
+        idx.sync()
+        return {**found, "problems": idx.unreadable()}

@@ -81,7 +81,7 @@ def search(root: Path, text: str, limit: int = 10, filters: Filters | None = Non
         hits = _tiers(root, idx, text, limit, chosen, params, clock)
     conf, escalate, reason = rank.confidence(hits, asked=bool(text.strip()))
     took = (time.perf_counter() - started) * 1000
-    return Result(text, tuple(hits), conf, escalate, reason, took)
+    return Result(text, tuple(hits), conf, escalate, reason, took, tuple(idx.unreadable()))
 
 
 def _tiers(root: Path, idx: Index, text: str, limit: int, chosen: Filters,

@@ -1,0 +1,34 @@
+"""`.memory-example` is valid in a fresh clone of this repository, not only in a working copy
+(an ignore rule such as `build/` once kept one of its entries out of git)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import MEMTREE
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _git(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+def test_example_memory_validates_in_a_fresh_clone(tmp_path: Path) -> None:
+    head = _git("rev-parse", "HEAD")
+    if head.returncode != 0:
+        pytest.skip("not a git checkout")
+    clone = tmp_path / "clone"
+    assert _git("clone", "-q", "--no-checkout", str(ROOT), str(clone)).returncode == 0
+    checkout = _git("checkout", "-q", head.stdout.strip(), cwd=clone)
+    assert checkout.returncode == 0, checkout.stderr
+    out = subprocess.run([str(MEMTREE), "--root", str(clone / ".memory-example"), "validate"],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+    tracked = _git("ls-files", ".memory-example", cwd=clone).stdout.split()
+    on_disk = [p.relative_to(ROOT).as_posix() for p in (ROOT / ".memory-example").rglob("*.md")]
+    assert sorted(on_disk) == sorted(t for t in tracked if t.endswith(".md"))
