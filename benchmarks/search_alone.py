@@ -54,7 +54,7 @@ def asks(root: Path) -> dict[str, list[str]]:
 def measure(root: Path, rounds: int) -> dict[str, Any]:
     idx = open_index(root)
     idx.sync()  # once, as the queries before it in scale.py do
-    out: dict[str, Any] = {"entries": idx.size(), "rounds": rounds}
+    out: dict[str, Any] = {"entries": idx.reads.size(), "rounds": rounds}
     for name, queries in asks(root).items():
         for text in queries[:5]:  # warm up
             search(root, text, fresh=False)

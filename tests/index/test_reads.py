@@ -89,14 +89,14 @@ def test_reads_see_another_connections_writes_without_syncing(quick: Memory) -> 
     quick.add("First", "a/b", body="plain words")
     reader = open_index(quick.root)
     reader.sync()
-    assert reader.size() == 1 and "alice" not in reader.authors()
+    assert reader.reads.size() == 1 and "alice" not in reader.reads.authors()
     Memory(quick.root, actor="person:Alice").add("Second", "a/b", body="more words")
     writer = Index(quick.root)  # another connection, as another process would have
     writer.sync()
     writer.close()
-    assert reader.size() == 2 and reader.authors()["alice"] == "alice"
-    with reader.reading():  # inside one read transaction the view holds still
-        assert reader.size() == 2
+    assert reader.reads.size() == 2 and reader.reads.authors()["alice"] == "alice"
+    with reader.reads.reading():  # inside one read transaction the view holds still
+        assert reader.reads.size() == 2
 
 
 def test_the_scratch_table_comes_back_after_a_reconnect(quick: Memory) -> None:

@@ -19,8 +19,16 @@ from ..errors import IndexError_
 from ..model import Entry, Problem
 from . import freshness, ingest
 from .freshness import Scope
-from .ingest import COLUMNS, CONTEXT_RADIUS, Progress, SyncStats
-from .reads import ENTRY_COLS, Lookups
+from .ingest import Progress, SyncStats
+from .reads import Reads
+from .schema import (
+    APPLICATION_ID,
+    CONTEXT_WEIGHT,
+    ENTRY_COLS,
+    SCHEMA,
+    WEIGHTS,
+    schema_tag,
+)
 from .source import row_entry
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
@@ -31,47 +39,11 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-__all__ = ["COLUMNS", "CONTEXT_RADIUS", "Index", "Progress", "SyncStats", "open_index"]
+__all__ = ["Index", "Progress", "SyncStats", "open_index"]
 
-SCHEMA_VERSION = 6
-APPLICATION_ID = 0x6D747265  # "mtre" in the database header: this file is memtree's index
 DB_DIR = ".index"
 DB_NAME = "memtree.db"
-# BM25 column weights, in column order: title, aliases, tags, summary, body, path, and context
-# (the bodies of the CONTEXT_RADIUS entries before and after this one in its folder).
-CONTEXT_WEIGHT = 0.3
-WEIGHTS = (5.0, 4.0, 3.0, 2.0, 1.0, 2.0)
 BUSY_MS = 10_000
-
-SCHEMA = f"""
-CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE files(path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL,
-                   entry INTEGER, problem TEXT, folder TEXT NOT NULL);
-CREATE INDEX files_folder ON files(folder);
-CREATE TABLE folders(path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL);
-CREATE TABLE entries(rowid INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, id TEXT NOT NULL,
-    slug TEXT NOT NULL, title TEXT NOT NULL, title_lc TEXT NOT NULL, summary TEXT NOT NULL,
-    type TEXT NOT NULL, domain TEXT NOT NULL, tags TEXT NOT NULL, aliases TEXT NOT NULL,
-    relations TEXT NOT NULL, importance INTEGER NOT NULL, maturity TEXT NOT NULL,
-    status TEXT NOT NULL, pinned INTEGER NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL,
-    source TEXT NOT NULL, archived INTEGER NOT NULL, body_len INTEGER NOT NULL,
-    folder TEXT NOT NULL, author TEXT NOT NULL, ctx TEXT NOT NULL);
-CREATE INDEX entries_folder ON entries(folder);
-CREATE INDEX entries_id ON entries(id);
-CREATE INDEX entries_slug ON entries(slug);
-CREATE INDEX entries_title ON entries(title_lc);
-CREATE INDEX entries_updated ON entries(updated);
-CREATE TABLE terms(term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE links(src INTEGER NOT NULL, target TEXT NOT NULL, type TEXT NOT NULL);
-CREATE INDEX links_src ON links(src);
-CREATE INDEX links_target ON links(target);
-CREATE VIRTUAL TABLE fts USING fts5({", ".join(COLUMNS)}, tokenize='porter unicode61');
-"""
-
-
-def schema_tag() -> str:
-    """The index's version: schema and column weights (an index built otherwise is rebuilt)."""
-    return f"{SCHEMA_VERSION}:" + ",".join(map(str, (*WEIGHTS, CONTEXT_WEIGHT, CONTEXT_RADIUS)))
 
 
 def db_file(root: Path) -> Path:
@@ -92,10 +64,11 @@ def _refuse_foreign(conn: sqlite3.Connection, file: Path) -> None:
                       hint="move it away; memtree rebuilds its index from the files")
 
 
-class Index(Lookups):
+class Index:
     """One memory root's index. `sync()` brings it up to date with the files; reads call it.
 
-    The query-side reads (name matches, ranked candidates, caches per state) are in lookups.py."""
+    The query-side reads (name matches, ranked candidates, caches per state) are `self.reads`
+    (reads.py)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -105,7 +78,7 @@ class Index(Lookups):
         self._watch: Watch | None = None
         self._gated = 0.0
         self._lock = threading.RLock()
-        self.forget_reads()
+        self.reads = Reads(self)
 
     # ------------------------------------------------------------ connection
 
@@ -210,7 +183,7 @@ class Index(Lookups):
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()
             self._conn = None
-        self.forget_reads()
+        self.reads.forget()
 
     @contextlib.contextmanager
     def guarded(self) -> Iterator[sqlite3.Connection]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..entries.layout import Stamp
 from .freshness import RACY_NS, UNSETTLED, Scope, stored_stamp
+from .schema import COLUMNS, CONTEXT_RADIUS
 from .source import Prepared, entry_row, first_context, natural, prepare_all, sequential
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
 
         def executemany(self, sql: str, parameters: Any, /) -> Any: ...
 
-COLUMNS = ("title", "aliases", "tags", "summary", "body", "path", "context")
-CONTEXT_RADIUS = 2
 
 Progress = Callable[[int, int], None]
 

@@ -9,22 +9,21 @@ import contextlib
 import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
+from .schema import COLUMNS, CONTEXT_WEIGHT, ENTRY_COLS, TOKENIZE, WEIGHTS
 from .source import row_entry
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
-    import threading
     from typing import Any, TypeVar
 
     from ..model import Entry
+    from .db import Index
 
     T = TypeVar("T")
 
-ENTRY_COLS = ("rowid, path, id, title, summary, type, tags, aliases, relations, importance, "
-              "maturity, status, pinned, created, updated, source")
 ROWS_KEPT = 10_000  # decoded entries kept per state of the index (about 1 KB each)
 PROBE = "memtree_probe"  # scratch FTS5 table in the temp schema, one per connection
-PROBE_TOKENIZE = "porter unicode61"  # as the fts table (index.SCHEMA)
+PROBE_TOKENIZE = TOKENIZE  # as the fts table
 UNION_MAX = 100  # SELECTs per compound statement (SQLite allows 500)
 NAMES = "{title aliases tags}"  # the fts columns the keyword tier matches
 
@@ -39,7 +38,7 @@ class Found:
 
 
 class _Memo:
-    """What reads derive from one state of the index (see `Lookups._stamp`)."""
+    """What reads derive from one state of the index (see `Reads._stamp`)."""
 
     def __init__(self, stamp: tuple[str, int] | None = None) -> None:
         self.stamp = stamp
@@ -53,26 +52,20 @@ class _Memo:
 @functools.cache
 def _sql() -> tuple[str, str, str]:
     """(BM25 weights, entry columns of `e`, the fts columns an entry's own words are in)."""
-    from .db import COLUMNS, CONTEXT_WEIGHT, WEIGHTS  # index.py imports this module
-
     weights = ", ".join(map(str, (*WEIGHTS, CONTEXT_WEIGHT)))
     return weights, ", ".join(f"e.{c}" for c in ENTRY_COLS.split(", ")), ", ".join(COLUMNS[:-1])
 
 
-class Lookups:
-    """Mixed into Index; every method takes the Index as `self`."""
+class Reads:
+    """The query-side reads of one Index (`index.reads`), through its connection and lock."""
 
-    _view: tuple[str, int] | None = None  # the stamp of the open read transaction
-    _kept: _Memo
-    _probe: object  # the connection that has the scratch table
+    def __init__(self, db: Index) -> None:
+        self.db = db
+        self._view: tuple[str, int] | None = None  # the stamp of the open read transaction
+        self._kept = _Memo()
+        self._probe: object = None  # the connection that has the scratch table
 
-    if TYPE_CHECKING:  # provided by Index
-        _lock: threading.RLock
-
-        def read(self, sql: str, args: Iterable[object] = ()) -> list[tuple[object, ...]]: ...
-        def using(self, work: Callable[[Any], T]) -> T: ...
-
-    def forget_reads(self) -> None:
+    def forget(self) -> None:
         """Drop what was kept (a new connection restarts `data_version`)."""
         self._kept, self._probe = _Memo(), None
 
@@ -80,22 +73,22 @@ class Lookups:
     def reading(self) -> Iterator[None]:
         """One read transaction over a query's statements: one lock, one consistent view, the
         index's stamp read once. Nothing inside may sync (a write needs its own transaction)."""
-        with self._lock:
+        with self.db._lock:
             if self._view is not None:
                 yield
                 return
-            self.using(lambda conn: conn.execute("BEGIN"))
+            self.db.using(lambda conn: conn.execute("BEGIN"))
             try:
                 self._view = self._stamp()
                 yield
             finally:
                 self._view = None
-                self.using(lambda conn: conn.in_transaction and conn.execute("COMMIT"))
+                self.db.using(lambda conn: conn.in_transaction and conn.execute("COMMIT"))
 
     def _stamp(self) -> tuple[str, int]:
         """(generation, data_version): the same while neither this connection nor another has
         written the index."""
-        gen, version = self.read("SELECT value, (SELECT data_version FROM pragma_data_version) "
+        gen, version = self.db.read("SELECT value, (SELECT data_version FROM pragma_data_version) "
                                  "FROM meta WHERE key='generation'")[0]
         return str(gen), int(str(version))
 
@@ -121,20 +114,20 @@ class Lookups:
         rarest first); the best `limit` by BM25 when more do. The entries holding
         the first are checked for the others on a scratch copy of their names, unless there are
         too many (FTS5 would check every entry holding all the others, which costs more)."""
-        first = self.read("SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?",
+        first = self.db.read("SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?",
                           (f"{NAMES} : {exprs[0]}", limit + 1))
         if len(first) > limit:
             sql = ("SELECT {} FROM entries WHERE rowid IN "
                    "(SELECT rowid FROM fts WHERE fts MATCH ? {} LIMIT ?)")
             expr = f"{NAMES} : ({' AND '.join(exprs)})"
-            rows = self.read(sql.format(ENTRY_COLS, ""), (expr, limit + 1))
+            rows = self.db.read(sql.format(ENTRY_COLS, ""), (expr, limit + 1))
             if len(rows) > limit:  # ranking costs more than matching: only when they do not fit
-                rows = self.read(sql.format(ENTRY_COLS, "ORDER BY rank"), (expr, limit))
+                rows = self.db.read(sql.format(ENTRY_COLS, "ORDER BY rank"), (expr, limit))
             return list(self._entries(rows))
         ids = [int(str(r[0])) for r in first]
         if len(exprs) > 1 and ids:
             ids = sorted(self.holding([" AND ".join(exprs)], ids, names=True)[0])
-        rows = self.read(f"SELECT {ENTRY_COLS} FROM entries WHERE rowid IN "
+        rows = self.db.read(f"SELECT {ENTRY_COLS} FROM entries WHERE rowid IN "
                          f"({','.join('?' * len(ids))})", ids) if ids else []
         return list(self._entries(rows))
 
@@ -144,7 +137,7 @@ class Lookups:
         (weighted BM25, best first), each with its link targets, in one statement; and whether
         that saw every match (fewer than `fetch`)."""
         weights, cols, _ = _sql()
-        rows = self.read(
+        rows = self.db.read(
             f"SELECT {cols}, -m.s, (SELECT group_concat(target, char(31)) FROM links "
             f"WHERE src = m.r) FROM (SELECT rowid AS r, bm25(fts, {weights}) AS s FROM fts "
             "WHERE fts MATCH ? ORDER BY s, rowid LIMIT ?) AS m JOIN entries AS e ON e.rowid = m.r "
@@ -165,7 +158,7 @@ class Lookups:
         rows (same tokenizer), so the cost does not grow with the index."""
         out: list[set[int]] = [set() for _ in exprs]
         if rowids and exprs:
-            self.using(lambda conn: self._probe_into(conn, exprs, rowids, names, out))
+            self.db.using(lambda conn: self._probe_into(conn, exprs, rowids, names, out))
         return out
 
     def _probe_into(self, conn: Any, exprs: Sequence[str], rowids: Sequence[int], names: bool,
@@ -201,7 +194,7 @@ class Lookups:
         if missing:
             if len(memo.df) >= ROWS_KEPT:
                 memo.df.clear()
-            rows = self.read(f"SELECT term, df FROM terms WHERE term IN ({','.join('?' * len(missing))})",
+            rows = self.db.read(f"SELECT term, df FROM terms WHERE term IN ({','.join('?' * len(missing))})",
                              missing)
             memo.df.update(dict.fromkeys(missing))
             memo.df.update((str(t), int(str(n))) for t, n in rows)
@@ -211,7 +204,7 @@ class Lookups:
         """How many entries the index holds (kept per state)."""
         memo = self._memo()
         if memo.size is None:
-            memo.size = int(str(self.read("SELECT count(*) FROM entries")[0][0]))
+            memo.size = int(str(self.db.read("SELECT count(*) FROM entries")[0][0]))
         return memo.size
 
     def newest(self, count: int) -> list[str]:
@@ -219,7 +212,7 @@ class Lookups:
         per state)."""
         memo = self._memo()
         if memo.newest is None or memo.newest[0] < count:
-            rows = self.read("SELECT updated FROM entries ORDER BY updated DESC LIMIT ?", (count,))
+            rows = self.db.read("SELECT updated FROM entries ORDER BY updated DESC LIMIT ?", (count,))
             memo.newest = (count, [str(r[0]) for r in rows])
         return memo.newest[1][:count]
 
@@ -230,7 +223,7 @@ class Lookups:
         memo = self._memo()
         if memo.authors is None:
             memo.authors = {}
-            for (name,) in self.read("SELECT DISTINCT author FROM entries WHERE author != ''"):
+            for (name,) in self.db.read("SELECT DISTINCT author FROM entries WHERE author != ''"):
                 for term in terms(str(name)):
                     memo.authors.setdefault(term, str(name))
         return memo.authors

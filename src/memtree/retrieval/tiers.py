@@ -90,7 +90,7 @@ def _tiers(root: Path, idx: Index, text: str, limit: int, chosen: Filters,
     hits = path_tier(idx, text, chosen)
     if not hits:
         usage = signals.usage(root)
-        with idx.reading():
+        with idx.reads.reading():
             found = keyword_tier(idx, text, chosen, usage, params, now)
             if len(found) < limit:  # keyword hits come first; full text fills the rest
                 pool = max(FULLTEXT_POOL, 5 * limit)
@@ -209,11 +209,11 @@ def keyword_tier(idx: Index, text: str, filters: Filters,
     if not groups:
         return []
     asked = frozenset(_light_stem(g[-1]) for g in groups)
-    df = idx.doc_freq(t for g in groups for t in g)
+    df = idx.reads.doc_freq(t for g in groups for t in g)
     rarest = sorted(groups, key=lambda g: max(df.get(t, 0) for t in g))  # the fewest to check
     now = now or dt.datetime.now(dt.UTC)
     hits = []
-    for item in idx.named([_group_expr(g) for g in rarest], KEYWORD_POOL):
+    for item in idx.reads.named([_group_expr(g) for g in rarest], KEYWORD_POOL):
         if not filters.keep(item):
             continue
         names = [("title", item.title), *(("alias", a) for a in item.aliases),
@@ -249,7 +249,7 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int, wanted: in
     expr = " OR ".join(_group_expr(g) for g in worth)
     fetch = pool * (8 if filters.narrow else 1)
     while True:  # widen only when filters or hidden entries left too few candidates
-        kept, seen_all = idx.ranked(expr, fetch, filters.keep, pool)
+        kept, seen_all = idx.reads.ranked(expr, fetch, filters.keep, pool)
         if len(kept) >= pool or seen_all:
             break
         fetch *= 4
@@ -261,7 +261,7 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int, wanted: in
     names.pop("", None)
     links = [(f.entry.path, names[t]) for f in kept for t in f.links if t in names]
     cands = [rank.Candidate(f.entry, f.bm25) for f in kept]
-    newest = idx.newest(rank.RECENCY_DEPTH) if RECENCY else ()
+    newest = idx.reads.newest(rank.RECENCY_DEPTH) if RECENCY else ()
     hits = rank.rank(cands, len(groups), now or dt.datetime.now(dt.UTC), links, actors, usage,
                      wanted + len(skip), params, newest)
     hits = [h for h in hits if h.path not in skip][:wanted]
@@ -274,7 +274,7 @@ def _people(idx: Index, text: str, groups: list[list[str]]) -> tuple[list[list[s
     capital = {tokens.fold(w) for w in tokens.WORD_RE.findall(text) if w[:1].isupper()}
     if not capital:
         return groups, frozenset()
-    authors = idx.authors()
+    authors = idx.reads.authors()
     named = [g for g in groups if len(g) == 1 and g[0] in authors and g[0] in capital]
     if not named or len(named) == len(groups):
         return groups, frozenset(authors[g[0]] for g in named)
@@ -284,9 +284,9 @@ def _people(idx: Index, text: str, groups: list[list[str]]) -> tuple[list[list[s
 def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
     """The query words worth their cost: BM25 is computed for every entry matching any word,
     and words held by most entries add little to it, so rarest first within a postings budget."""
-    df = idx.doc_freq(t for g in groups for t in g)
+    df = idx.reads.doc_freq(t for g in groups for t in g)
     cost = {tuple(g): _matches(g, df) for g in groups}
-    budget = max(POSTINGS_BUDGET, idx.size() * POSTINGS_PER_ENTRY)
+    budget = max(POSTINGS_BUDGET, idx.reads.size() * POSTINGS_PER_ENTRY)
     chosen: list[list[str]] = []
     spent = 0
     for group in sorted(groups, key=lambda g: cost[tuple(g)]):
@@ -303,8 +303,8 @@ def _informations(idx: Index, groups: list[list[str]]) -> dict[str, float]:
     """How much each query word tells: its idf, ln(1 + (N - n + 0.5) / (n + 0.5)), n the entries
     holding it (an identifier: its rarest term held, else 0). A word no entry holds tells the
     most, and no entry explains it."""
-    df = idx.doc_freq(t for g in groups for t in g)
-    size = idx.size()
+    df = idx.reads.doc_freq(t for g in groups for t in g)
+    size = idx.reads.size()
     out = {}
     for group in groups:
         n = min((df[t] for t in group if df.get(t)), default=0)
@@ -323,7 +323,7 @@ def _matches(group: Sequence[str], df: Mapping[str, int]) -> int:
 def _explain(idx: Index, hits: list[Hit], groups: list[list[str]],
              rowids_of: dict[str, int]) -> list[Hit]:
     """Say which query words each hit holds in its own fields (its coverage, used by the gate)."""
-    held = idx.holding([_group_expr(g) for g in groups], [rowids_of[h.path] for h in hits])
+    held = idx.reads.holding([_group_expr(g) for g in groups], [rowids_of[h.path] for h in hits])
     matched = {h.path: [g[-1] for g, rows in zip(groups, held, strict=True)
                         if rowids_of[h.path] in rows] for h in hits}
     weight = _informations(idx, groups)
