@@ -46,7 +46,7 @@ def add(
     type: Annotated[str | None, typer.Option("--type", "-t", help="fact, decision, convention, how-to, bug…")] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
     alias: Annotated[list[str] | None, typer.Option("--alias", help="Another name (repeatable).")] = None,
-    importance: Annotated[int | None, typer.Option("--importance", min=0, max=100, help="0-100.")] = None,
+    importance: Annotated[int | None, typer.Option("--importance", callback=common.bounded(0, 100), help="0-100.")] = None,
     maturity: Annotated[str | None, typer.Option("--maturity", help="draft, validated or core.")] = None,
     template: Annotated[str | None, typer.Option("--template", help="A template from `memtree templates`.")] = None,
     slug: Annotated[str | None, typer.Option("--slug", help="File name (default: from the title).")] = None,
@@ -125,7 +125,7 @@ def edit(
     type: Annotated[str | None, typer.Option("--type", help="New type.")] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Replace tags (repeatable).")] = None,
     alias: Annotated[list[str] | None, typer.Option("--alias", help="Replace aliases (repeatable).")] = None,
-    importance: Annotated[int | None, typer.Option("--importance", min=0, max=100, help="0-100.")] = None,
+    importance: Annotated[int | None, typer.Option("--importance", callback=common.bounded(0, 100), help="0-100.")] = None,
     maturity: Annotated[str | None, typer.Option("--maturity", help="draft, validated or core.")] = None,
     body: Annotated[str | None, typer.Option("--body", help="New body ('-' reads stdin).")] = None,
     reason: ReasonOpt = None,
@@ -146,13 +146,17 @@ def edit(
     common.out(done, json, lambda e: print(f"saved {e.path}.md"))
 
 
+STATUSES = ("active", "superseded", "archived", "all")
+
+
 @app.command("list")
 def list_(
     domain: Annotated[str | None, typer.Option("--domain", help="Only this domain.")] = None,
     topic: Annotated[str | None, typer.Option("--topic", help="Only this topic.")] = None,
     type: Annotated[str | None, typer.Option("--type", help="Only this type.")] = None,
     tag: Annotated[str | None, typer.Option("--tag", help="Only entries with this tag.")] = None,
-    status: Annotated[str | None, typer.Option("--status", help="active, superseded, archived or all.")] = None,
+    status: Annotated[str | None, typer.Option("--status", callback=common.choice(STATUSES), help="active, superseded, archived or all.")] = None,
+    plain: common.PlainOpt = False,
     json: JsonOpt = False,
 ) -> None:
     """List entries, filtered by domain, topic, type, tag and status."""

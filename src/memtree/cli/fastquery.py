@@ -62,7 +62,9 @@ def run(args: list[str]) -> int | None:
     from . import output as render
 
     try:
-        return _answer(opts)
+        code = _answer(opts)
+        sys.stdout.flush()
+        return code
     except MemtreeError as exc:
         render.error(exc.message, exc.hint)
         return int(exc.code)
@@ -70,6 +72,7 @@ def run(args: list[str]) -> int | None:
         render.error("interrupted")
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
+        render.closed_pipe()
         return 0
     except Exception as exc:  # noqa: BLE001 - the same last resort as the CLI boundary
         render.error(f"internal error: {type(exc).__name__}: {exc}")
