@@ -173,7 +173,7 @@ def tree(json: JsonOpt = False) -> None:
 @app.command()
 def mv(
     ref: Ref,
-    dest: Annotated[str, typer.Argument(help="DOMAIN/TOPIC[/SUBTOPIC], or a full path ending in .md.", metavar="DEST")],
+    dest: Annotated[str, typer.Argument(help="A folder DOMAIN/TOPIC[/SUBTOPIC][/] (existing, for three parts), or a new entry path DOMAIN/TOPIC[/SUBTOPIC]/SLUG[.md].", metavar="DEST")],
     reason: ReasonOpt = None,
     json: JsonOpt = False,
 ) -> None:

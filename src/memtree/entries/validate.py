@@ -60,7 +60,7 @@ def _check_entry(item: Entry) -> list[Problem]:
     elif not codec.ID_RE.match(item.id):
         found.append(Problem(where, f"field 'id' {item.id!r} is not a memtree id", severity="warning"))
     for part in item.path.split("/"):
-        if not tree.NAME_RE.match(part) and part != tree.ARCHIVE_DIR:
+        if (not tree.NAME_RE.match(part) or part != part.lower()) and part != tree.ARCHIVE_DIR:
             found.append(Problem(where, f"name {part!r} is not normalised (lowercase, '-' or '_')"))
     if item.status is Status.SUPERSEDED and not any(
         r.type == "superseded_by" for r in item.relations
