@@ -19,6 +19,7 @@ from . import retrieval  # noqa: F401
 from . import history  # noqa: F401
 from . import lifecycle  # noqa: F401
 from . import agents  # noqa: F401
+from . import health  # noqa: F401
 # isort: on
 from .examples import attach
 

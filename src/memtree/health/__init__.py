@@ -1,0 +1,1 @@
+"""Health of a memory root: `doctor` (one report of everything wrong, safe repairs)."""
