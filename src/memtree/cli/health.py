@@ -1,4 +1,4 @@
-"""Commands for living with the files: doctor. Each parses, makes one call and renders."""
+"""Commands for living with the files: doctor, watch. Each parses, makes one call and renders."""
 
 from __future__ import annotations
 
@@ -40,3 +40,40 @@ def _print(report: Any) -> None:
                   f"{escape(item.path)}: {escape(item.message)}{fix}")
     if not report.remaining:
         out.print(f"ok: nothing wrong in {escape(report.root)}")
+
+
+@app.command()
+def watch(
+    quiet: Annotated[float, typer.Option("--quiet", help="Seconds without edits before they are committed.")] = 3.0,
+    seconds: Annotated[float | None, typer.Option("--for", help="Stop after this many seconds (default: until Ctrl-C).")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Index, check and commit hand edits as they are saved, until Ctrl-C."""
+    from ..health.watcher import Watcher
+
+    watcher = Watcher(common.memory().ws, _event_printer(json), quiet=quiet)
+    if not json:
+        from .output import note
+
+        note(f"watching {watcher.ws.root}" + ("" if watcher.live else " (by polling: no file events)"))
+    try:
+        watcher.run(seconds)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a watch ends
+    finally:
+        watcher.close()
+
+
+def _event_printer(as_json: bool) -> Any:
+    import json as jsonlib
+    import sys
+
+    def show(event: dict[str, Any]) -> None:
+        if as_json:
+            sys.stdout.write(jsonlib.dumps(event, ensure_ascii=False) + "\n")
+        else:
+            tail = f": {event['message']}" if event["message"] and event["event"] != "committed" else ""
+            sys.stdout.write(f"{event['event']} {event['path']}{tail}\n")
+        sys.stdout.flush()
+
+    return show
