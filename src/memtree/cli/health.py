@@ -1,4 +1,4 @@
-"""Commands for living with the files: doctor, watch. Each parses, makes one call and renders."""
+"""Commands for living with the files: doctor, watch, graph. Each parses, makes one call and renders."""
 
 from __future__ import annotations
 
@@ -77,3 +77,27 @@ def _event_printer(as_json: bool) -> Any:
         sys.stdout.flush()
 
     return show
+
+
+@app.command()
+def graph(
+    format: Annotated[str, typer.Option("--format", callback=common.choice(("mermaid", "dot", "html")), help="mermaid, dot or html.")] = "mermaid",
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """The relation graph: Mermaid, Graphviz DOT, or one self-contained HTML page to explore."""
+    from ..export.graph import render
+
+    memory = common.memory()
+    entries, _ = memory.load(archived=False)
+    text = render(entries, format, memory.root)
+    if output is None:
+        import sys
+
+        sys.stdout.write(text)
+        return
+    from pathlib import Path
+
+    Path(output).write_text(text, encoding="utf-8")
+    from .output import note
+
+    note(f"wrote {output}")
