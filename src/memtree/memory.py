@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .model import Result
     from .retrieval.packs import Pack
 
-GITIGNORE = ".index/\n.local/\n"
+GITIGNORE = ".index/\n.local/\n.obsidian/\n.trash/\n"
 CONFIG_TEXT = "# memtree configuration: see docs/format.md\nformat = 1\n"
 
 

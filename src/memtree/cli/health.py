@@ -1,4 +1,4 @@
-"""Commands for living with the files: doctor, watch, graph. Each parses, makes one call and renders."""
+"""Commands for living with the files: doctor, watch, graph, export. Each parses, makes one call and renders."""
 
 from __future__ import annotations
 
@@ -101,3 +101,18 @@ def graph(
     from .output import note
 
     note(f"wrote {output}")
+
+
+@app.command()
+def export(
+    out: Annotated[str, typer.Argument(help="Folder to write the export into.", metavar="OUT")],
+    format: Annotated[str, typer.Option("--format", callback=common.choice(("okf", "json", "obsidian")), help="okf, json or obsidian.")] = "okf",
+    json: JsonOpt = False,
+) -> None:
+    """Export the tree as an OKF bundle, one JSON file, or an Obsidian vault."""
+    from pathlib import Path
+
+    from ..export.bundle import dump
+
+    done = dump(common.memory().ws, Path(out), format)
+    common.out(done, json, lambda d: print(f"exported {len(d.written)} file(s) to {d.folder}"))

@@ -29,6 +29,7 @@ def check(ws: Workspace) -> list[Problem]:
             ))
         elif item.id:
             by_id[item.id] = item
+    slugs = {e.path.rsplit("/", 1)[-1] for e in entries}  # Obsidian's [[note-name]] links
     for item in entries:
         for rel in item.relations:
             if rel.target not in by_path and rel.target not in by_id:
@@ -41,7 +42,7 @@ def check(ws: Workspace) -> list[Problem]:
                     severity="warning",
                 ))
         for target in codec.wikilinks(item.body):
-            if target not in by_path and target not in by_id:
+            if target not in by_path and target not in by_id and target not in slugs:
                 problems.append(Problem(_file(item), f"wikilink [[{target}]]: no such entry"))
     problems.extend(_check_index_files(ws))
     problems.extend(_stale_summaries(ws, entries))

@@ -1,1 +1,1 @@
-"""Views of a whole tree for other tools: the relation graph (Mermaid, DOT, HTML)."""
+"""The whole tree for other tools: the relation graph (Mermaid, DOT, HTML) and export/import."""
