@@ -234,7 +234,8 @@ def validate(
 
         for path in fix_ids(memory.ws):
             print(f"gave an id to {path}.md")
-    found = memory.validate()
+    with views.progress("validating"):
+        found = memory.validate()
     common.out(found, json, views.problems)
     failing = [p for p in found if strict or p.severity == "error"]
     if failing:

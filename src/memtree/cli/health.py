@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import ProblemsFound
-from . import common
+from . import common, views
 from .app import app
 from .common import JsonOpt
 
@@ -20,7 +20,8 @@ def doctor(
     """Everything wrong with the memory in one report; exits 10 while problems remain."""
     from ..health.doctor import diagnose
 
-    report = diagnose(common.memory().ws, fix=fix)
+    with views.progress("checking") as step:
+        report = diagnose(common.memory().ws, fix=fix, progress=step)
     common.out(report, json, _print)
     if report.remaining:
         raise ProblemsFound(f"{len(report.remaining)} problem(s) remain in {report.root}",
@@ -88,8 +89,9 @@ def graph(
     from ..export.graph import render
 
     memory = common.memory()
-    entries, _ = memory.load(archived=False)
-    text = render(entries, format, memory.root)
+    with views.progress("drawing"):
+        entries, _ = memory.load(archived=False)
+        text = render(entries, format, memory.root)
     if output is None:
         import sys
 
@@ -114,5 +116,6 @@ def export(
 
     from ..export.bundle import dump
 
-    done = dump(common.memory().ws, Path(out), format)
+    with views.progress("exporting") as step:
+        done = dump(common.memory().ws, Path(out), format, progress=step)
     common.out(done, json, lambda d: print(f"exported {len(d.written)} file(s) to {d.folder}"))

@@ -45,19 +45,25 @@ def tree_files(root: Path) -> dict[str, str]:
     return dict(sorted(files.items()))
 
 
-def dump(ws: Workspace, out: Path, fmt: str) -> Outcome:
+Progress = Callable[[int, int], None]
+
+
+def dump(ws: Workspace, out: Path, fmt: str, progress: Progress | None = None) -> Outcome:
     writer, _ = _codec(fmt)
     out.mkdir(parents=True, exist_ok=True)
     done = Outcome(fmt, str(out))
-    for rel, text in writer(tree_files(ws.root)).items():
+    files = writer(tree_files(ws.root))
+    for count, (rel, text) in enumerate(files.items(), 1):
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         done.written.append(rel)
+        if progress is not None:
+            progress(count, len(files))
     return done
 
 
-def load(ws: Workspace, folder: Path, fmt: str) -> Outcome:
+def load(ws: Workspace, folder: Path, fmt: str, progress: Progress | None = None) -> Outcome:
     """Write the entries of the bundle in `folder` into the root (under the lock)."""
     from ..entries import store
 
@@ -67,7 +73,9 @@ def load(ws: Workspace, folder: Path, fmt: str) -> Outcome:
     files, reported = reader(folder)
     done = Outcome(fmt, str(folder), reported=reported)
     with store.lock(ws.root):
-        for rel, text in sorted(files.items()):
+        for count, (rel, text) in enumerate(sorted(files.items()), 1):
+            if progress is not None:
+                progress(count, len(files))
             target = ws.root / rel
             tree.ensure_inside(ws.root, target)
             if target.exists():

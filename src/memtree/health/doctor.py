@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -59,16 +60,24 @@ class Report:
                 "findings": [f.to_dict() for f in self.findings]}
 
 
-def diagnose(ws: Workspace, fix: bool = False) -> Report:
-    """Run every check; with `fix`, make the safe repairs first, then report what remains."""
+def diagnose(ws: Workspace, fix: bool = False,
+             progress: Callable[[int, int], None] | None = None) -> Report:
+    """Run every check; with `fix`, make the safe repairs first, then report what remains.
+    `progress(done, total)` is told after each check."""
+    step = progress or (lambda done, total: None)
+    checks = (_files, _index_drift, _git, _temp_files, _hooks)
+    total = len(checks) + 1 + (1 if fix else 0)
     repaired: list[Finding] = _repair(ws) if fix else []
     report = Report(str(ws.root), repaired)
+    step(1 if fix else 0, total)
     from ..entries import store
 
-    entries, _ = store.load_all(ws.root)
-    for check in (_files, _index_drift, _git, _temp_files, _hooks):
+    for number, check in enumerate(checks, 1):
         report.findings.extend(check(ws))
+        step(number + (1 if fix else 0), total)
+    entries, _ = store.load_all(ws.root)
     report.findings.extend(_orphans(entries))
+    step(total, total)
     return report
 
 
