@@ -13,6 +13,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "memtree"
 # whole Memory to reach a root is an upward dependency even when it is only annotated.
 LAYERS: dict[str, int] = {
     "memtree.model": 1, "memtree.record": 1, "memtree.errors": 1, "memtree.config": 1,
+    "memtree.secretscan": 1, "memtree.framing": 1,  # pure text rules
     "memtree.entries": 2, "memtree.lifecycle": 2,  # pure lifecycle and per-file lifecycle state
     "memtree.index": 3,
     "memtree.retrieval": 4, "memtree.history": 4,

@@ -12,6 +12,13 @@ def main(argv: list[str] | None = None) -> int:
         from .agents.hook import main as hook
 
         return hook(args[1:])
+    if args[:1] == ["mcp"]:
+        lean = _mcp_options(args[1:])
+        if lean is not None:  # agents wait for this server: answer the handshake without typer
+            from .agents.mcp_start import serve
+
+            serve(None, *lean)
+            return 0
     if "query" in args[:3]:  # lean path: no typer import for the agents' hottest command
         from .cli import fastquery
 
@@ -21,6 +28,20 @@ def main(argv: list[str] | None = None) -> int:
     from .cli.main import run
 
     return run(args)
+
+
+def _mcp_options(args: list[str]) -> tuple[str, str | None] | None:
+    """`--agent NAME` and `--session ID` (the only options agents pass); None for anything else."""
+    found: dict[str, str] = {}
+    pairs = iter(args)
+    for flag in pairs:
+        name, _, value = flag.partition("=")
+        if name not in ("--agent", "--session") or name in found:
+            return None
+        found[name] = value or next(pairs, "")
+        if not found[name]:
+            return None
+    return found.get("--agent", "mcp"), found.get("--session")
 
 
 if __name__ == "__main__":

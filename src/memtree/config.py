@@ -65,6 +65,21 @@ def is_root(path: Path) -> bool:
     return (path / CONFIG_NAME).is_file()
 
 
+def check_root(root: Path) -> None:
+    """A root reached through a symbolic link must stay inside the folder that holds the link."""
+    if not os.path.islink(root):
+        return
+    home = os.path.realpath(root.parent)
+    target = os.path.realpath(root)
+    if os.path.commonpath([home, target]) != home:
+        from .errors import UnsafeState
+
+        raise UnsafeState(f"{root}: is a symbolic link leading out of {root.parent} (to {target}); "
+                          "refusing to use it as memtree state",
+                          hint="memtree never creates links among its own state; the repository "
+                               "may be hostile. Inspect it, or pass --root to use it on purpose")
+
+
 def find_root(explicit: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Path:
     """Resolve the memory root following the documented precedence."""
     chosen = explicit if explicit is not None else env(ENV_ROOT)
@@ -83,6 +98,7 @@ def find_root(explicit: str | os.PathLike[str] | None = None, cwd: Path | None =
     for folder in (here, *here.parents):
         candidate = folder / ROOT_NAME
         if is_root(candidate):
+            check_root(candidate)  # a cloned `.memory` link must not lead out
             return candidate
         if folder.name == ROOT_NAME and is_root(folder):
             return folder
@@ -111,6 +127,10 @@ def load_settings(root: Path) -> Settings:
     fmt = raw.get("format", 1)
     if not isinstance(fmt, int):
         raise InvalidEntry(f"{path}: field 'format' must be an integer")
+    if "secrets" in raw:  # the allow-list also applies where output is masked
+        from . import secretscan
+
+        secretscan.ALLOWED = secretscan.policy(Settings(format=fmt, raw=raw))[1]
     return Settings(format=fmt, raw=raw)
 
 

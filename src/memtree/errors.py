@@ -17,7 +17,7 @@ class ExitCode(IntEnum):
     EXISTS = 4  # refusing to overwrite something that exists
     INVALID = 5  # bad input: malformed entry, field or value
     NO_ROOT = 6  # no memory root found
-    UNSAFE_PATH = 7  # a path escaping the memory root
+    UNSAFE_PATH = 7  # a path escaping the memory root, or a state path that is a link
     AMBIGUOUS = 8  # a reference matching several entries
     LOCKED = 9  # another process holds the lock for too long
     PROBLEMS = 10  # `validate` / `check` found problems
@@ -63,6 +63,14 @@ class NoRoot(MemtreeError):
 
 class UnsafePath(MemtreeError):
     code = ExitCode.UNSAFE_PATH
+
+
+class UnsafeState(UnsafePath):
+    """memtree's own state path (index, lock, log, cache) is a link or not a plain file/folder."""
+
+
+class SecretFound(InvalidEntry):
+    """A write would store something that looks like a credential (see secrets.py)."""
 
 
 class Ambiguous(MemtreeError):

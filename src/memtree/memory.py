@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
-from . import config
+from . import config, secretscan
 from .config import Workspace
 from .entries import codec, store
 from .entries import layout as tree
@@ -172,8 +172,9 @@ class Memory:
 
     def validate(self) -> list[Problem]:
         from .entries.validate import check
+        from .health.vetting import problems  # security findings (git-aware: not in entries/)
 
-        return check(self.ws)
+        return sorted(check(self.ws) + problems(self.ws, self.load()[0]), key=lambda p: (p.path, p.line))
 
     # ------------------------------------------------------------ retrieval
 
@@ -270,7 +271,7 @@ class Memory:
         }
         item = codec.from_mapping(meta, body or "", rel)
         source = Source(self.ws.actor, self.ws.session, commit, tuple(files))
-        item = dataclasses.replace(item, relations=rels, source=source)
+        item = secretscan.guard(self.ws.settings, dataclasses.replace(item, relations=rels, source=source))
         with store.lock(self.root):
             if force and tree.file_for(self.root, rel).exists():
                 old = store.read(self.root, rel)
@@ -294,6 +295,7 @@ class Memory:
             new = dataclasses.replace(new, relations=old.relations, source=old.source)
             if "relations" in fields and fields["relations"] is not None:
                 new = dataclasses.replace(new, relations=tuple(fields["relations"]))
+            new = secretscan.guard(self.ws.settings, new, old)
             store.write(self.root, new, overwrite=True)
         changed = ", ".join(sorted(k for k, v in fields.items() if v is not None)) or "body"
         self._record(Change("update", (rel,), f"update {rel}: {changed}", reason))
@@ -310,7 +312,7 @@ class Memory:
                 raise InvalidEntry(f"{rel}: field 'id' must not change (was {old.id!r})")
             if codec.render(new) == codec.render(old):
                 return old
-            new = dataclasses.replace(new, updated=codec.now_iso())
+            new = secretscan.guard(self.ws.settings, dataclasses.replace(new, updated=codec.now_iso()), old)
             store.write(self.root, new, overwrite=True)
         self._record(Change("edit", (rel,), f"edit {rel}", reason))
         _count_update(self.root, new.id)

@@ -152,8 +152,9 @@ def test_missing_tree_and_unknown_names_never_fail(run: Run, tmp_path: Path) -> 
                  ["claude-code"]):
         out = run("hook", *args, input=body, cwd=bare)
         assert out.returncode == 0 and out.stdout.strip() in ("", "{}"), args
-    log = Path(os.environ["HOME"]) / ".local" / "state" / "memtree" / "hook-errors.log"
-    assert "no .memory/ found" in log.read_text()
+    log = (Path(os.environ["HOME"]) / ".local" / "state" / "memtree" / "hook-errors.log").read_text()
+    assert "agent 'nope'" in log  # a broken hook command is reported;
+    assert "no .memory/ found" not in log  # a folder that is not a memtree project is not an error
 
 
 def test_errors_inside_a_tree_are_logged_there(run: Run, tmp_path: Path) -> None:
@@ -212,3 +213,21 @@ def test_map_names_the_biggest_topics_of_each_domain() -> None:
     assert lines[0].startswith("- big (55): t0 (6), t1 (6), t2 (6), t3 (6), t4 (6), t5 (5)")
     assert lines[0].endswith("and 2 more topics")
     assert lines[1] == "- small (1): one (1)"
+
+
+def test_gemini_automatic_precompress_forgets_nothing_and_manual_does(run: Run, tmp_path: Path) -> None:
+    """Gemini fires PreCompress (trigger auto) before every model call, compressing or not."""
+    project = tmp_path / "project"
+    build_tree(project)
+
+    def hook(event: str, **extra: str) -> str:
+        body = {"session_id": "g1", "cwd": str(project), "hook_event_name": event, **extra}
+        out = run("hook", "gemini", event, input=json.dumps(body))
+        assert out.returncode == 0 and out.stderr == ""
+        return out.stdout
+
+    assert "Secrets live in the team vault" in hook("SessionStart", source="startup")
+    hook("PreCompress", trigger="auto")
+    assert "Secrets live in the team vault" not in hook("BeforeAgent", prompt="how are jwt tokens signed")
+    hook("PreCompress", trigger="manual")
+    assert "Secrets live in the team vault" in hook("BeforeAgent", prompt="what about refresh tokens")

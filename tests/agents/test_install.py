@@ -81,16 +81,20 @@ def test_installed_files_are_what_each_agent_reads(run: Run, tmp_path: Path) -> 
         run("install", agent, "--command", "memtree")
     claude = json.loads((project / ".claude/settings.json").read_text())
     assert claude["permissions"] == {"allow": ["Bash(ls)"]}
+    local = json.loads((project / ".claude/settings.local.json").read_text())
+    assert local == {"permissions": {"allow": [f"mcp__memtree__{t}" for t in ("query", "get", "list", "tree")]},
+                     "enabledMcpjsonServers": ["memtree"]}
     assert claude["hooks"]["Stop"][0]["hooks"][0]["command"] == "say done"
     assert claude["hooks"]["UserPromptSubmit"][0]["hooks"][0]["command"] == \
         "memtree hook claude-code UserPromptSubmit"
     assert set(claude["hooks"]) == {"SessionStart", "UserPromptSubmit", "PreCompact", "Stop", "SessionEnd"}
     mcp = json.loads((project / ".mcp.json").read_text())["mcpServers"]
     assert mcp["memtree"]["args"] == ["mcp", "--agent", "claude-code"] and "other" in mcp
+    assert mcp["memtree"]["alwaysLoad"] is True
     codex = tomllib.loads((project / ".codex/config.toml").read_text())
     assert codex["model"] == "o4" and codex["mcp_servers"]["memtree"]["command"] == "memtree"
     assert set(json.loads((project / ".codex/hooks.json").read_text())["hooks"]) == {
-        "SessionStart", "UserPromptSubmit", "PreCompact", "Stop"}
+        "SessionStart", "UserPromptSubmit", "PreCompact", "Stop", "SessionEnd"}
     gemini = json.loads((project / ".gemini/settings.json").read_text())
     assert gemini["theme"] == "dark" and "BeforeAgent" in gemini["hooks"]
     assert gemini["mcpServers"]["memtree"]["args"][-1] == "gemini"

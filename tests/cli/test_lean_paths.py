@@ -279,12 +279,19 @@ def test_a_body_read_without_yaml_refuses_what_parse_refuses(text: str) -> None:
     assert read.value.message == parsed.value.message
 
 
-def test_written_files_keep_mode_0600_and_leave_no_temporary_file(tmp_path: Path) -> None:
+def test_written_files_follow_the_umask_keep_their_mode_and_leave_no_temporary_file(
+        tmp_path: Path) -> None:
     target = tmp_path / "folder" / "file.json"
-    store.atomic_write(target, "{}\n")
+    umask = os.umask(0o027)
+    try:
+        store.atomic_write(target, "{}\n")
+    finally:
+        os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o640  # a new file: 0666 less the umask
+    target.chmod(0o604)
     store.atomic_write(target, "{\"a\": 1}\n")
     assert target.read_text() == "{\"a\": 1}\n"
-    assert target.stat().st_mode & 0o777 == 0o600  # as tempfile.mkstemp created them
+    assert target.stat().st_mode & 0o777 == 0o604  # a rewritten file keeps its mode
     assert [p.name for p in target.parent.iterdir()] == ["file.json"]
 
 

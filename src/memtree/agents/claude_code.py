@@ -26,7 +26,12 @@ NAME = "claude-code"
 EVENTS = {"sessionstart": "start", "userpromptsubmit": "prompt", "precompact": "compact",
           "stop": "stop", "sessionend": "end"}
 HOOK_EVENTS = ("SessionStart", "UserPromptSubmit", "PreCompact", "Stop", "SessionEnd")
+# A tool call in the transcript (its definitions are there too, followed by "description").
+WRITE_CALL = (r'"name":\s*"mcp__memtree__(?:add|update|link|supersede|archive)",\s*"input"'
+              r'|\bmemtree (?:add|update|edit|link|mv|rm)\b')
+READ_TOOLS = [f"mcp__memtree__{t}" for t in ("query", "get", "list", "tree")]  # pre-approved
 EMPTY = ""
+RESUME_KEEPS_CONTEXT = True  # `--resume` replays the history (briefing included), adds no new context
 
 
 def remind(event: str, text: str) -> str:
@@ -34,13 +39,34 @@ def remind(event: str, text: str) -> str:
 
 
 def targets(cmd: str) -> list[Target]:
-    from .install import Target, hook_command, hooks_target, server_target  # installs only
+    from .install import Target, hook_command, hooks_target, program, server_target  # installs only
 
     groups = {e: {"hooks": [{"type": "command", "command": hook_command(cmd, NAME, e),
                              "timeout": 30}]} for e in HOOK_EVENTS}
-    server = {"type": "stdio", "command": cmd, "args": ["mcp", "--agent", NAME]}
+    exe, args = program(cmd, "mcp", "--agent", NAME)
+    # alwaysLoad: the tools are in every request and `-p` runs wait for the server (5 s at most).
+    server = {"type": "stdio", "command": exe, "args": args, "alwaysLoad": True}
+    # Approvals are personal: Claude Code ignores allow rules for MCP tools in the shared file.
+    lists = {("permissions", "allow"): READ_TOOLS, ("enabledMcpjsonServers",): ["memtree"]}
     return [
         hooks_target(".claude/settings.json", groups),
+        hooks_target(".claude/settings.local.json", {}, lists=lists),
         server_target(".mcp.json", server),
         Target("CLAUDE.md", "markdown", RULES),
+    ]
+
+
+def user_level_targets(cmd: str) -> list[Target]:
+    """`install --user`: hooks and approvals in ~/.claude/settings.json, the server in
+    ~/.claude.json, the rules in ~/.claude/CLAUDE.md: found from any folder of any project."""
+    from .install import Target, hook_command, hooks_target, program, server_target
+
+    groups = {e: {"hooks": [{"type": "command", "command": hook_command(cmd, NAME, e),
+                             "timeout": 30}]} for e in HOOK_EVENTS}
+    exe, args = program(cmd, "mcp", "--agent", NAME)
+    server = {"type": "stdio", "command": exe, "args": args, "alwaysLoad": True}
+    return [
+        hooks_target(".claude/settings.json", groups, lists={("permissions", "allow"): READ_TOOLS}),
+        server_target(".claude.json", server),
+        Target(".claude/CLAUDE.md", "markdown", RULES),
     ]

@@ -1,7 +1,8 @@
 """Codex CLI: hooks in .codex/hooks.json, the MCP server in .codex/config.toml, rules in AGENTS.md.
 
 Codex mirrors Claude Code's hook payloads; its outputs are strict JSON objects (no extra keys).
-It has no SessionStart after compaction, so pinned memory returns with the next prompt.
+It sends SessionStart (source compact) after compaction and names MCP calls `add` in namespace
+`mcp__memtree`; `codex exec` runs project hooks only once they are trusted.
 """
 
 from __future__ import annotations
@@ -25,9 +26,14 @@ if TYPE_CHECKING:
 
 NAME = "codex"
 EVENTS = {"sessionstart": "start", "userpromptsubmit": "prompt", "precompact": "compact",
-          "stop": "stop"}
-HOOK_EVENTS = ("SessionStart", "UserPromptSubmit", "PreCompact", "Stop")
+          "stop": "stop", "sessionend": "end"}
+HOOK_EVENTS = ("SessionStart", "UserPromptSubmit", "PreCompact", "Stop", "SessionEnd")
 EMPTY = ""
+RESUME_KEEPS_CONTEXT = True  # `codex exec resume` replays the history, briefing included
+# A call to a memtree write tool in Codex's rollout file: the tool name, then its namespace.
+WRITE_CALL = (r'"name":\s*"(?:add|update|link|supersede|archive)",\s*"namespace":\s*"mcp__memtree"'
+              r'|mcp__memtree__(?:add|update|link|supersede|archive)\b'
+              r'|\bmemtree (?:add|update|edit|link|mv|rm)\b')
 
 
 def remind(event: str, text: str) -> str:
@@ -35,8 +41,10 @@ def remind(event: str, text: str) -> str:
 
 
 def _server_block(cmd: str) -> str:
-    return (f"[mcp_servers.memtree]\ncommand = {json.dumps(cmd)}\n"
-            f'args = ["mcp", "--agent", "{NAME}"]')
+    from .install import program
+
+    exe, args = program(cmd, "mcp", "--agent", NAME)
+    return f"[mcp_servers.memtree]\ncommand = {json.dumps(exe)}\nargs = {json.dumps(args)}"
 
 
 def _guard(text: str) -> None:

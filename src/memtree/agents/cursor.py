@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from .payload import text_of
 from .rules import RULES
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
@@ -31,14 +32,14 @@ alwaysApply: true
 
 
 def session_of(payload: dict[str, Any]) -> str | None:
-    return payload.get("conversation_id") or payload.get("session_id")
+    return text_of(payload.get("conversation_id")) or text_of(payload.get("session_id"))
 
 
 def project_of(payload: dict[str, Any]) -> str | None:
     roots = payload.get("workspace_roots")
     if isinstance(roots, list) and roots and isinstance(roots[0], str):
         return roots[0]
-    return payload.get("cwd")
+    return text_of(payload.get("cwd"))
 
 
 def source_of(payload: dict[str, Any]) -> str:
@@ -46,11 +47,13 @@ def source_of(payload: dict[str, Any]) -> str:
 
 
 def prompt_of(payload: dict[str, Any]) -> str:
-    return str(payload.get("prompt") or "")
+    return text_of(payload.get("prompt")) or ""
 
 
 def stop_active(payload: dict[str, Any]) -> bool:
-    return int(payload.get("loop_count") or 0) > 0 or payload.get("status") not in (None, "completed")
+    loops = payload.get("loop_count")
+    busy = isinstance(loops, int | float) and not isinstance(loops, bool) and loops > 0
+    return busy or payload.get("status") not in (None, "completed")
 
 
 def context(event: str, text: str) -> str:
@@ -63,7 +66,7 @@ def remind(event: str, text: str) -> str:
 
 def targets(cmd: str) -> list[Target]:
     from . import files
-    from .install import OWNED_MARK, Target, hook_command, is_ours, server_target
+    from .install import OWNED_MARK, Target, hook_command, is_ours, program, server_target
 
     groups = {e: {"command": hook_command(cmd, NAME, e)} for e in HOOK_EVENTS}
 
@@ -77,7 +80,8 @@ def targets(cmd: str) -> list[Target]:
         files.remove_hooks(data, ("hooks",), is_ours)
         return {} if data == {"version": 1} else data
 
-    server = {"command": cmd, "args": ["mcp", "--agent", NAME]}
+    exe, args = program(cmd, "mcp", "--agent", NAME)
+    server = {"command": exe, "args": args}
     return [
         Target(".cursor/rules/memtree.mdc", "owned", MDC.format(mark=OWNED_MARK, rules=RULES)),
         server_target(".cursor/mcp.json", server),

@@ -170,3 +170,26 @@ def remove_hooks(data: dict[str, Any], container: tuple[str, ...], ours: Ours) -
             if not node[event]:
                 drop_key(data, (*container, event))
     return data
+
+
+def add_items(data: dict[str, Any], path: tuple[str, ...], items: list[str]) -> dict[str, Any]:
+    """Append the items missing from the list at data[path] (created if absent)."""
+    node = data
+    for part in path[:-1]:
+        node = _child(node, part)
+    found = node.get(path[-1])
+    current: list[Any] = found if isinstance(found, list) else []
+    node[path[-1]] = current + [i for i in items if i not in current]
+    return data
+
+
+def remove_items(data: dict[str, Any], path: tuple[str, ...], items: list[str]) -> dict[str, Any]:
+    """Take the items out of the list at data[path]; a list (and parents) left empty go too."""
+    node: Any = data
+    for part in path[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    found = node.get(path[-1]) if isinstance(node, dict) else None
+    if not isinstance(found, list):
+        return data
+    node[path[-1]] = [i for i in found if i not in items]
+    return drop_key(data, path) if not node[path[-1]] else data

@@ -1,25 +1,29 @@
-"""Gemini CLI: hooks and the MCP server in .gemini/settings.json, rules in GEMINI.md.
+"""Gemini CLI: hooks and the MCP server in .gemini/settings.json, rules in GEMINI.md, and a user
+policy (~/.gemini/policies/memtree.toml) that lets headless runs use the read-only tools.
 
-Gemini's names differ (BeforeAgent for prompts, AfterAgent for stop, PreCompress) and its
-hooks must print JSON only, so an empty answer is `{}`.
+Gemini's names differ (BeforeAgent for prompts, AfterAgent for stop, PreCompress, tools named
+`mcp_memtree_add`) and its hooks must print JSON only, so an empty answer is `{}`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from .payload import (  # noqa: F401  (the agent's payload readers)
     context,
     project_of,
-    prompt_of,
     session_of,
     source_of,
     stop_active,
 )
+from .payload import prompt_of as _raw_prompt
 from .rules import RULES
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     from .install import Target
 
 NAME = "gemini"
@@ -27,6 +31,29 @@ EVENTS = {"sessionstart": "start", "beforeagent": "prompt", "precompress": "comp
           "afteragent": "stop", "sessionend": "end"}
 HOOK_EVENTS = ("SessionStart", "BeforeAgent", "PreCompress", "AfterAgent", "SessionEnd")
 EMPTY = "{}"
+# A call to a memtree write tool in Gemini's chat file (it holds no tool definitions).
+WRITE_CALL = (r'"name":\s*"mcp_memtree_(?:add|update|link|supersede|archive)"'
+              r'|\bmemtree (?:add|update|edit|link|mv|rm)\b')
+HOOK_CONTEXT = r"<hook_context>.*?</hook_context>\s*"  # what hooks added, sent back as the prompt
+POLICY = """# {mark}: written by `memtree install gemini`; `memtree uninstall gemini` removes it
+# Headless Gemini CLI runs offer only the MCP tools a policy allows: memtree's read-only ones.
+[[rule]]
+mcpName = "memtree"
+toolName = ["query", "get", "list", "tree"]
+decision = "allow"
+priority = 100
+"""
+
+
+def prompt_of(payload: dict[str, Any]) -> str:
+    """The user's prompt, without the context earlier hooks put before it."""
+    return re.sub(HOOK_CONTEXT, "", _raw_prompt(payload), flags=re.S)
+
+
+def is_compaction(payload: dict[str, Any]) -> bool:
+    """Gemini fires PreCompress before every model call, before deciding whether to compress
+    (the `auto` trigger); only `/compress` (`manual`) always compresses."""
+    return payload.get("trigger") == "manual"
 
 
 def remind(event: str, text: str) -> str:
@@ -34,12 +61,20 @@ def remind(event: str, text: str) -> str:
 
 
 def targets(cmd: str) -> list[Target]:
-    from .install import Target, hook_command, hooks_target, server_target  # installs only
+    from .install import Target, hook_command, hooks_target, program, server_target  # installs only
 
     groups = {e: {"hooks": [{"type": "command", "command": hook_command(cmd, NAME, e),
                              "timeout": 30000}]} for e in HOOK_EVENTS}
-    server = {"command": cmd, "args": ["mcp", "--agent", NAME]}
+    exe, args = program(cmd, "mcp", "--agent", NAME)
+    server = {"command": exe, "args": args}
     return [
         server_target(".gemini/settings.json", server, also=hooks_target("", groups)),
         Target("GEMINI.md", "markdown", RULES),
     ]
+
+
+def user_targets() -> list[Target]:
+    """Files under the user's home folder (Gemini reads policies only there)."""
+    from .install import OWNED_MARK, Target
+
+    return [Target(".gemini/policies/memtree.toml", "owned", POLICY.format(mark=OWNED_MARK))]

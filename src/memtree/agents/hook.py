@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 from .. import config
-from ..entries import store
+from ..entries import statepaths, store
 from ..entries.codec import now_iso
-from ..errors import MemtreeError
+from ..errors import MemtreeError, NoRoot
 from . import event_key, get, inject, journal
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
@@ -40,12 +40,19 @@ def main(args: list[str], stdin: IO[str] | None = None, stdout: IO[str] | None =
         root = _root(agent, payload, root_option)
         text = handle(agent, args[1], payload, root)
     except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - never break the agent
-        _log_error(root, args, exc)
+        if not _outside_project(exc, root_option):
+            _log_error(root, args, exc)
         text = agent.EMPTY if agent is not None else ""
     if text:
         out.write(text + "\n")
         out.flush()
     return 0
+
+
+def _outside_project(exc: BaseException, root_option: str | None) -> bool:
+    """A folder with no .memory/ above it (no root named explicitly): not an error, since a
+    user-level install runs the hooks in every folder."""
+    return isinstance(exc, NoRoot) and root_option is None and not config.env(config.ENV_ROOT)
 
 
 def _payload(raw: str) -> dict[str, Any]:
@@ -68,6 +75,9 @@ def _root(agent: ModuleType, payload: dict[str, Any], explicit: str | None) -> P
 def handle(agent: ModuleType, event: str, payload: dict[str, Any], root: Path) -> str:
     """Dispatch one event to its action; returns the agent's output text."""
     action = agent.EVENTS.get(event_key(event))
+    compacts = getattr(agent, "is_compaction", None)
+    if action == "compact" and compacts is not None and not compacts(payload):
+        action = None  # announced, but the agent may not compact (Gemini's automatic check)
     if action is None:
         return str(agent.EMPTY)
     from ..memory import Memory
@@ -103,29 +113,36 @@ def _with_pinned_bodies(memory: Any) -> list[Any]:
 def _start(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
            state: journal.SessionState, opts: inject.Options) -> str:
     source = agent.source_of(payload)
+    if source == "resume" and getattr(agent, "RESUME_KEEPS_CONTEXT", False) and state.injected:
+        return ""  # the resumed history holds the briefing, and the agent drops new context here
     if source in ("compact", "clear") or state.compacted:
         state.injected.clear()
         state.observed.clear()
     state.compacted = False
-    shot = inject.briefing(_with_pinned_bodies(memory), opts)
+    shot = inject.briefing(inject.approved(memory.root, _with_pinned_bodies(memory), opts), opts)
     return _deliver(memory, agent, event, state, opts, shot, {"source": source}, signal=False)
 
 
 def _prompt(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
             state: journal.SessionState, opts: inject.Options) -> str:
-    state.prompts += 1
     prompt = agent.prompt_of(payload)
+    if prompt.strip() == inject.REMINDER:
+        return ""  # the agent retrying its turn with the stop reminder (Gemini): not a prompt
+    state.prompts += 1
     parts = []
     if state.compacted:  # the agent compacted without a session start: pinned rules come back
         state.compacted = False
-        again = inject.pinned(_with_pinned_bodies(memory), opts.pinned_budget,
+        again = inject.pinned(inject.approved(memory.root, _with_pinned_bodies(memory), opts),
+                              opts.pinned_budget,
                               "memtree: pinned project rules:")
         parts.append(_deliver(memory, agent, event, state, opts, again, {"source": "compact"},
                               signal=False, wrap=False))
     shot = inject.for_prompt(memory, prompt, opts, exclude=set(state.seen(opts.observe)))
     parts.append(_deliver(memory, agent, event, state, opts, shot,
                           {"prompt": journal.digest(prompt)}, signal=True, wrap=False))
-    text = "\n\n".join(p for p in parts if p)
+    from ..framing import frame
+
+    text = frame(parts)
     return agent.context(event, text) if text else ""
 
 
@@ -156,8 +173,9 @@ def _stop(agent: ModuleType, event: str, payload: dict[str, Any],
     if "prompt" not in agent.EVENTS.values():  # no prompt hook (Cursor): count turns here
         state.prompts += 1
     transcript = _tail(payload.get("transcript_path"))
+    writes = getattr(agent, "WRITE_CALL", inject.WRITE_CALL)
     if not inject.should_remind(state.prompts, state.reminded, agent.stop_active(payload),
-                                transcript, opts):
+                                transcript, opts, writes):
         return ""
     state.reminded = True
     return str(agent.remind(event, inject.REMINDER))
@@ -185,18 +203,28 @@ def _log_error(root: Path | None, args: list[str], exc: BaseException) -> None:
                 root = config.find_root()
             except MemtreeError:
                 pass
-        folder = root / store.LOCAL_DIR if root is not None else _user_log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = _log_dir(root)
         kind = "" if isinstance(exc, MemtreeError) else f"{type(exc).__name__}: "
         line = f"{now_iso()} hook {' '.join(args)}: {kind}{exc}\n"
         if not isinstance(exc, MemtreeError):
             import traceback
 
             line += "".join(traceback.format_exception(exc)[-3:])
-        with open(folder / ERROR_LOG, "a", encoding="utf-8") as handle:
-            handle.write(line)
+        statepaths.append(folder / ERROR_LOG, line)
     except Exception:  # noqa: BLE001 - nowhere left to report to
         pass
+
+
+def _log_dir(root: Path | None) -> Path:
+    """The root's `.local/`, or the per-user log folder when there is none or it is unsafe."""
+    if root is not None:
+        try:
+            return statepaths.local(root)
+        except MemtreeError:
+            pass
+    folder = _user_log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _user_log_dir() -> Path:

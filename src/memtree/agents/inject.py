@@ -7,8 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import field
+from pathlib import Path
 
+from .. import framing
 from ..errors import InvalidEntry
+from ..health import vetting
 from ..model import Entry, Maturity, Status
 from ..record import Record, record
 from ..retrieval.packs import estimate_tokens
@@ -22,9 +25,9 @@ if TYPE_CHECKING:
 
 MAP_TOPICS = 8  # topics named per domain in the session-start map
 MAX_CHARS = 9000  # Claude Code moves larger hook output to a file the model is not asked to read
+SHELL_WRITE = r"\bmemtree (?:add|update|edit|link|mv|rm)\b"
 WRITE_CALL = (  # a pattern string, compiled on first use (re caches it): prompts never need it
-    r"mcp__memtree__(?:add|update|link|supersede|archive)\b"
-    r"|\bmemtree (?:add|update|edit|link|mv|rm)\b"
+    r"mcp__memtree__(?:add|update|link|supersede|archive)\b|" + SHELL_WRITE
 )
 
 
@@ -40,6 +43,7 @@ class Options(Record):
     observe: bool = False  # log what would be injected, inject nothing
     review: bool = False  # agent writes become proposals
     remind_after: int = 2  # prompts in a session before a stop reminder is due
+    require_approval: bool = False  # pinned, core and instruction-like entries wait for a person
 
 
 def options(settings: Settings) -> Options:
@@ -82,12 +86,12 @@ def _item(entry: Entry, why: str, text: str, score: float = 1.0) -> dict[str, An
 
 
 def _full(entry: Entry) -> str:
-    head = f"## {entry.title} ({entry.path}.md)"
-    return "\n".join(x for x in (head, entry.summary, entry.body.strip()) if x)
+    head = f"## {entry.title}"
+    return framing.entry_block(entry, "\n".join(x for x in (head, entry.summary, entry.body.strip()) if x))
 
 
 def _line(entry: Entry) -> str:
-    return f"- {entry.title} ({entry.path}.md)" + (f": {entry.summary}" if entry.summary else "")
+    return framing.entry_line(entry)
 
 
 class _Budget:
@@ -153,8 +157,36 @@ def briefing(entries: Sequence[Entry], opts: Options) -> Injection:
     sections = [head, first.text,
                 "# Core\n" + "\n".join(core_lines) if core_lines else "",
                 "# Map (domain: topics, with entry counts)\n" + "\n".join(map_lines)]
-    text = "\n\n".join(s for s in sections if s)
+    text = framing.frame(sections)
     return Injection(text, tuple(items), tuple(omitted), opts.start_budget + opts.pinned_budget)
+
+
+def approved(root: Path, entries: Sequence[Entry], opts: Options) -> list[Entry]:
+    """`entries` without those waiting for a person's approval (with `require_approval`)."""
+    if not opts.require_approval:
+        return list(entries)
+    known = vetting.approvals(root)
+    return [e for e in entries if not (e.pinned or e.maturity is Maturity.CORE)
+            or not _held(root, e.path, e.id, known)]
+
+
+def _held(root: Path, path: str, entry_id: str, known: dict[str, str]) -> bool:
+    from ..entries import layout as tree
+    from ..entries import store
+
+    text = store.read_text(tree.file_for(root, path))
+    item = codec_entry(text, path)
+    return item is None or vetting.held(root, item, text, known)
+
+
+def codec_entry(text: str, path: str) -> Entry | None:
+    """The entry a file holds (its frontmatter decides pinned and core), None if it is broken."""
+    from ..entries import codec
+
+    try:
+        return codec.parse(text, path)
+    except InvalidEntry:
+        return None
 
 
 def tree_lines(entries: Sequence[Entry]) -> list[str]:
@@ -185,6 +217,9 @@ def for_prompt(memory: Memory, prompt: str, opts: Options, exclude: Collection[s
     pack = memory.context(prompt, budget=min(opts.budget, MAX_CHARS // 4), limit=opts.limit,
                           exclude=exclude)
     chosen = [i for i in pack.items if i.score >= opts.min_score]
+    if opts.require_approval:
+        known = vetting.approvals(memory.root)
+        chosen = [i for i in chosen if not _held(memory.root, i.path, i.id, known)]
     if not chosen:
         return Injection(budget=opts.budget, omitted=tuple(pack.omitted))
     head = "memtree: entries from this project's memory (.memory/) that match the prompt:"
@@ -202,8 +237,10 @@ REMINDER = (
 )
 
 
-def should_remind(prompts: int, reminded: bool, active: bool, transcript: str, opts: Options) -> bool:
-    """Remind once per session, after some work, unless memory was already written."""
+def should_remind(prompts: int, reminded: bool, active: bool, transcript: str, opts: Options,
+                  writes: str = WRITE_CALL) -> bool:
+    """Remind once per session, after some work, unless the transcript shows a memory write
+    (`writes`: the agent's pattern for a call to a memtree write tool)."""
     if active or reminded or prompts < max(opts.remind_after, 1):
         return False
-    return not re.search(WRITE_CALL, transcript)
+    return not re.search(writes, transcript)

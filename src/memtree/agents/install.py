@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..entries import store
+from ..entries import statepaths, store
 from ..errors import AlreadyExists, InvalidEntry, UnsafePath
 from . import files
 
@@ -31,18 +31,36 @@ class Target:
     guard: Callable[[str], None] | None = None  # refuses text that would conflict
 
 
+PORTABLE = ""  # the command: the launcher below, the same on every machine (committable)
+COMMAND_FILE = "memtree/command"  # under $XDG_CONFIG_HOME (~/.config): this user's memtree
+LAUNCHER = (  # `memtree` on PATH, else the one `memtree install` recorded; absent: do nothing
+    'command -v memtree >/dev/null 2>&1 && exec memtree "$@"; '
+    'm=$(cat "${XDG_CONFIG_HOME:-$HOME/.config}/' + COMMAND_FILE + '" 2>/dev/null); '
+    '[ -x "$m" ] && exec "$m" "$@"; exit 0'
+)
+
+
 def command(explicit: str | None = None) -> str:
-    """How agents should start memtree: `memtree` when it is on PATH, else this interpreter's."""
+    """How agents should start memtree: the explicit command, else the portable launcher."""
+    return explicit or PORTABLE
+
+
+def running_memtree() -> Path | None:
+    """The absolute path of the `memtree` command running now (or on PATH), if any."""
     import shutil  # here, not at the top: the hook path never needs it
 
-    if explicit:
-        return explicit
-    if shutil.which("memtree"):
-        return "memtree"
     here = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
     if here is not None and here.name == "memtree" and here.exists():
-        return str(here)
-    return "memtree"
+        return here
+    found = shutil.which("memtree")
+    return Path(found).resolve() if found else None
+
+
+def program(cmd: str, *args: str) -> tuple[str, list[str]]:
+    """The executable and arguments that run `memtree ARGS` (for MCP server entries)."""
+    if cmd == PORTABLE:
+        return "sh", ["-c", LAUNCHER, "memtree", *args]
+    return cmd, list(args)
 
 
 def _read(file: Path) -> str | None:
@@ -91,6 +109,8 @@ def apply(project: Path, targets: list[Target], remove: bool) -> list[dict[str, 
         file = (project / target.path).resolve()
         if project.resolve() not in file.parents:
             raise UnsafePath(f"{target.path}: outside the project folder")
+        if target.kind == "json":
+            _keep_file(project, target, create=False)  # a linked .local/ is refused before any write
         old = _read(file)
         new = (removed_text if remove else installed_text)(target, old, target.path)
         plans.append((target, file, old, new))
@@ -110,14 +130,23 @@ def apply(project: Path, targets: list[Target], remove: bool) -> list[dict[str, 
     return report
 
 
+def _keep_file(project: Path, target: Target, create: bool) -> Path:
+    """Where a JSON file's original text is kept: under `.memory/.local/`, never through a link."""
+    *folders, name = Path(target.path).parts
+    if not (project / ORIGINALS).parent.parent.is_dir():
+        return project / ORIGINALS / target.path
+    return statepaths.folder(project / ".memory", *ORIGINALS.parts[1:], *folders, create=create) / name
+
+
 def _originals(project: Path, target: Target, old: str | None, new: str | None,
                remove: bool) -> str | None:
     """JSON is re-serialised, so the user's exact text is kept aside (in .memory/.local/, when
     there is one) and put back on uninstall if the data is still the same."""
-    keep = project / ORIGINALS / target.path
+    has_root = (project / ORIGINALS).parent.parent.is_dir()
+    keep = _keep_file(project, target, create=not remove and has_root)
     if not remove:
-        pristine = old is not None and "memtree" not in old and not keep.exists()
-        if pristine and new != old and (project / ORIGINALS).parent.parent.is_dir():
+        pristine = old is not None and "memtree" not in old and not statepaths.check_file(keep)
+        if pristine and new != old and has_root:
             store.atomic_write(keep, old or "")
         return new
     saved = _read(keep)
@@ -132,7 +161,8 @@ def _originals(project: Path, target: Target, old: str | None, new: str | None,
 
 
 def hook_command(cmd: str, agent: str, event: str) -> str:
-    return f"{shlex.quote(cmd)} hook {agent} {event}"
+    exe, args = program(cmd, "hook", agent, event)
+    return " ".join(shlex.quote(a) for a in (exe, *args))
 
 
 def is_ours(group: Any) -> bool:
@@ -146,15 +176,21 @@ def is_ours(group: Any) -> bool:
 
 
 def hooks_target(path: str, groups: dict[str, dict[str, Any]],
-                 container: tuple[str, ...] = ("hooks",)) -> Target:
-    """A JSON settings file whose hook lists get one memtree group per event."""
+                 container: tuple[str, ...] = ("hooks",),
+                 lists: dict[tuple[str, ...], list[str]] | None = None) -> Target:
+    """A JSON settings file whose hook lists get one memtree group per event (and whose `lists`
+    get memtree's items, e.g. pre-approved tools)."""
 
     def put(data: dict[str, Any]) -> dict[str, Any]:
         for event, group in groups.items():
             files.add_hook(data, container, event, group, is_ours)
+        for key, items in (lists or {}).items():
+            files.add_items(data, key, items)
         return data
 
     def drop(data: dict[str, Any]) -> dict[str, Any]:
+        for key, items in (lists or {}).items():
+            files.remove_items(data, key, items)
         return files.remove_hooks(data, container, is_ours)
 
     return Target(path, "json", put=put, drop=drop)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..entries import local, store
+from ..entries import local, statepaths
 from ..entries.codec import now_iso
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
@@ -55,15 +55,15 @@ class SessionState:
         bucket.extend(i for i in ids if i not in bucket)
 
 
-def _state_file(root: Path, agent: str, session: str) -> Path:
+def _state_file(root: Path, agent: str, session: str, create: bool = False) -> Path:
     name = sha256(f"{agent}\0{session}".encode()).hexdigest()[:20]
-    return root / store.LOCAL_DIR / SESSIONS_DIR / f"{name}.json"
+    return statepaths.local(root, SESSIONS_DIR, create=create) / f"{name}.json"
 
 
 def load_state(root: Path, agent: str, session: str) -> SessionState:
     file = _state_file(root, agent, session)
     try:
-        raw = json.loads(file.read_text(encoding="utf-8"))
+        raw = json.loads(statepaths.read_text(file) or "")
         return SessionState(agent, session, list(raw.get("injected", [])),
                             list(raw.get("observed", [])), int(raw.get("prompts", 0)),
                             bool(raw.get("reminded", False)), bool(raw.get("compacted", False)))
@@ -74,12 +74,13 @@ def load_state(root: Path, agent: str, session: str) -> SessionState:
 def save_state(root: Path, state: SessionState) -> None:
     data = {k: getattr(state, k) for k in
             ("agent", "session", "injected", "observed", "prompts", "reminded", "compacted")}
-    store.atomic_write(_state_file(root, state.agent, state.session), json.dumps(data) + "\n")
+    statepaths.write(_state_file(root, state.agent, state.session, create=True),
+                     json.dumps(data) + "\n")
 
 
 def prune_states(root: Path, days: int = STALE_DAYS) -> int:
     """Drop session states untouched for `days` (sessions end without telling us)."""
-    folder = root / store.LOCAL_DIR / SESSIONS_DIR
+    folder = statepaths.local(root, SESSIONS_DIR, create=False)
     cutoff = time.time() - days * 86400
     dropped = 0
     for file in folder.glob("*.json") if folder.is_dir() else ():

@@ -6,6 +6,7 @@ render.to_data, and writes with the agent's provenance (`agent:<name>`, tool `mc
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from ..entries.codec import new_id
 from ..entries.codec import render as render_entry
 from ..errors import MemtreeError, NoRoot
 from ..memory import Memory
+from ..secretscan import mask
 from .review import AgentWork
 
 INSTRUCTIONS = """\
@@ -214,7 +216,7 @@ def _resources(server: MCPServer, who: Agent) -> None:
                                  "memtree://entry/auth/tokens/jwt-signing")
     def entry(path: str) -> str:
         try:
-            return render_entry(who.memory().get(path.removesuffix(".md")))
+            return mask(render_entry(who.memory().get(path.removesuffix(".md"))))
         except MemtreeError as exc:
             raise ResourceError(exc.message) from exc
 
@@ -227,3 +229,40 @@ def _resources(server: MCPServer, who: Agent) -> None:
 def serve(root: str | None = None, agent: str = "mcp", session: str | None = None) -> None:
     """Serve over stdio until the client closes the connection."""
     build(root, agent, session).run("stdio")
+
+
+def serve_pipes(root: str | None, agent: str, session: str | None, read_fd: int, write_fd: int,
+                loaded: threading.Event) -> None:
+    """Serve over two pipes (agents/mcp_start.py relays stdio); `loaded` is set once serving."""
+    import anyio
+    from mcp.server.stdio import stdio_server
+
+    server = build(root, agent, session)
+    lowlevel = server._lowlevel_server  # the SDK's own server, on streams we give it
+
+    async def main() -> None:
+        stdin = anyio.wrap_file(open(read_fd, encoding="utf-8", errors="replace"))
+        stdout = anyio.wrap_file(open(write_fd, "w", encoding="utf-8"))
+        async with stdio_server(stdin, stdout) as (read, write):
+            loaded.set()
+            await lowlevel.run(read, write, lowlevel.create_initialization_options())
+        await stdout.aclose()
+
+    anyio.run(main)
+
+
+def manifest() -> dict[str, Any]:
+    """What the server answers to `initialize` and `tools/list`, for the fast start-up path
+    (agents/mcp_start.py answers from agents/mcp_manifest.json while this module loads)."""
+    import anyio
+    from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
+
+    server = build()
+    options = server._lowlevel_server.create_initialization_options()
+    tools = anyio.run(server.list_tools)
+    capabilities = options.capabilities.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return {"versions": list(HANDSHAKE_PROTOCOL_VERSIONS),
+            "capabilities": {k: v for k, v in capabilities.items() if v != {}},
+            "instructions": options.instructions,
+            "serverInfo": {"name": options.server_name, "version": options.server_version},
+            "tools": [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools]}

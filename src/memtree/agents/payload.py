@@ -13,20 +13,27 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+def text_of(value: Any) -> str | None:
+    """A payload value that should be text: a string (numbers as text), else None."""
+    if isinstance(value, str):
+        return value
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def session_of(payload: dict[str, Any]) -> str | None:
-    return payload.get("session_id")
+    return text_of(payload.get("session_id"))
 
 
 def project_of(payload: dict[str, Any]) -> str | None:
-    return payload.get("cwd")
+    return text_of(payload.get("cwd"))
 
 
 def source_of(payload: dict[str, Any]) -> str:
-    return str(payload.get("source") or "startup")
+    return text_of(payload.get("source")) or "startup"
 
 
 def prompt_of(payload: dict[str, Any]) -> str:
-    return str(payload.get("prompt") or "")
+    return text_of(payload.get("prompt")) or ""
 
 
 def stop_active(payload: dict[str, Any]) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..entries import layout as tree
-from ..entries import store
+from ..entries import statepaths, store
 from ..entries.codec import new_id, now_iso
 from ..errors import InvalidEntry, NotFound
 
@@ -70,7 +70,7 @@ def submit(memory: Memory, action: str, args: dict[str, Any]) -> Any:
     proposal = {"id": new_id(), "created": now_iso(), "seq": time.time_ns(), "actor": memory.ws.actor,
                 "tool": memory.ws.tool, "session": memory.ws.session, "action": action, "args": args,
                 "summary": _summary(action, args)}
-    store.atomic_write(_folder(memory.root) / f"{proposal['id']}.json",
+    store.atomic_write(_folder(memory.root, create=True) / f"{proposal['id']}.json",
                        json.dumps(proposal, indent=1, ensure_ascii=False) + "\n")
     return {"status": "proposed", "proposal": proposal["id"], "summary": proposal["summary"],
             "note": "review mode is on: a person approves or rejects this with `memtree review`"}
@@ -81,8 +81,8 @@ def _summary(action: str, args: dict[str, Any]) -> str:
     return f"{action} {target}" + (f" ({args['reason']})" if args.get("reason") else "")
 
 
-def _folder(root: Path) -> Path:
-    return root / store.LOCAL_DIR / PROPOSALS_DIR
+def _folder(root: Path, create: bool = False) -> Path:
+    return statepaths.local(root, PROPOSALS_DIR, create=create)
 
 
 def pending(memory: Memory) -> list[dict[str, Any]]:
@@ -91,7 +91,7 @@ def pending(memory: Memory) -> list[dict[str, Any]]:
     folder = _folder(memory.root)
     for file in sorted(folder.glob("*.json")) if folder.is_dir() else ():
         with contextlib.suppress(OSError, ValueError):
-            found.append(json.loads(file.read_text(encoding="utf-8")))
+            found.append(json.loads(statepaths.read_text(file) or ""))
     return sorted(found, key=lambda p: (p.get("seq", 0), p.get("id", "")))
 
 
@@ -99,7 +99,7 @@ def load(memory: Memory, pid: str) -> dict[str, Any]:
     file = _folder(memory.root) / f"{pid}.json"
     if "/" in pid or not file.is_file():
         raise NotFound(f"proposal {pid!r}: no such open proposal (see `memtree review`)")
-    data: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(statepaths.read_text(file) or "")
     return data
 
 
@@ -129,7 +129,7 @@ def decide(memory: Memory, pid: str, approve: bool, note: str | None = None) -> 
         result = apply(agent, proposal["action"], args)
     closed = {**proposal, "decision": "approved" if approve else "rejected",
               "decided_by": memory.ws.actor, "decided": now_iso(), "note": note}
-    store.atomic_write(_folder(memory.root) / CLOSED_DIR / f"{pid}.json",
+    store.atomic_write(statepaths.local(memory.root, PROPOSALS_DIR, CLOSED_DIR) / f"{pid}.json",
                        json.dumps(closed, indent=1, ensure_ascii=False) + "\n")
     (_folder(memory.root) / f"{pid}.json").unlink()
     return {"proposal": closed, "result": result}

@@ -1,4 +1,5 @@
-"""`memtree install` / `uninstall`: apply one agent's targets to a project folder.
+"""`memtree install` / `uninstall`: apply one agent's targets to a project folder (or, with
+`--user`, to the user's own settings).
 
 The public entry points the CLI calls; the file edits themselves live in install.py and files.py.
 """
@@ -20,14 +21,68 @@ NOTES = {
 }
 
 
-def install(agent: str, project: Path, command: str | None = None) -> dict[str, Any]:
+def install(agent: str, project: Path, command: str | None = None,
+            user: bool = False) -> dict[str, Any]:
     module = get(agent)
-    changes = installer.apply(project, module.targets(installer.command(command)), remove=False)
+    cmd = installer.command(command)
+    if user:
+        changes = _user_level(module, cmd, remove=False)
+    else:
+        changes = installer.apply(project, module.targets(cmd), remove=False)
+        changes += _user_files(module, remove=False)
+    notes = list(NOTES.get(module.NAME, []))
+    if cmd == installer.PORTABLE:
+        notes.append(_record_command())
     return {"agent": module.NAME, "project": str(project.resolve()), "files": changes,
-            "notes": NOTES.get(module.NAME, [])}
+            "notes": notes}
 
 
-def uninstall(agent: str, project: Path) -> dict[str, Any]:
+def _home() -> Path:
+    from .. import config
+
+    return Path(config.env("HOME") or "~").expanduser()
+
+
+def _user_files(module: Any, remove: bool) -> list[dict[str, str]]:
+    """The agent's files under the home folder (reported with `~/` paths)."""
+    targets = module.user_targets() if hasattr(module, "user_targets") else []
+    if not targets:
+        return []
+    return [{**c, "path": f"~/{c['path']}"} for c in installer.apply(_home(), targets, remove)]
+
+
+def _user_level(module: Any, cmd: str, remove: bool) -> list[dict[str, str]]:
+    """A user-level install: the agent runs memtree's hooks and server in every folder (and
+    memtree does nothing where there is no .memory/)."""
+    from ..errors import UsageError
+
+    if not hasattr(module, "user_level_targets"):
+        raise UsageError(f"{module.NAME}: no user-level install; install it in the project")
+    targets = module.user_level_targets(cmd)
+    return [{**c, "path": f"~/{c['path']}"} for c in installer.apply(_home(), targets, remove)]
+
+
+def _record_command() -> str:
+    """Keep this user's memtree path where the launcher finds it when memtree is not on PATH."""
+    from .. import config
+    from ..entries import store
+
+    here = installer.running_memtree()
+    if here is None:
+        return "memtree was not found: agents run it only when it is on their PATH."
+    base = config.env("XDG_CONFIG_HOME") or str(Path(config.env("HOME") or "~").expanduser()
+                                                 / ".config")
+    file = Path(base) / installer.COMMAND_FILE
+    if not file.exists() or file.read_text(encoding="utf-8").strip() != str(here):
+        store.atomic_write(file, f"{here}\n")
+    return f"agents run memtree from PATH, else {here} (recorded in {file})."
+
+
+def uninstall(agent: str, project: Path, user: bool = False) -> dict[str, Any]:
     module = get(agent)
-    changes = installer.apply(project, module.targets("memtree"), remove=True)
+    if user:
+        changes = _user_level(module, "memtree", remove=True)
+    else:
+        changes = installer.apply(project, module.targets("memtree"), remove=True)
+        changes += _user_files(module, remove=True)
     return {"agent": module.NAME, "project": str(project.resolve()), "files": changes, "notes": []}

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..agents.review import AgentWork
 
 AgentArg = Annotated[str, typer.Argument(help="claude-code, cursor, codex or gemini.")]
+UserOpt = Annotated[bool, typer.Option("--user", help="The user's own agent settings (every folder) instead of the project's (claude-code).")]
 ProjectOpt = Annotated[
     Path | None, typer.Option("--project", help="Project folder (default: the one holding .memory/, else here).")
 ]
@@ -30,7 +31,7 @@ def mcp(
     session: Annotated[str | None, typer.Option("--session", help="Session id recorded with writes.")] = None,
 ) -> None:
     """Serve the Model Context Protocol over stdio (tools: query, get, list, tree, add, update, link, supersede, archive)."""
-    from ..agents.mcp_server import serve
+    from ..agents.mcp_start import serve
 
     serve(common.STATE.root, agent, session)
 
@@ -39,21 +40,23 @@ def mcp(
 def install(
     agent: AgentArg,
     project: ProjectOpt = None,
-    command: Annotated[str | None, typer.Option("--command", help="How the agent should run memtree (default: memtree on PATH, else this one).")] = None,
+    command: Annotated[str | None, typer.Option("--command", help="How the agent should run memtree (default: a launcher that finds memtree on PATH or where install recorded it).")] = None,
+    user: UserOpt = False,
     json: JsonOpt = False,
 ) -> None:
     """Set up an agent: hooks, MCP registration and a rules block (only memtree's own parts)."""
     from ..agents.setup import install as run
 
-    common.out(run(agent, _project(project), command), json, _report)
+    common.out(run(agent, _project(project) if not user else Path("."), command, user), json, _report)
 
 
 @app.command()
-def uninstall(agent: AgentArg, project: ProjectOpt = None, json: JsonOpt = False) -> None:
+def uninstall(agent: AgentArg, project: ProjectOpt = None, user: UserOpt = False,
+              json: JsonOpt = False) -> None:
     """Remove what `memtree install` added, leaving the rest of each file as it was."""
     from ..agents.setup import uninstall as run
 
-    common.out(run(agent, _project(project)), json, _report)
+    common.out(run(agent, _project(project) if not user else Path("."), user), json, _report)
 
 
 @app.command(context_settings={"ignore_unknown_options": True})
@@ -156,7 +159,9 @@ def _proposal(p: dict[str, Any]) -> None:
     print(p["summary"])
     if p.get("error"):
         print(p["error"])
-    sys.stdout.write(p.get("diff", ""))
+    from ..secretscan import mask
+
+    sys.stdout.write(mask(p.get("diff", "")))
 
 
 def _work() -> AgentWork:

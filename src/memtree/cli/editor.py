@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from .. import config
 from ..entries import layout as tree
-from ..entries import store
+from ..entries import statepaths, store
 from ..errors import InvalidEntry, UsageError
 
 if TYPE_CHECKING:
@@ -23,9 +23,8 @@ if TYPE_CHECKING:
 def edit_in_editor(memory: Memory, ref: str, reason: str | None = None) -> Entry:
     rel = memory.resolve(ref)
     original = store.read_text(tree.file_for(memory.root, rel))
-    scratch = memory.root / store.LOCAL_DIR / "edits" / (rel.replace("/", "__") + ".md")
-    scratch.parent.mkdir(parents=True, exist_ok=True)
-    if not scratch.exists():
+    scratch = statepaths.local(memory.root, "edits") / (rel.replace("/", "__") + ".md")
+    if not statepaths.check_file(scratch):
         store.atomic_write(scratch, original)
     command = [*shlex.split(config.editor()), str(scratch)]
     try:

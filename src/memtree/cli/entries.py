@@ -104,15 +104,18 @@ def show(
     memory = common.memory()
     if at is not None:
         if raw:
-            print(memory.history.text_at(ref, at), end="")
+            from ..secretscan import mask
+
+            print(mask(memory.history.text_at(ref, at)), end="")
             return
         common.out(memory.history.show_at(ref, at), json, views.entry)
         return
     if raw:
         from ..entries import layout as tree
         from ..entries import store
+        from ..secretscan import mask
 
-        print(store.read_text(tree.file_for(memory.root, memory.resolve(ref))), end="")
+        print(mask(store.read_text(tree.file_for(memory.root, memory.resolve(ref)))), end="")
         return
     common.out(memory.get(ref), json, views.entry)
 
@@ -225,6 +228,8 @@ def unlink(
 def validate(
     fix: Annotated[bool, typer.Option("--fix", help="Give ids to entries that lack one.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    history: Annotated[bool, typer.Option(
+        "--history", help="Also report secrets added by past commits (git log -p).")] = False,
     json: JsonOpt = False,
 ) -> None:
     """Check every file and relation; exits 10 when problems are found."""
@@ -236,12 +241,28 @@ def validate(
             print(f"gave an id to {path}.md")
     with views.progress("validating"):
         found = memory.validate()
+        if history:
+            from ..health.vetting import history_secrets
+
+            found += history_secrets(memory.ws)
     common.out(found, json, views.problems)
     failing = [p for p in found if strict or p.severity == "error"]
     if failing:
         raise ProblemsFound(f"{len(failing)} problem(s) in {memory.root}")
     if not json:
         print(f"ok: {memory.root} is valid" + (f" ({len(found)} warning(s))" if found else ""))
+
+
+@app.command()
+def approve(
+    refs: Annotated[list[str], typer.Argument(help="Entries (path, id, slug or title).")],
+    json: JsonOpt = False,
+) -> None:
+    """Approve entries as they are now for briefings (with `[agents] require_approval`)."""
+    from ..health.vetting import approve as approve_entries
+
+    done = approve_entries(common.memory().ws, refs)
+    common.out(done, json, lambda ds: [print(f"approved {d['path']}.md ({d['digest']})") for d in ds])
 
 
 @app.command()

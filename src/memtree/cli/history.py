@@ -42,8 +42,10 @@ def diff(
     json: JsonOpt = False,
 ) -> None:
     """Changes to the memory since REV (default: uncommitted changes)."""
+    from ..secretscan import mask
+
     found = common.memory().history.diff(rev)
-    common.out(found, json, lambda d: print(d.patch or f"no changes since {d.rev}", end=""))
+    common.out(found, json, lambda d: print(mask(d.patch) or f"no changes since {d.rev}", end=""))
 
 
 @app.command()

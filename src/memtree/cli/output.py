@@ -12,13 +12,17 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..secretscan import mask
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
     from typing import Any
 
 
 def to_data(obj: Any) -> Any:
-    """Plain JSON-able data for any memtree value."""
+    """Plain JSON-able data for any memtree value, secrets masked (secretscan.py)."""
+    if isinstance(obj, str):
+        return mask(obj)
     if hasattr(obj, "to_dict"):
         return to_data(obj.to_dict())
     if isinstance(obj, enum.Enum):
@@ -93,6 +97,7 @@ def note(message: str) -> None:
 
 
 def escape(text: str) -> str:
+    """Text for a rich view: secrets masked, markup escaped."""
     from rich.markup import escape as rich_escape
 
-    return rich_escape(text)
+    return rich_escape(mask(text))

@@ -76,6 +76,8 @@ def normalize_name(name: str, what: str = "name") -> str:
 def split_path(ref: str) -> list[str]:
     """Split a memory path (`auth/tokens/jwt.md`) into parts, refusing escapes."""
     text = ref.strip().replace("\\", "/")
+    if "\x00" in text:
+        raise UnsafePath(f"path {ref!r}: contains a NUL byte")
     if text.startswith("/") or re.match(r"^[A-Za-z]:", text):
         raise UnsafePath(f"path {ref!r}: absolute paths are not allowed; use domain/topic/slug")
     parts = [p for p in text.split("/") if p not in ("", ".")]

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from .layout import LOCAL_DIR
+from . import statepaths
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
@@ -16,18 +16,14 @@ if TYPE_CHECKING:
 
 
 def folder(root: Path) -> Path:
-    """`<root>/.local`, created when missing."""
-    local = root / LOCAL_DIR
-    local.mkdir(exist_ok=True)
-    return local
+    """`<root>/.local`, created when missing; a link or a file there is refused (statepaths)."""
+    return statepaths.local(root)
 
 
 def append(root: Path, name: str, record: dict[str, Any]) -> None:
     """Append one record as a JSON line (one small write: concurrent appenders do not tear
     each other's lines)."""
-    line = json.dumps(record, ensure_ascii=False) + "\n"
-    with open(folder(root) / name, "a", encoding="utf-8") as handle:
-        handle.write(line)
+    statepaths.append(folder(root) / name, json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def parse(text: str) -> Iterator[dict[str, Any]]:
@@ -44,8 +40,8 @@ def parse(text: str) -> Iterator[dict[str, Any]]:
 def records(root: Path, name: str) -> list[dict[str, Any]]:
     """Every record of a `.local/` JSON-lines file, oldest first ([] when there is none)."""
     try:
-        text = (root / LOCAL_DIR / name).read_text(encoding="utf-8", errors="replace")
-    except (FileNotFoundError, NotADirectoryError):
+        text = statepaths.read_text(statepaths.local(root, create=False) / name)
+    except NotADirectoryError:
         return []
-    return list(parse(text))
+    return list(parse(text)) if text is not None else []
 

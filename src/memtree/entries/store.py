@@ -32,9 +32,10 @@ def lock(root: Path, timeout: float | None = None) -> Iterator[None]:
 
     if timeout is None:
         timeout = _lock_timeout()
-    local = root / LOCAL_DIR
-    local.mkdir(exist_ok=True)
-    fd = os.open(local / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    from . import statepaths
+
+    local = statepaths.local(root)
+    fd = statepaths.open_fd(local / LOCK_NAME, os.O_RDWR | os.O_CREAT)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -69,6 +70,7 @@ def atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _temp_file(path)
     try:
+        _keep_mode(fd, path)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
@@ -81,14 +83,21 @@ def atomic_write(path: Path, text: str) -> None:
     _fsync_dir(path.parent)
 
 
+def _keep_mode(fd: int, path: Path) -> None:
+    """A rewritten file keeps its permission bits (a new one has 0666 less the umask)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.fchmod(fd, os.stat(path).st_mode & 0o7777)
+
+
 def _temp_file(path: Path) -> tuple[int, str]:
-    """A new `.<name>.<random>.tmp` beside `path`, opened as `tempfile.mkstemp` does (exclusive,
-    mode 0600, no symlink followed) without importing tempfile, which costs the hooks ~6 ms."""
+    """A new `.<name>.<random>.tmp` beside `path`, opened exclusively without following a symlink
+    (as `tempfile.mkstemp` does, without importing tempfile, which costs the hooks ~6 ms), with
+    mode 0666 less the umask, as any new file."""
     flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     for _ in range(100):
         tmp = os.path.join(path.parent, f".{path.name}.{os.urandom(5).hex()}.tmp")
         try:
-            return os.open(tmp, flags, 0o600), tmp
+            return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:
             continue
     raise FileExistsError(f"{path.parent}: no free temporary file name")

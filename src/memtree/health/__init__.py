@@ -1,1 +1,2 @@
-"""Health of a memory root: `doctor` (one report of everything wrong, safe repairs)."""
+"""Health of a memory: checks that need git or several layers (vetting for agents), the doctor
+and the watcher."""

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..entries import local, store
+from ..entries import local, statepaths
 from ..errors import HistoryError
 from ..model import Change
 from . import trailers
@@ -195,9 +195,8 @@ def commit(ws: Workspace, repo: Repo, changes: Sequence[Change], *, everything: 
 @contextlib.contextmanager
 def _commit_lock(root: Path) -> Iterator[None]:
     """Serialise memtree's commits (a lock of its own: writers may still hold the store lock)."""
-    local = root / store.LOCAL_DIR
-    local.mkdir(exist_ok=True)
-    fd = os.open(local / ".commit.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    local = statepaths.local(root)
+    fd = statepaths.open_fd(local / ".commit.lock", os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -278,11 +277,11 @@ def read_queue(root: Path) -> list[Change]:
 
 
 def write_queue(root: Path, changes: Sequence[Change]) -> None:
-    path = root / store.LOCAL_DIR / QUEUE
+    path = statepaths.local(root) / QUEUE
     if not changes:
-        path.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)  # unlinking a link removes the link, never its target
         return
-    store.atomic_write(path, "".join(json.dumps(asdict(c)) + "\n" for c in changes))
+    statepaths.write(path, "".join(json.dumps(asdict(c)) + "\n" for c in changes))
 
 
 # ------------------------------------------------------------------ setting up

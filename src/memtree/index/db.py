@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+from ..entries import statepaths
 from ..errors import IndexError_
 from ..model import Entry
 from . import freshness, ingest
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["COLUMNS", "CONTEXT_RADIUS", "Index", "Progress", "SyncStats", "open_index"]
 
 SCHEMA_VERSION = 5
+APPLICATION_ID = 0x6D747265  # "mtre" in the database header: this file is memtree's index
 DB_DIR = ".index"
 DB_NAME = "memtree.db"
 # BM25 column weights, in column order: title, aliases, tags, summary, body, path, and context
@@ -75,6 +77,20 @@ def db_file(root: Path) -> Path:
     return root / DB_DIR / DB_NAME
 
 
+def _refuse_foreign(conn: sqlite3.Connection, file: Path) -> None:
+    """Rebuilding drops every table: only ever do it to a database memtree made (its
+    application_id, or the `meta` table of an index made before it set one) or an empty one."""
+    if conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+        return
+    tables = {name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")}
+    if not tables or "meta" in tables and Index._version(conn) is not None:
+        return
+    raise IndexError_(f"{file}: a SQLite database that memtree did not make "
+                      f"({len(tables)} tables); refusing to drop its tables",
+                      hint="move it away; memtree rebuilds its index from the files")
+
+
 class Index(Lookups):
     """One memory root's index. `sync()` brings it up to date with the files; reads call it.
 
@@ -109,14 +125,19 @@ class Index(Lookups):
         raise AssertionError("unreachable")
 
     def _connect(self) -> sqlite3.Connection:
-        self.file.parent.mkdir(parents=True, exist_ok=True)
+        statepaths.index(self.root)
+        for suffix in ("", "-wal", "-shm", "-journal"):  # SQLite follows links: none may be one
+            statepaths.check_file(f"{self.file}{suffix}")
         conn = sqlite3.connect(self.file, timeout=BUSY_MS / 1000, isolation_level=None,
                                check_same_thread=False)
         try:
             conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+            stale = self._version(conn) != schema_tag()
+            if stale:  # before any pragma that writes: another application's file stays as is
+                _refuse_foreign(conn, self.file)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            if self._version(conn) != schema_tag():
+            if stale:
                 self._create(conn)
         except BaseException:
             conn.close()
@@ -128,8 +149,8 @@ class Index(Lookups):
         try:
             row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         except sqlite3.OperationalError as exc:
-            if "no such table" in str(exc):
-                return None
+            if "no such table" in str(exc) or "no such column" in str(exc):
+                return None  # not memtree's meta table (a foreign database is refused, not dropped)
             raise
         return str(row[0]) if row else None
 
@@ -147,6 +168,7 @@ class Index(Lookups):
             for statement in SCHEMA.split(";\n"):
                 if statement.strip():
                     conn.execute(statement)
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             weights = ", ".join(map(str, (*WEIGHTS, CONTEXT_WEIGHT)))
             conn.execute(f"INSERT INTO fts(fts, rank) VALUES('rank', 'bm25({weights})')")
             conn.execute("INSERT INTO meta VALUES('schema', ?), ('generation', '0')",

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..entries import statepaths
 from ..entries.layout import Stamp, allowed, scan, scan_folder
 from .source import restat
 
@@ -126,22 +127,22 @@ def differing(root: Path, recorded: dict[str, Stamp]) -> dict[str, Stamp] | None
 
 
 def cursor_file(root: Path) -> Path:
-    return root / ".index" / "recheck"
+    return statepaths.index(root, create=False) / "recheck"
 
 
 def read_cursor(root: Path) -> str:
     """Where the rotating re-check stopped last time ("" to start from the first path)."""
     try:
-        with open(cursor_file(root), encoding="utf-8") as handle:
-            return handle.read()
-    except (OSError, UnicodeDecodeError):
+        return statepaths.read_text(cursor_file(root)) or ""
+    except OSError:
         return ""
 
 
 def write_cursor(root: Path, path: str) -> None:
-    """Best effort: a lost or torn cursor only restarts the rotation."""
+    """Best effort: a lost or torn cursor only restarts the rotation. Never through a link."""
     try:
-        with open(cursor_file(root), "w", encoding="utf-8") as handle:
+        fd = statepaths.open_fd(cursor_file(root), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(path)
     except OSError:
         pass

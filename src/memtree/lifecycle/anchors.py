@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..entries import statepaths
 from ..errors import InvalidEntry, NotFound, UnsafePath
 from ..model import Anchor, Entry
 
@@ -247,7 +248,7 @@ def stale_flags(memory: Any, entries: list[Entry]) -> dict[str, str]:
     """
     root: Path = memory if isinstance(memory, Path) else memory.root
     project = project_dir(root)
-    cache_file = root / ".local" / CACHE
+    cache_file = statepaths.local(root) / CACHE
     cache = _load_cache(cache_file)
     dirty = False
     flags: dict[str, str] = {}
@@ -286,7 +287,7 @@ def _cached_hash(project: Path, anchor: Anchor, cache: dict[str, Any]) -> tuple[
 
 def _load_cache(file: Path) -> dict[str, Any]:
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        data = json.loads(statepaths.read_text(file) or "")
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}

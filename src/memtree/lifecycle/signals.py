@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..entries import layout as tree
-from ..entries import local
+from ..entries import local, statepaths
 
 SIGNALS_DIR = "_signals"
 PENDING = "usage.jsonl"
@@ -30,9 +30,9 @@ def record(root: Path, entry_id: str, kind: str = "recall", n: int = 1) -> None:
 def pending(root: Path) -> Counter[tuple[str, str]]:
     """This machine's events not yet flushed, summed. The log only grows until `flush`, so the
     sums up to a byte offset are kept in a checkpoint and only the lines after it are parsed."""
-    path = root / tree.LOCAL_DIR / PENDING
+    path = statepaths.local(root, create=False) / PENDING
     try:
-        handle = open(path, "rb")
+        handle = os.fdopen(statepaths.open_fd(path, os.O_RDONLY), "rb")
     except OSError:
         return Counter()
     with handle:
@@ -63,7 +63,8 @@ HEAD_BYTES = 96  # the log's first bytes (with its inode) tell one log from a la
 def _checkpoint(root: Path, mark: str) -> tuple[int, Counter[tuple[str, str]]]:
     """(offset, sums) saved for this log file, or (0, nothing) when absent or not for it."""
     try:
-        data = json.loads((root / tree.LOCAL_DIR / CHECKPOINT).read_text(encoding="utf-8"))
+        data = json.loads(statepaths.read_text(
+            statepaths.local(root, create=False) / CHECKPOINT) or "")
         if data["log"] == mark:
             return int(data["offset"]), Counter({(str(i), str(k)): int(n)
                                                 for i, k, n in data["counts"]})
@@ -75,20 +76,19 @@ def _checkpoint(root: Path, mark: str) -> tuple[int, Counter[tuple[str, str]]]:
 def _save_checkpoint(root: Path, mark: str, offset: int,
                      counts: Counter[tuple[str, str]]) -> None:
     """Best effort, atomic: a lost checkpoint only means parsing the whole log again."""
-    local = root / tree.LOCAL_DIR
     text = json.dumps({"log": mark, "offset": offset,
                        "counts": [[i, k, n] for (i, k), n in sorted(counts.items())]})
-    tmp = local / f".{CHECKPOINT}.{os.getpid()}.tmp"
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, local / CHECKPOINT)
+        statepaths.write(statepaths.local(root) / CHECKPOINT, text)
     except OSError:
-        tmp.unlink(missing_ok=True)
+        pass
 
 
 def _writer_file(root: Path, writer: str) -> Path:
     name = tree.slugify(writer.replace(":", "-"), limit=64)
-    return root / SIGNALS_DIR / f"{name}.json"
+    file = root / SIGNALS_DIR / f"{name}.json"
+    tree.ensure_inside(root, file)  # a committed `_signals` link must not lead the write out
+    return file
 
 
 def totals(root: Path) -> Counter[tuple[str, str]]:
@@ -156,6 +156,7 @@ def flush(root: Path, writer: str) -> Path | None:
             kinds = data.setdefault("counts", {}).setdefault(entry_id, {})
             kinds[kind] = kinds.get(kind, 0) + n
         store.atomic_write(target, json.dumps(data, indent=1, sort_keys=True) + "\n")
-        (root / tree.LOCAL_DIR / CHECKPOINT).unlink(missing_ok=True)  # first: it names the log
-        (root / tree.LOCAL_DIR / PENDING).unlink(missing_ok=True)
+        folder = statepaths.local(root)
+        (folder / CHECKPOINT).unlink(missing_ok=True)  # first: it names the log
+        (folder / PENDING).unlink(missing_ok=True)
     return target

@@ -9,7 +9,7 @@ from collections.abc import Collection
 from dataclasses import field
 
 from ..entries import store
-from ..model import Hit
+from ..model import Entry, Hit
 from ..record import Record, record
 from .tiers import query
 
@@ -59,7 +59,10 @@ class Pack(Record):
 
     @property
     def text(self) -> str:
-        return "\n\n".join(i.text for i in self.items)
+        """The pack as an agent reads it: framed as data (framing.py)."""
+        from ..framing import frame
+
+        return frame(i.text for i in self.items)
 
     def to_dict(self) -> dict[str, Any]:
         return {"query": self.query, "budget": self.budget, "tokens": self.tokens,
@@ -82,13 +85,15 @@ def build(ws: Workspace, text: str, budget: int = 800, limit: int = 8,
     items: list[PackItem] = []
     omitted: list[str] = []
     used = 0
+    labels = _entries(ws, [h.path for h in result.hits])
     for hit in result.hits:
         if hit.id in exclude:
             continue
         if len(items) >= limit:
             omitted.append(hit.path)
             continue
-        block = _fit(_block(ws, hit), budget - used)
+        item = labels.get(hit.path) or Entry(id=hit.id, title=hit.title, path=hit.path)
+        block = _framed(item, _block(ws, hit), budget - used)
         if block is None:
             omitted.append(hit.path)
             continue
@@ -97,6 +102,25 @@ def build(ws: Workspace, text: str, budget: int = 800, limit: int = 8,
                               hit.why, cost, block))
         used += cost
     return Pack(text, budget, tuple(items), result.escalate, tuple(omitted))
+
+
+def _entries(ws: Workspace, paths: list[str]) -> dict[str, Entry]:
+    """The hits' frontmatter from the index (author and provenance label each block)."""
+    from ..index.db import open_index
+
+    if not paths:
+        return {}
+    found = open_index(ws.root).entries(f"path IN ({','.join('?' * len(paths))})", paths)
+    return {e.path: e for e in found}
+
+
+def _framed(item: Entry, text: str, room: int) -> str | None:
+    """`text` cut to fit `room` tokens with its label, labelled (framing.entry_block)."""
+    from ..framing import entry_block
+
+    overhead = estimate_tokens(entry_block(item, ""))
+    cut = _fit(text, room - overhead)
+    return entry_block(item, cut) if cut is not None else None
 
 
 def _block(ws: Workspace, hit: Hit) -> str:

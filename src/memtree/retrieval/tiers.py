@@ -113,12 +113,22 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
             i += 1
         elif pattern[i] == "[" and "]" in pattern[i + 1:]:
             end = pattern.index("]", i + 1)
-            out.append("[" + pattern[i + 1:end].replace("!", "^", 1) + "]")
+            out.append(_char_class(pattern[i + 1:end]) or re.escape(pattern[i:end + 1]))
             i = end + 1
         else:
             out.append(re.escape(pattern[i]))
             i += 1
     return re.compile("".join(out))
+
+
+def _char_class(inner: str) -> str | None:
+    """A shell `[...]` as a regex class, or None when it is not a valid one (`[]`, `[z-a]`)."""
+    text = "[" + inner.replace("!", "^", 1) + "]"
+    try:
+        re.compile(text)
+    except re.error:
+        return None
+    return text
 
 
 def path_tier(idx: Index, text: str, filters: Filters) -> list[Hit]:
