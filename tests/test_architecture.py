@@ -17,7 +17,7 @@ LAYERS: dict[str, int] = {
     "memtree.entries": 2, "memtree.lifecycle": 2, "memtree.llm": 2,  # pure lifecycle and per-file lifecycle state
     "memtree.index": 3,
     "memtree.retrieval": 4, "memtree.history": 4,
-    "memtree.lifecycle.service": 5, "memtree.health": 5, "memtree.imports": 5,
+    "memtree.lifecycle.service": 5, "memtree.health": 5, "memtree.imports": 5, "memtree.export": 5,
     "memtree.memory": 6,
     "memtree.agents": 7, "memtree.cli": 7, "memtree": 7, "memtree.__main__": 7,
 }

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .model import Result
     from .retrieval.packs import Pack
 
-GITIGNORE = ".index/\n.local/\n"
+GITIGNORE = ".index/\n.local/\n.obsidian/\n.trash/\n"
 CONFIG_TEXT = "# memtree configuration: see docs/format.md\nformat = 1\n"
 
 
@@ -321,15 +321,11 @@ class Memory:
         return new
 
     def move(self, ref: str, dest: str, reason: str | None = None) -> Entry:
-        """Move an entry to folder `dest` (or to a full `dest.md` path); fixes inbound links."""
+        """Move an entry to a folder or a new path (`layout.destination`); fixes inbound links."""
         from .entries import links
 
         old_rel = self.resolve(ref)
-        if dest.endswith(".md"):
-            parts = tree.split_path(dest.removesuffix(".md"))
-            new_rel = tree.entry_path("/".join(parts[:-1]), parts[-1])
-        else:
-            new_rel = tree.entry_path(dest, old_rel.rsplit("/", 1)[-1])
+        new_rel = tree.destination(self.root, dest, old_rel.rsplit("/", 1)[-1])
         if new_rel == old_rel:
             return store.read(self.root, old_rel)
         touched = links.move(self.ws, old_rel, new_rel)

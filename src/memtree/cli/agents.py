@@ -73,7 +73,7 @@ def hook(
 @app.command()
 def injections(
     session: Annotated[str | None, typer.Option("--session", help="Only this agent session.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Only the last N.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", callback=common.bounded(1), help="Only the last N.")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Show what the agent hooks injected (or would have, in observe mode)."""

@@ -15,7 +15,7 @@ app = typer.Typer(
     name="memtree",
     help="Filesystem-native, git-backed memory for coding agents and their people.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
@@ -36,6 +36,7 @@ def _main(
         typer.Option("--root", help="Memory root folder (or a project holding .memory/).",
                      envvar=None, show_default=False),
     ] = None,
+    plain: common.PlainOpt = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,

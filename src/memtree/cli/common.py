@@ -20,6 +20,45 @@ class State:
 STATE = State()
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")]
+
+
+def _plain(value: bool) -> bool:
+    if value:
+        from . import output
+
+        output.PLAIN["on"] = True
+    return value
+
+
+PlainOpt = Annotated[
+    bool, typer.Option("--plain", callback=_plain,
+                       help="Tab-separated rows instead of a table (the default when piped).")
+]
+
+
+def bounded(low: int, high: int | None = None) -> Any:
+    """A callback checking an integer option lies in [low, high], with a one-line message."""
+
+    def check(value: int | None) -> int | None:
+        if value is not None and (value < low or (high is not None and value > high)):
+            allowed = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise typer.BadParameter(f"must be {allowed}, got {value}")
+        return value
+
+    return check
+
+
+def choice(allowed: tuple[str, ...]) -> Any:
+    """A callback accepting only one of `allowed`, naming them all when the value is not."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in allowed:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}")
+        return value
+
+    return check
+
+
 ReasonOpt = Annotated[
     str | None, typer.Option("--reason", help="Why this change is made (kept in history).")
 ]

@@ -48,7 +48,7 @@ def add(
     type: Annotated[str | None, typer.Option("--type", "-t", help="fact, decision, convention, how-to, bug…")] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
     alias: Annotated[list[str] | None, typer.Option("--alias", help="Another name (repeatable).")] = None,
-    importance: Annotated[int | None, typer.Option("--importance", min=0, max=100, help="0-100.")] = None,
+    importance: Annotated[int | None, typer.Option("--importance", callback=common.bounded(0, 100), help="0-100.")] = None,
     maturity: Annotated[str | None, typer.Option("--maturity", help="draft, validated or core.")] = None,
     template: Annotated[str | None, typer.Option("--template", help="A template from `memtree templates`.")] = None,
     slug: Annotated[str | None, typer.Option("--slug", help="File name (default: from the title).")] = None,
@@ -131,7 +131,7 @@ def edit(
     type: Annotated[str | None, typer.Option("--type", help="New type.")] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Replace tags (repeatable).")] = None,
     alias: Annotated[list[str] | None, typer.Option("--alias", help="Replace aliases (repeatable).")] = None,
-    importance: Annotated[int | None, typer.Option("--importance", min=0, max=100, help="0-100.")] = None,
+    importance: Annotated[int | None, typer.Option("--importance", callback=common.bounded(0, 100), help="0-100.")] = None,
     maturity: Annotated[str | None, typer.Option("--maturity", help="draft, validated or core.")] = None,
     body: Annotated[str | None, typer.Option("--body", help="New body ('-' reads stdin).")] = None,
     reason: ReasonOpt = None,
@@ -153,13 +153,17 @@ def edit(
     common.out(done, json, lambda e: print(f"saved {e.path}.md"))
 
 
+STATUSES = ("active", "superseded", "archived", "all")
+
+
 @app.command("list")
 def list_(
     domain: Annotated[str | None, typer.Option("--domain", help="Only this domain.")] = None,
     topic: Annotated[str | None, typer.Option("--topic", help="Only this topic.")] = None,
     type: Annotated[str | None, typer.Option("--type", help="Only this type.")] = None,
     tag: Annotated[str | None, typer.Option("--tag", help="Only entries with this tag.")] = None,
-    status: Annotated[str | None, typer.Option("--status", help="active, superseded, archived or all.")] = None,
+    status: Annotated[str | None, typer.Option("--status", callback=common.choice(STATUSES), help="active, superseded, archived or all.")] = None,
+    plain: common.PlainOpt = False,
     json: JsonOpt = False,
 ) -> None:
     """List entries, filtered by domain, topic, type, tag and status."""
@@ -180,7 +184,7 @@ def tree(json: JsonOpt = False) -> None:
 @app.command()
 def mv(
     ref: Ref,
-    dest: Annotated[str, typer.Argument(help="DOMAIN/TOPIC[/SUBTOPIC], or a full path ending in .md.", metavar="DEST")],
+    dest: Annotated[str, typer.Argument(help="A folder DOMAIN/TOPIC[/SUBTOPIC][/] (existing, for three parts), or a new entry path DOMAIN/TOPIC[/SUBTOPIC]/SLUG[.md].", metavar="DEST")],
     reason: ReasonOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -243,11 +247,12 @@ def validate(
 
         for path in fix_ids(memory.ws):
             print(f"gave an id to {path}.md")
-    found = memory.validate()
-    if history:
-        from ..health.vetting import history_secrets
+    with views.progress("validating"):
+        found = memory.validate()
+        if history:
+            from ..health.vetting import history_secrets
 
-        found += history_secrets(memory.ws)
+            found += history_secrets(memory.ws)
     common.out(found, json, views.problems)
     failing = [p for p in found if strict or p.severity == "error"]
     if failing:

@@ -65,7 +65,9 @@ def run(args: list[str]) -> int | None:
     from . import output as render
 
     try:
-        return _answer(opts)
+        code = _answer(opts)
+        sys.stdout.flush()
+        return code
     except MemtreeError as exc:
         render.error(exc.message, exc.hint)
         return int(exc.code)
@@ -73,6 +75,7 @@ def run(args: list[str]) -> int | None:
         render.error("interrupted")
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
+        render.closed_pipe()
         return 0
     except Exception as exc:  # noqa: BLE001 - the same last resort as the CLI boundary
         from ..errors import from_os_error

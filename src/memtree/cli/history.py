@@ -19,7 +19,7 @@ Ref = Annotated[str, typer.Argument(help="Entry path (domain/topic/slug), id, sl
 @app.command()
 def log(
     ref: Annotated[str | None, typer.Argument(help="Only this entry (followed across moves).")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N commits.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", callback=common.bounded(1), help="At most N commits.")] = None,
     json: JsonOpt = False,
 ) -> None:
     """History of the memory, or of one entry, newest first."""
@@ -78,7 +78,7 @@ def restore(
 
 @app.command()
 def undo(
-    n: Annotated[int, typer.Option("-n", min=1, help="How many of memtree's changes to undo.")] = 1,
+    n: Annotated[int, typer.Option("-n", callback=common.bounded(1), help="How many of memtree's changes to undo.")] = 1,
     reason: ReasonOpt = None,
     json: JsonOpt = False,
 ) -> None:

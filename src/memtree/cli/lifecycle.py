@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import ProblemsFound
-from . import common
+from . import common, views
 from .app import app
 from .common import JsonOpt, ReasonOpt
 
@@ -49,7 +49,8 @@ def feedback(
 @app.command()
 def stats(json: JsonOpt = False) -> None:
     """Distribution per domain and tier, most and least used, and stale entries."""
-    data = common.memory().lifecycle.stats()
+    with views.progress("counting"):
+        data = common.memory().lifecycle.stats()
     common.out(data, json, _show_stats)
     common.unreadable(data["problems"])
 
@@ -57,7 +58,8 @@ def stats(json: JsonOpt = False) -> None:
 @app.command("lifecycle")
 def lifecycle_(apply: ApplyOpt = False, json: JsonOpt = False) -> None:
     """Promote or demote maturity from importance, usage and age (--apply writes them)."""
-    found = common.memory().lifecycle.maturity(apply=apply)
+    with views.progress("scoring"):
+        found = common.memory().lifecycle.maturity(apply=apply)
     verb = "changed" if apply else "would change"
     common.out(found, json, lambda cs: _lines(cs, "no maturity changes due", lambda c: (
         f"{verb} {c.path}: {c.old.value} -> {c.new.value} (importance {c.importance:.0f})")))
@@ -87,7 +89,8 @@ def chain(ref: Ref, json: JsonOpt = False) -> None:
 @app.command()
 def conflicts(json: JsonOpt = False) -> None:
     """List entries that may contradict each other, with the reason."""
-    found = common.memory().lifecycle.conflicts()
+    with views.progress("comparing"):
+        found = common.memory().lifecycle.conflicts()
     common.out(found, json, lambda cs: _lines(cs, "no contradiction candidates", lambda c: (
         f"{c.a} <> {c.b}: {c.reason}")))
 
@@ -95,7 +98,8 @@ def conflicts(json: JsonOpt = False) -> None:
 @app.command()
 def consolidate(apply: ApplyOpt = False, json: JsonOpt = False) -> None:
     """Propose merges of near-duplicates, archives of stale entries and missing links."""
-    found = common.memory().lifecycle.consolidate(apply=apply)
+    with views.progress("comparing"):
+        found = common.memory().lifecycle.consolidate(apply=apply)
     verb = "done" if apply else "proposed"
     common.out(found, json, lambda ps: _lines(ps, "nothing to consolidate", lambda p: (
         f"{verb}: {p.kind} {p.path}" + (f" <- {p.other}" if p.kind == "merge" else "")
@@ -120,7 +124,8 @@ def check(
     json: JsonOpt = False,
 ) -> None:
     """Report anchored entries whose code changed, moved or disappeared; exits 10 if any."""
-    found = common.memory().lifecycle.check(update=update)
+    with views.progress("hashing"):
+        found = common.memory().lifecycle.check(update=update)
     common.out(found, json, lambda fs: _lines(fs, "no anchors", lambda f: (
         f"{f.state:8} {f.entry}: {f.message}")))
     left = [f for f in found if f.state != "ok" and not (update and f.new is not None)]

@@ -21,7 +21,11 @@ from . import lifecycle  # noqa: F401
 from . import agents  # noqa: F401
 from . import imports  # noqa: F401
 from . import llm  # noqa: F401
+from . import health  # noqa: F401
 # isort: on
+from .examples import attach
+
+attach(app)
 
 
 def run(args: list[str]) -> int:
@@ -31,6 +35,7 @@ def run(args: list[str]) -> int:
     _notes_to_stderr()
     try:
         result = app(args=args, prog_name="memtree", standalone_mode=False)
+        sys.stdout.flush()  # a closed pipe shows here, inside the boundary, not at exit
         return int(result) if isinstance(result, int) else 0
     except MemtreeError as exc:
         render.error(exc.message, exc.hint)
@@ -41,7 +46,13 @@ def run(args: list[str]) -> int:
         render.error("interrupted")
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
+        render.closed_pipe()
         return 0
+    except SystemExit as exc:
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":  # click's answer to EPIPE: exit 1
+            render.closed_pipe()
+            return 0
+        raise exc
     except Exception as exc:
         from ..errors import from_os_error
 
@@ -49,9 +60,11 @@ def run(args: list[str]) -> int:
         if mapped is not None:
             render.error(mapped.message, mapped.hint)
             return int(mapped.code)
-        if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # click usage errors
-            exc.show()
-            return int(exc.exit_code)
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # click usage errors
+            ctx = getattr(exc, "ctx", None)
+            command = ctx.command_path.removeprefix("memtree").strip() if ctx else None
+            render.usage_error(exc.format_message(), command or None)
+            return int(ExitCode.USAGE)
         render.error(f"internal error: {type(exc).__name__}: {exc}")
         return int(ExitCode.ERROR)
 

@@ -46,10 +46,43 @@ def print_json(obj: Any) -> None:
     sys.stdout.write(dumps(obj) + "\n")
 
 
+PLAIN = {"on": False}  # set by the global and per-command `--plain`
+
+
+def plain() -> bool:
+    """Plain output: asked for, or stdout is not a terminal (a pipe, a file)."""
+    stream = sys.stdout
+    return PLAIN["on"] or not (hasattr(stream, "isatty") and stream.isatty())
+
+
 def console(stderr: bool = False) -> Any:
+    """A rich console: colour only on a terminal (NO_COLOR honoured by rich), and no wrapping
+    at 80 columns when the output goes to a pipe or a file."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    stream = sys.stderr if stderr else sys.stdout
+    tty = hasattr(stream, "isatty") and stream.isatty()
+    return Console(stderr=stderr, highlight=False, soft_wrap=True,
+                   width=None if tty else 1_000_000)
+
+
+def usage_error(message: str, command: str | None) -> None:
+    """A bad option or argument, as one line (click's usage block and its wording replaced)."""
+    where = f" (see `memtree {command} --help`)" if command else " (see `memtree --help`)"
+    error(message.rstrip(".") + where)
+
+
+def closed_pipe() -> None:
+    """The reader went away (`memtree list | head -1`): send what is left to /dev/null so the
+    interpreter's final flush does not fail, and let the command end quietly with exit 0."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def error(message: str, hint: str | None = None) -> None:

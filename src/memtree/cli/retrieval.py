@@ -16,7 +16,7 @@ TextArg = Annotated[str, typer.Argument(help="What to look for: words, a path, a
 @app.command()
 def query(
     text: TextArg,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many hits.")] = 10,
+    limit: Annotated[int, typer.Option("--limit", "-n", callback=common.bounded(1), help="At most this many hits.")] = 10,
     domain: Annotated[str | None, typer.Option("--domain", help="Only this domain.")] = None,
     type_: Annotated[str | None, typer.Option("--type", help="Only entries of this type.")] = None,
     tag: Annotated[str | None, typer.Option("--tag", help="Only entries with this tag.")] = None,
@@ -35,8 +35,8 @@ def query(
 @app.command()
 def context(
     text: TextArg,
-    budget: Annotated[int, typer.Option("--budget", min=1, help="Token budget for the pack.")] = 800,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many entries.")] = 8,
+    budget: Annotated[int, typer.Option("--budget", callback=common.bounded(1), help="Token budget for the pack.")] = 800,
+    limit: Annotated[int, typer.Option("--limit", "-n", callback=common.bounded(1), help="At most this many entries.")] = 8,
     json: JsonOpt = False,
 ) -> None:
     """A context pack for an agent prompt: the best entries cut to fit the token budget."""

@@ -10,7 +10,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..model import Entry, Problem, Result
-from .output import console, escape
+from .output import console, escape, plain
+
+
+def rows(lines: list[tuple[str, ...]]) -> None:
+    """The plain form of a table: one tab-separated row per line, whole, for grep, cut, awk."""
+    import sys
+
+    for line in lines:
+        sys.stdout.write("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in line) + "\n")
 
 
 def entry(item: Entry) -> None:
@@ -36,6 +44,9 @@ def entries(items: list[Entry]) -> None:
     from rich.table import Table
 
     out = console()
+    if plain():
+        rows([(e.path, e.title, e.type, e.status.value, str(e.importance)) for e in items])
+        return
     if not items:
         out.print("[dim]no entries[/dim]")
         return

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from ..model import Entry
 
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+NAME_RE = re.compile(r"^[^\W_][\w-]{0,63}$")  # lowercase is checked apart: any script's letters
 INDEX_FILE = "_index.md"
 ARCHIVE_DIR = "_archive"
 LOCAL_DIR = ".local"  # per-machine state (usage, logs, the lock): git-ignored, never entries
@@ -28,11 +28,39 @@ MIN_DEPTH, MAX_DEPTH = 2, 3  # folders above an entry: domain/topic[/subtopic]
 SLUG_MAX = 60
 
 
+_CYRILLIC = dict(zip(
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ",
+    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r",
+     "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya", "i", "yi",
+     "ye", "g"], strict=True))
+_GREEK = dict(zip(
+    "αβγδεζηθικλμνξοπρσςτυφχψω",
+    ["a", "v", "g", "d", "e", "z", "i", "th", "i", "k", "l", "m", "n", "x", "o", "p", "r", "s",
+     "s", "t", "y", "f", "ch", "ps", "o"], strict=True))
+_LATIN = {"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "þ": "th"}
+
+
+def _letter(ch: str) -> str:
+    """One lowercase character as slug text: ascii kept, Latin accents dropped, Cyrillic and
+    Greek transliterated, other scripts' letters and digits kept as they are, the rest '-'."""
+    if ch.isascii():
+        return ch if ch.isalnum() else "-"
+    plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
+    if plain.isalnum():
+        return plain.lower()
+    base = unicodedata.normalize("NFD", ch)[0]
+    known = _LATIN.get(ch) or _CYRILLIC.get(base) or _GREEK.get(base)
+    if known is not None:
+        return known
+    return ch if ch.isalnum() else "-"
+
+
 def slugify(text: str, limit: int = SLUG_MAX) -> str:
-    """A file-name slug: ascii lowercase, runs of other characters become '-'."""
-    folded = text.replace("ß", "ss").replace("æ", "ae").replace("ø", "o")
-    ascii_text = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    """A file-name slug: lowercase; Latin accents dropped, Cyrillic and Greek transliterated,
+    letters of other scripts kept (so titles in any script stay distinct); runs of anything
+    else become '-'. `entry` only when the title has no letter or digit at all."""
+    lowered = unicodedata.normalize("NFC", text).lower()
+    slug = re.sub(r"-+", "-", "".join(_letter(ch) for ch in lowered)).strip("-")
     slug = slug[:limit].rstrip("-")
     return slug or "entry"
 
@@ -42,8 +70,8 @@ def normalize_name(name: str, what: str = "name") -> str:
     raw = name.strip()
     if raw in ("", ".", "..") or "/" in raw or "\\" in raw:
         raise UnsafePath(f"{what} {name!r}: not a plain folder name")
-    cleaned = re.sub(r"\s+", "-", raw.lower())
-    if not NAME_RE.match(cleaned):
+    cleaned = unicodedata.normalize("NFC", re.sub(r"\s+", "-", raw.lower()))
+    if not NAME_RE.match(cleaned) or cleaned != cleaned.lower():
         raise InvalidEntry(
             f"{what} {name!r}: use lowercase letters, digits, '-' or '_' (at most 64, "
             "starting with a letter or digit)"
@@ -74,6 +102,20 @@ def location(ref: str) -> str:
     if parts[0].startswith(("_", ".")):
         raise InvalidEntry(f"--path {ref!r}: domains starting with '_' or '.' are reserved")
     return "/".join(normalize_name(p, "folder") for p in parts)
+
+
+def destination(root: Path, dest: str, slug: str) -> str:
+    """Where `mv ENTRY DEST` puts an entry, by one rule: DEST ending in `.md` or with four parts
+    is the new entry path; ending in `/` or with two parts, a folder to move into; with three
+    parts, the folder if it exists, else the new entry path (`domain/topic/new-slug`)."""
+    text = dest.strip()
+    parts = split_path(text.removesuffix(".md"))
+    as_entry = text.endswith(".md") or len(parts) == MAX_DEPTH + 1
+    if not as_entry and not text.endswith("/") and len(parts) == MAX_DEPTH:
+        as_entry = not root.joinpath(*parts).is_dir()
+    if as_entry:
+        return entry_path("/".join(parts[:-1]), parts[-1])
+    return entry_path("/".join(parts), slug)
 
 
 def entry_path(folder: str, slug: str) -> str:

@@ -176,9 +176,12 @@ def write(root: Path, item: Entry, overwrite: bool = False) -> Path:
     """Write an entry to its path. Caller holds the lock. Refuses to replace unless asked."""
     file = tree.file_for(root, item.path)
     if file.exists() and not overwrite:
+        free = next(f"{file.stem}-{n}" for n in range(2, 10_000)
+                    if not file.with_name(f"{file.stem}-{n}.md").exists())
         raise AlreadyExists(
             f"{item.path}.md already exists",
-            hint="choose another --slug or title, or pass --force to replace it",
+            hint=f"to keep both, give this one its own name: --slug {free} "
+                 "(--force would replace the existing entry)",
         )
     atomic_write(file, codec.render(item))
     return file

@@ -29,6 +29,7 @@ def check(ws: Workspace) -> list[Problem]:
             ))
         elif item.id:
             by_id[item.id] = item
+    slugs = {e.path.rsplit("/", 1)[-1] for e in entries}  # Obsidian's [[note-name]] links
     for item in entries:
         for rel in item.relations:
             if rel.target not in by_path and rel.target not in by_id:
@@ -41,7 +42,7 @@ def check(ws: Workspace) -> list[Problem]:
                     severity="warning",
                 ))
         for target in codec.wikilinks(item.body):
-            if target not in by_path and target not in by_id:
+            if target not in by_path and target not in by_id and target not in slugs:
                 problems.append(Problem(_file(item), f"wikilink [[{target}]]: no such entry"))
     for path in sorted({p.path for p in problems} | {_file(e) for e in entries}):
         problems.extend(_unknown_fields(ws, path))
@@ -64,7 +65,7 @@ def _check_entry(item: Entry) -> list[Problem]:
     elif not codec.ID_RE.match(item.id):
         found.append(Problem(where, f"field 'id' {item.id!r} is not a memtree id", severity="warning"))
     for part in item.path.split("/"):
-        if not tree.NAME_RE.match(part) and part != tree.ARCHIVE_DIR:
+        if (not tree.NAME_RE.match(part) or part != part.lower()) and part != tree.ARCHIVE_DIR:
             found.append(Problem(where, f"name {part!r} is not normalised (lowercase, '-' or '_')"))
     if item.status is Status.SUPERSEDED and not any(
         r.type == "superseded_by" for r in item.relations

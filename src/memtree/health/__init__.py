@@ -1,2 +1,2 @@
-"""Health of a memory: checks that need git or several layers (vetting for agents, and later the
-doctor and the watcher)."""
+"""Health of a memory: checks that need git or several layers (vetting for agents), the doctor
+and the watcher."""

@@ -116,9 +116,25 @@ def commit_of(project: Path) -> str | None:
     return done.stdout.strip()[:12] or None
 
 
+def from_cwd(project: Path, path: str) -> str:
+    """A code path as typed in a shell (relative to the current folder, or absolute) made
+    relative to the project; a path naming no file from there is taken as project-relative."""
+    import os
+
+    typed = Path(os.path.expanduser(path))
+    here = typed if typed.is_absolute() else Path(os.getcwd()) / typed
+    try:
+        if here.is_file():
+            return here.resolve().relative_to(project.resolve()).as_posix()
+    except (ValueError, OSError):
+        pass
+    return path
+
+
 def make(project: Path, spec: str) -> Anchor:
     """A new anchor for `spec`, hashed now and stamped with the current commit."""
     path, lines, symbol = parse_spec(spec)
+    path = from_cwd(project, path)
     text = _read(_file(project, path))
     if text is None:
         raise NotFound(f"--anchor {spec!r}: no readable file {path} in {project}")

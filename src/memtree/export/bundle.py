@@ -1,0 +1,122 @@
+"""Export and import of a whole tree: the format registry (`json`, `okf`, `obsidian`, one module
+each), the files a tree is made of, and writing an imported tree back without loss.
+
+`dump(ws, out, fmt)` writes a bundle to folder `out`; `load(ws, folder, fmt)` writes the entries
+of a bundle into the root of `ws`, refusing to replace a file that differs, and reports what it
+cannot take (with the fix) instead of guessing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import Workspace
+from ..entries import layout as tree
+from ..errors import AlreadyExists, InvalidEntry, UsageError
+
+FORMATS = ("okf", "json", "obsidian")
+JSON_FILE = "memtree.json"
+
+
+@dataclass
+class Outcome:
+    """What an export or an import did: files written, and notes it could not take."""
+
+    format: str
+    folder: str
+    written: list[str] = field(default_factory=list)
+    reported: list[dict[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": self.format, "folder": self.folder, "written": self.written,
+                "reported": self.reported}
+
+
+def tree_files(root: Path) -> dict[str, str]:
+    """Every file a tree is made of, by path relative to the root: entries (archive included)
+    and the `_index.md` summaries. Config, index and machine-local state are not exported."""
+    files = {tree.rel_of(root, f) + ".md": f.read_text(encoding="utf-8") for f in tree.walk(root)}
+    for index in tree.index_files(root):
+        files[index.relative_to(root).as_posix()] = index.read_text(encoding="utf-8")
+    return dict(sorted(files.items()))
+
+
+Progress = Callable[[int, int], None]
+
+
+def dump(ws: Workspace, out: Path, fmt: str, progress: Progress | None = None) -> Outcome:
+    writer, _ = _codec(fmt)
+    out.mkdir(parents=True, exist_ok=True)
+    done = Outcome(fmt, str(out))
+    files = writer(tree_files(ws.root))
+    for count, (rel, text) in enumerate(files.items(), 1):
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        done.written.append(rel)
+        if progress is not None:
+            progress(count, len(files))
+    return done
+
+
+def load(ws: Workspace, folder: Path, fmt: str, progress: Progress | None = None) -> Outcome:
+    """Write the entries of the bundle in `folder` into the root (under the lock)."""
+    from ..entries import store
+
+    _, reader = _codec(fmt)
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder holding a {fmt} export")
+    files, reported = reader(folder)
+    done = Outcome(fmt, str(folder), reported=reported)
+    with store.lock(ws.root):
+        for count, (rel, text) in enumerate(sorted(files.items()), 1):
+            if progress is not None:
+                progress(count, len(files))
+            target = ws.root / rel
+            tree.ensure_inside(ws.root, target)
+            if target.exists():
+                if target.read_text(encoding="utf-8") == text:
+                    continue
+                raise AlreadyExists(f"{rel}: already in the tree with other content",
+                                    hint="import into an empty tree, or move the existing entry")
+            store.atomic_write(target, text)
+            done.written.append(rel)
+    return done
+
+
+def _codec(fmt: str) -> tuple[Callable[[dict[str, str]], dict[str, str]],
+                              Callable[[Path], tuple[dict[str, str], list[dict[str, str]]]]]:
+    if fmt == "json":
+        return _json_out, _json_in
+    if fmt == "okf":
+        from . import okf
+
+        return okf.write, okf.read
+    if fmt == "obsidian":
+        from . import obsidian
+
+        return obsidian.write, obsidian.read
+    raise UsageError(f"format {fmt!r}: use one of {', '.join(FORMATS)}")
+
+
+def _json_out(files: dict[str, str]) -> dict[str, str]:
+    data = {"format": "memtree-export", "version": 1, "files": files}
+    return {JSON_FILE: json.dumps(data, ensure_ascii=False, indent=1) + "\n"}
+
+
+def _json_in(folder: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
+    file = folder / JSON_FILE
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidEntry(f"{file}: not a memtree JSON export: {exc}") from exc
+    if not isinstance(data, dict) or data.get("format") != "memtree-export":
+        raise InvalidEntry(f"{file}: not a memtree JSON export (no \"format\": \"memtree-export\")")
+    files = data.get("files")
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        raise InvalidEntry(f"{file}: field 'files' must map paths to file texts")
+    return {str(k): v for k, v in files.items()}, []

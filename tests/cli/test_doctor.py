@@ -1,0 +1,91 @@
+"""`memtree doctor`: each kind of problem is reported on a real tree in a real git repository,
+`--fix` makes the safe repairs, and the exit code is 10 while problems remain."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import Run
+
+
+@pytest.fixture
+def project(run: Run, tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    project.mkdir(exist_ok=True)
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    run("init")
+    run("add", "Sign tokens", "-p", "auth/tokens")
+    run("add", "Rotate keys", "-p", "auth/keys", "--link", "depends_on=auth/tokens/sign-tokens")
+    return project
+
+
+def _findings(run: Run, *args: str) -> tuple[int, list[dict[str, object]]]:
+    out = run("doctor", "--json", *args)
+    return out.returncode, json.loads(out.stdout)["findings"]
+
+
+def test_a_healthy_tree_passes(run: Run, project: Path) -> None:
+    out = run("doctor")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "ok: nothing wrong" in out.stdout
+
+
+def test_reports_every_kind_and_fails(run: Run, project: Path) -> None:
+    memory = project / ".memory"
+    (memory / "auth" / "tokens" / "broken.md").write_text("---\ntitle: [unclosed\n---\n")
+    sign = (memory / "auth" / "tokens" / "sign-tokens.md").read_text()
+    (memory / "auth" / "tokens" / "copy.md").write_text(sign.replace("Sign tokens", "Copy"))
+    keys = memory / "auth" / "keys" / "rotate-keys.md"
+    keys.write_text(keys.read_text().replace("auth/tokens/sign-tokens", "auth/tokens/gone"))
+    temp = memory / "auth" / ".copy.md.0123456789.tmp"
+    temp.write_text("half")
+    os.utime(temp, (time.time() - 3600, time.time() - 3600))
+    (project / ".gitignore").write_text(".memory/auth/keys/\n")
+    code, found = _findings(run)
+    assert code == 10
+    kinds = {(f["check"], f["severity"]) for f in found}
+    assert {("invalid", "error"), ("duplicate-id", "error"), ("dangling", "error"),
+            ("temp", "warning"), ("orphan", "info")} <= kinds
+    ignored = [f for f in found if f["check"] == "git" and "ignored" in str(f["message"])]
+    assert [f["path"] for f in ignored] == [".memory/auth/keys/rotate-keys.md"]
+    assert any(f["check"] == "index" for f in found)  # files written behind the index's back
+
+
+def test_fix_repairs_the_safe_ones(run: Run, project: Path) -> None:
+    memory = project / ".memory"
+    temp = memory / "auth" / ".x.md.abcdef0123.tmp"
+    temp.write_text("half")
+    os.utime(temp, (time.time() - 3600, time.time() - 3600))
+    young = memory / "auth" / ".y.md.abcdef0124.tmp"
+    young.write_text("a write in progress")
+    bare = memory / "auth" / "tokens" / "no-id.md"
+    bare.write_text("---\ntitle: No id\n---\nbody\n")
+    code, found = _findings(run, "--fix")
+    fixed = {f["check"] for f in found if f["fixed"]}
+    assert {"temp", "invalid", "index"} <= fixed
+    assert not temp.exists() and young.exists()
+    assert "id:" in bare.read_text()
+    assert code == 10  # the hand-made files are not committed yet
+    run("commit")
+    young.unlink()
+    assert run("doctor").returncode == 0
+
+
+def test_git_state_mid_merge_and_hooks(run: Run, project: Path) -> None:
+    git_dir = project / ".git"
+    (git_dir / "MERGE_HEAD").write_text("0" * 40 + "\n")
+    settings = project / ".claude" / "settings.json"
+    settings.parent.mkdir()
+    settings.write_text(json.dumps({"hooks": {"UserPromptSubmit": [{"hooks": [
+        {"type": "command", "command": "/nowhere/memtree hook claude-code UserPromptSubmit"}]}]}}))
+    code, found = _findings(run)
+    assert code == 10
+    assert any(f["check"] == "git" and "merge" in str(f["message"]) for f in found)
+    hooks = [f for f in found if f["check"] == "hooks"]
+    assert hooks and hooks[0]["severity"] == "error" and "/nowhere/memtree" in str(hooks[0]["message"])
