@@ -82,3 +82,20 @@ def test_import_refuses_to_replace_differing_files(tree: Path, tmp_path: Path, r
 
     with pytest.raises(AlreadyExists, match="auth/keys/rotate-keys.md"):
         load(memory.ws, tmp_path / "j", "json")
+
+
+def test_import_bundle_command_loads_an_export_into_an_empty_root(run: Run, tmp_path: Path) -> None:
+    """`memtree import bundle` is the command over `bundle.load`: byte for byte, then idempotent."""
+    source = tmp_path / "source"
+    made = Memory.init(source)
+    made.add("Sign tokens with RS256", "auth/tokens", "Keys live in the vault.", tags=["jwt"])
+    out = tmp_path / "out"
+    assert run("--root", str(made.root), "export", "--format", "json", str(out)).returncode == 0
+    empty = Memory.init(tmp_path / "empty", autocommit=False)
+    first = run("--root", str(empty.root), "import", "bundle", str(out), "--format", "json", "--json")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["written"]
+    entry = "auth/tokens/sign-tokens-with-rs256.md"
+    assert (empty.root / entry).read_bytes() == (made.root / entry).read_bytes()
+    again = run("--root", str(empty.root), "import", "bundle", str(out), "--format", "json", "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["written"] == []

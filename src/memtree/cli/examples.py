@@ -55,6 +55,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "watch": ("memtree watch",),
     "graph": ("memtree graph --format mermaid", "memtree graph --format html > graph.html"),
     "export": ("memtree export --format obsidian vault/", "memtree export --format json dump/"),
+    "import": ("memtree import --dry-run", "memtree import git", "memtree import bundle dump/"),
+    "llm": ("memtree llm status",),
+    "curate": ("memtree curate --file session.jsonl", "memtree curate 'we moved jobs to Redis' --apply"),
+    "ingest": ("memtree ingest session.jsonl",),
 }
 
 

@@ -46,6 +46,22 @@ def import_git(
     common.out(report.to_dict(), json, render)
 
 
+@imports.command("bundle")
+def import_bundle(
+    folder: Annotated[str, typer.Argument(help="A folder written by `memtree export`.", metavar="FOLDER")],
+    format: Annotated[str, typer.Option("--format", callback=common.choice(("okf", "json", "obsidian")), help="okf, json or obsidian.")] = "okf",
+    json: JsonOpt = False,
+) -> None:
+    """Load an export (`memtree export`) back into the memory, byte for byte; a file that
+    differs from the entry already there is refused (exit 4)."""
+    from pathlib import Path
+
+    from ..export.bundle import load
+
+    done = load(common.memory().ws, Path(folder), format)
+    common.out(done, json, lambda d: print(f"imported {d.folder} ({d.format})"))
+
+
 def render(data: dict[str, Any]) -> None:
     """One line per entry that changes or is left alone, then the counts."""
     from .output import console, escape
