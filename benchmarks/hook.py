@@ -18,8 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from memtree.entries import codec
-from memtree.entries import layout as tree
+from memtree.entries import codec, layout as tree
 from memtree.memory import Memory
 
 HERE = Path(__file__).resolve().parent

@@ -15,15 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from agents_support import build_tree
 from memtree import Memory, secretscan
 from memtree.agents import AGENTS, get, hook
 from memtree.cli import fastquery
-from memtree.entries import codec
-from memtree.entries import layout as tree
+from memtree.entries import codec, layout as tree
 from memtree.errors import MemtreeError
 from memtree.index import tokens
 from memtree.retrieval import tiers as retrieve

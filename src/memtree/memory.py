@@ -13,8 +13,7 @@ from pathlib import Path
 
 from . import config, secretscan
 from .config import Workspace
-from .entries import codec, store
-from .entries import layout as tree
+from .entries import codec, layout as tree, store
 from .errors import InvalidEntry, NotFound
 from .model import Change, Entry, Maturity, Problem, Relation, Source, Status
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 
-from .payload import (  # noqa: F401  (the agent's payload readers)
-    context,
-    project_of,
-    prompt_of,
-    session_of,
-    source_of,
-    stop_active,
+from .payload import (  # the agent's payload readers, re-exported for the Agent protocol
+    context as context,
+    project_of as project_of,
+    prompt_of as prompt_of,
+    session_of as session_of,
+    source_of as source_of,
+    stop_active as stop_active,
 )
 from .rules import RULES
 

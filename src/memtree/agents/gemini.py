@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import re
 
-from .payload import (  # noqa: F401  (the agent's payload readers)
-    context,
-    project_of,
-    session_of,
-    source_of,
-    stop_active,
+from .payload import (  # the agent's payload readers, re-exported for the Agent protocol
+    context as context,
+    project_of as project_of,
+    prompt_of as _raw_prompt,
+    session_of as session_of,
+    source_of as source_of,
+    stop_active as stop_active,
 )
-from .payload import prompt_of as _raw_prompt
 from .rules import RULES
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time

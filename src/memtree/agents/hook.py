@@ -20,8 +20,9 @@ from . import event_key, get, inject, journal
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
-    from types import ModuleType
     from typing import IO, Any
+
+    from .base import Agent
 
 ERROR_LOG = "hook-errors.log"
 
@@ -30,7 +31,7 @@ def main(args: list[str], stdin: IO[str] | None = None, stdout: IO[str] | None =
          root_option: str | None = None) -> int:
     """Run one hook; always returns 0. `root_option` is the CLI's --root, if given."""
     out = stdout or sys.stdout
-    agent: ModuleType | None = None
+    agent: Agent | None = None
     root: Path | None = None
     try:
         if len(args) != 2:
@@ -66,14 +67,14 @@ def _payload(raw: str) -> dict[str, Any]:
     return data
 
 
-def _root(agent: ModuleType, payload: dict[str, Any], explicit: str | None) -> Path:
+def _root(agent: Agent, payload: dict[str, Any], explicit: str | None) -> Path:
     where = agent.project_of(payload) or config.env("CLAUDE_PROJECT_DIR")
     if not isinstance(where, str):
         where = None
     return config.find_root(explicit, cwd=Path(where) if where else None)
 
 
-def handle(agent: ModuleType, event: str, payload: dict[str, Any], root: Path) -> str:
+def handle(agent: Agent, event: str, payload: dict[str, Any], root: Path) -> str:
     """Dispatch one event to its action; returns the agent's output text."""
     action = agent.EVENTS.get(event_key(event))
     compacts = getattr(agent, "is_compaction", None)
@@ -116,7 +117,7 @@ def _with_pinned_bodies(memory: Any) -> list[Any]:
             for e in memory.catalog()]
 
 
-def _start(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
+def _start(memory: Any, agent: Agent, event: str, payload: dict[str, Any],
            state: journal.SessionState, opts: inject.Options) -> str:
     source = agent.source_of(payload)
     if source == "resume" and getattr(agent, "RESUME_KEEPS_CONTEXT", False) and state.injected:
@@ -129,7 +130,7 @@ def _start(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
     return _deliver(memory, agent, event, state, opts, shot, {"source": source}, signal=False)
 
 
-def _prompt(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
+def _prompt(memory: Any, agent: Agent, event: str, payload: dict[str, Any],
             state: journal.SessionState, opts: inject.Options) -> str:
     prompt = inject.bounded(agent.prompt_of(payload))
     if prompt.strip() == inject.REMINDER:
@@ -152,7 +153,7 @@ def _prompt(memory: Any, agent: ModuleType, event: str, payload: dict[str, Any],
     return agent.context(event, text) if text else ""
 
 
-def _deliver(memory: Any, agent: ModuleType, event: str, state: journal.SessionState,
+def _deliver(memory: Any, agent: Agent, event: str, state: journal.SessionState,
              opts: inject.Options, shot: inject.Injection, extra: dict[str, Any],
              signal: bool, wrap: bool = True) -> str:
     """Log an injection, remember its entries for the session, and return the text to give."""
@@ -175,7 +176,7 @@ def _deliver(memory: Any, agent: ModuleType, event: str, state: journal.SessionS
     return agent.context(event, shot.text) if wrap else shot.text
 
 
-def _stop(agent: ModuleType, event: str, payload: dict[str, Any],
+def _stop(agent: Agent, event: str, payload: dict[str, Any],
           state: journal.SessionState, opts: inject.Options) -> str:
     if "prompt" not in agent.EVENTS.values():  # no prompt hook (Cursor): count turns here
         state.prompts += 1

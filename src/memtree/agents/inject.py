@@ -173,8 +173,7 @@ def approved(root: Path, entries: Sequence[Entry], opts: Options) -> list[Entry]
 
 
 def _held(root: Path, path: str, entry_id: str, known: dict[str, str]) -> bool:
-    from ..entries import layout as tree
-    from ..entries import store
+    from ..entries import layout as tree, store
 
     text = store.read_text(tree.file_for(root, path))
     item = codec_entry(text, path)

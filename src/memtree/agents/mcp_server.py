@@ -17,8 +17,7 @@ from pydantic import Field
 
 from .. import __version__, config
 from ..cli import output as render
-from ..entries.codec import new_id
-from ..entries.codec import render as render_entry
+from ..entries.codec import new_id, render as render_entry
 from ..errors import MemtreeError, NoRoot
 from ..memory import Memory
 from ..secretscan import mask

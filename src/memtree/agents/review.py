@@ -15,8 +15,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..entries import layout as tree
-from ..entries import statepaths, store
+from ..entries import layout as tree, statepaths, store
 from ..entries.codec import new_id, now_iso
 from ..errors import InvalidEntry, NotFound
 

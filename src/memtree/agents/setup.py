@@ -9,8 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import get
-from . import install as installer
+from . import get, install as installer
 
 NOTES = {
     "claude-code": ["Claude Code asks once to approve the project MCP server in .mcp.json."],

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import config
-from ..entries import layout as tree
-from ..entries import statepaths, store
+from ..entries import layout as tree, statepaths, store
 from ..entries.store import digest
 from ..errors import InvalidEntry, StaleCopy, UsageError
 

@@ -114,8 +114,7 @@ def show(
         common.out(memory.history.show_at(ref, at), json, views.entry)
         return
     if raw:
-        from ..entries import layout as tree
-        from ..entries import store
+        from ..entries import layout as tree, store
         from ..secretscan import mask
 
         print(mask(store.read_text(tree.file_for(memory.root, memory.resolve(ref)))), end="")

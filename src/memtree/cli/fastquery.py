@@ -91,8 +91,7 @@ def run(args: list[str]) -> int | None:
 def _answer(opts: dict[str, Any]) -> int:
     from .. import config
     from ..lifecycle.scores import params_of
-    from ..retrieval import scopes
-    from ..retrieval import tiers as retrieve
+    from ..retrieval import scopes, tiers as retrieve
     from . import output as render
 
     root = config.find_root(opts["root"])

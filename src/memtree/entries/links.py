@@ -9,8 +9,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..model import Entry, Relation
-from . import codec, store
-from . import layout as tree
+from . import codec, layout as tree, store
 
 if TYPE_CHECKING:
     from ..config import Workspace

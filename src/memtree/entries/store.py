@@ -15,8 +15,7 @@ from pathlib import Path
 
 from ..errors import AlreadyExists, InvalidEntry, Locked, NotFound, StaleCopy
 from ..model import Entry, Problem
-from . import codec
-from . import layout as tree
+from . import codec, layout as tree
 
 LOCK_NAME = ".lock"
 LOCAL_DIR = tree.LOCAL_DIR

@@ -11,8 +11,7 @@ import os
 from pathlib import Path
 
 from ..model import Entry
-from . import layout as tree
-from . import store
+from . import layout as tree, store
 
 JOURNAL = "journal.json"
 # Testing hook (docs/architecture.md): kill this process with SIGKILL right after step N of a

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import InvalidEntry, MemtreeError
 from ..model import RELATION_TYPES, Entry, Problem, Status
-from . import codec, store
-from . import layout as tree
+from . import codec, layout as tree, store
 
 if TYPE_CHECKING:
     from ..config import Workspace

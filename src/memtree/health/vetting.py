@@ -81,8 +81,7 @@ def held(root: Path, item: Entry, text: str, known: dict[str, str] | None = None
 
 def approve(ws: Workspace, refs: list[str]) -> list[dict[str, str]]:
     """Approve entries as they are now (their current file text)."""
-    from ..entries import layout as tree
-    from ..entries import store
+    from ..entries import layout as tree, store
     from ..index.refs import resolve
 
     known = approvals(ws.root)

@@ -11,8 +11,7 @@ from ..entries import codec, store
 from ..errors import HistoryError, MemtreeError
 from ..lifecycle import signals
 from ..model import Change
-from . import git as history
-from . import trailers
+from . import git as history, trailers
 from .timeline import require
 
 if TYPE_CHECKING:

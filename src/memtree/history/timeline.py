@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..entries import codec, store
-from ..entries import layout as tree
+from ..entries import codec, layout as tree, store
 from ..errors import HistoryError, NotFound
 from ..index.refs import resolve
 from ..model import Change, Entry

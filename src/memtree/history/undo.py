@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..entries import layout as tree
-from ..entries import store
+from ..entries import layout as tree, store
 from ..errors import HistoryError, UsageError
 from ..model import Change
 from . import git as history

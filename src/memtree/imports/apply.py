@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..entries import codec, store
-from ..entries import layout as tree
+from ..entries import codec, layout as tree, store
 from ..model import Anchor, Change, Entry, Source, Status
 from .draft import Draft
 

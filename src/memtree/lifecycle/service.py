@@ -11,8 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-from ..entries import codec, store, transaction
-from ..entries import layout as tree
+from ..entries import codec, layout as tree, store, transaction
 from ..errors import InvalidEntry, UsageError
 from ..model import Anchor, Change, Entry, Maturity, Problem, Relation, Status
 

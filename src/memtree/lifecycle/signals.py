@@ -15,8 +15,7 @@ from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..entries import layout as tree
-from ..entries import local, statepaths
+from ..entries import layout as tree, local, statepaths
 
 SIGNALS_DIR = "_signals"
 PENDING = "usage.jsonl"

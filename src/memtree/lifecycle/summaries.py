@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..entries import codec, store
-from ..entries import layout as tree
+from ..entries import codec, layout as tree, store
 from ..errors import InvalidEntry
 from ..model import Entry, Status
 
