@@ -104,7 +104,7 @@ def _answer(opts: dict[str, Any]) -> int:
 
         ws = config.Workspace.at(root, settings)
         if escalate.wanted(ws, opts["llm"]):
-            _notes_to_stderr()
+            render.notes_to_stderr()
             found = escalate.escalate(ws, found, opts["limit"], chosen)
     if opts["json"]:
         render.print_json(found)
@@ -116,16 +116,3 @@ def _answer(opts: dict[str, Any]) -> int:
     render.unreadable(found.problems)
     return 0
 
-
-def _notes_to_stderr() -> None:
-    """The library's notes (a failed escalation) as `memtree: …` lines, as the full CLI prints them."""
-    import logging
-
-    class Stderr(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            sys.stderr.write(f"memtree: {record.getMessage()}\n")
-
-    log = logging.getLogger("memtree")
-    if not any(type(h).__name__ == "Stderr" for h in log.handlers):
-        log.addHandler(Stderr())
-        log.propagate = False

@@ -32,7 +32,7 @@ def run(args: list[str]) -> int:
     """Run the CLI; every deliberate failure becomes one stderr line and its exit code."""
     from . import output as render
 
-    _notes_to_stderr()
+    render.notes_to_stderr()
     try:
         result = app(args=args, prog_name="memtree", standalone_mode=False)
         sys.stdout.flush()  # a closed pipe shows here, inside the boundary, not at exit
@@ -68,17 +68,3 @@ def run(args: list[str]) -> int:
         render.error(f"internal error: {type(exc).__name__}: {exc}")
         return int(ExitCode.ERROR)
 
-
-def _notes_to_stderr() -> None:
-    """The library tells people things through the `memtree` logger; the CLI prints them as
-    `memtree: …` lines on stderr (whatever sys.stderr is at the time)."""
-    import logging
-
-    class Stderr(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            sys.stderr.write(f"memtree: {record.getMessage()}\n")
-
-    log = logging.getLogger("memtree")
-    if not any(type(h).__name__ == "Stderr" for h in log.handlers):
-        log.addHandler(Stderr())
-        log.propagate = False

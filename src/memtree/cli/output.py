@@ -107,3 +107,18 @@ def escape(text: str) -> str:
     from rich.markup import escape as rich_escape
 
     return rich_escape(mask(text))
+
+
+def notes_to_stderr() -> None:
+    """The library tells people things through the `memtree` logger; the CLI prints them as
+    `memtree: …` lines on stderr (whatever sys.stderr is at the time)."""
+    import logging
+
+    class Stderr(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            sys.stderr.write(f"memtree: {record.getMessage()}\n")
+
+    log = logging.getLogger("memtree")
+    if not any(type(h).__name__ == "Stderr" for h in log.handlers):
+        log.addHandler(Stderr())
+        log.propagate = False
