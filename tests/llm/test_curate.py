@@ -70,14 +70,14 @@ def test_transcripts_of_each_agent_are_read(tmp_path: Path) -> None:
 
 
 def test_ingest_needs_no_model_and_is_idempotent(run: Run, memory: Memory, tmp_path: Path) -> None:
-    file = claude_transcript(tmp_path, secret="key sk-abcdefghijklmnopqrstuvwx")
+    file = claude_transcript(tmp_path, secret="key sk-proj-Q7vX2mK9pL4nR8tW1yZ3bC6dF0gH5jS2aE7uI9oP")
     out = run("ingest", str(file), "--json")
     assert out.returncode == 0, out.stderr
     made = json.loads(out.stdout)
     assert made["status"] == "added" and made["path"].startswith("episodes/claude-code/2026-11-20-abc-123")
     entry = Memory(memory.root).get(made["path"])
     assert entry.type == "episode" and "Why do refresh tokens expire" in entry.body
-    assert "Security asked for 14 days" in entry.body and "sk-abc" not in entry.body
+    assert "Security asked for 14 days" in entry.body and "sk-proj-Q7vX" not in entry.body
     assert "REFRESH_DAYS" not in entry.body  # tool results are left out
     again = run("ingest", str(file))
     assert again.returncode == 0 and "already ingested" in again.stdout
@@ -105,7 +105,7 @@ PROPOSALS = {"operations": [
     {"op": "update", "ref": "auth/jwt/token-rotation", "summary": "x", "reason": "invented", "source": "x"},
     {"op": "link", "ref": LIFETIME, "type": "causes", "target": SIGN, "reason": "bad relation", "source": "x"},
     {"op": "add", "path": "auth/jwt", "title": "Refresh token lifetime", "reason": "duplicate", "source": "x"},
-    {"op": "add", "path": "ops/keys", "title": "Deploy key", "body": "use sk-abcdefghijklmnopqrstuvwx",
+    {"op": "add", "path": "ops/keys", "title": "Deploy key", "body": "use sk-proj-Q7vX2mK9pL4nR8tW1yZ3bC6dF0gH5jS2aE7uI9oP",
      "reason": "secret", "source": "x"},
     {"op": "add", "path": "auth/audit", "title": "Audit owner", "owner": "sam", "reason": "extra field", "source": "x"},
     {"op": "delete", "ref": SIGN, "reason": "unknown op"},

@@ -164,7 +164,9 @@ def _episode(found: transcripts.Transcript) -> str:
 
 
 def _redact(text: str) -> str:
-    return curation.SECRET.sub("[redacted]", text)
+    from .. import secretscan
+
+    return secretscan.mask(text)
 
 
 def enqueue(root: Path, transcript: str, agent: str, session: str) -> None:

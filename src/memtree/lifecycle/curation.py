@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 
+from .. import secretscan
 from ..entries import layout
 from ..errors import MemtreeError
 from ..model import ENTRY_TYPES, RELATION_TYPES, Entry
@@ -30,8 +31,6 @@ FIELDS = {"add": {"op", "path", "title", "summary", "body", "type", "tags", "sup
           "nothing": {"op", "reason", "source"}}
 LIMITS = {"title": 120, "summary": 300, "body": 4000, "reason": 300, "source": 300}
 SIMILAR = 0.8  # title word overlap (Jaccard) at which an add duplicates an existing entry
-SECRET = re.compile(r"(sk-[A-Za-z0-9_-]{16,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|"
-                    r"-----BEGIN [A-Z ]*PRIVATE KEY-----|xox[abpr]-[A-Za-z0-9-]{10,})")
 SYSTEM = """You curate a project's memory: markdown entries in folders DOMAIN/TOPIC. From the \
 SOURCE, propose what is worth remembering for future work on this project (decisions, \
 conventions, facts, bugs and their fixes, how-tos, preferences) as operations against the \
@@ -116,7 +115,7 @@ def _checked(item: Any, known: Known, planned: Planned) -> dict[str, Any]:
             raise Refused(f"{action}: field {name!r} must be text")
         if isinstance(value, str) and len(value) > LIMITS.get(name, 4000):
             raise Refused(f"{action}: field {name!r} is longer than {LIMITS.get(name, 4000)} characters")
-        if isinstance(value, str) and SECRET.search(value):
+        if isinstance(value, str) and secretscan.scan(value):
             raise Refused(f"{action}: field {name!r} looks like it holds a secret")
     tags = item.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
