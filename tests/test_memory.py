@@ -9,7 +9,7 @@ import pytest
 from memtree import Memory
 from memtree.entries.templates import available
 from memtree.errors import AlreadyExists, Ambiguous, InvalidEntry, NoRoot, NotFound, UnsafePath
-from memtree.model import Status
+from memtree.model import Maturity, Status
 
 
 def test_init_creates_root_config_and_gitignore(tmp_path: Path) -> None:
@@ -195,3 +195,10 @@ def test_updates_and_edits_count_as_usage_signals(memory: Memory) -> None:
     memory.replace_text(made.id, text.replace("old", "new"))
     assert signals.pending(memory.root)[(made.id, "update")] == 2
     assert memory.get(made.id).extra == ()  # counters never land in the entry file
+
+
+def test_add_pinned_and_pin_agree(memory: Memory) -> None:
+    """`add --pin` makes the same entry `pin` does: pinned and core."""
+    added = memory.add("Never commit secrets", "security/rules", "Vault only.", pinned=True)
+    other = memory.lifecycle.pin(memory.add("Rotate keys", "security/rules", "Yearly.").path)
+    assert (added.pinned, added.maturity) == (other.pinned, other.maturity) == (True, Maturity.CORE)

@@ -261,7 +261,7 @@ class Memory:
             "tags": _merge(defaults.get("tags") or [], tags),
             "aliases": _merge(defaults.get("aliases") or [], aliases),
             "importance": importance if importance is not None else defaults.get("importance", 50),
-            "maturity": maturity or defaults.get("maturity", "draft"),
+            "maturity": maturity or ("core" if pinned else defaults.get("maturity", "draft")),
             "pinned": pinned,
             "created": stamp,
             "updated": stamp,

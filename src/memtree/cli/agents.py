@@ -32,8 +32,15 @@ def mcp(
 ) -> None:
     """Serve the Model Context Protocol over stdio (tools: query, get, list, tree, add, update, link, supersede, archive)."""
     from ..agents.mcp_start import serve
+    from ..errors import ExitCode
 
-    serve(common.STATE.root, agent, session)
+    if sys.stdin.isatty():  # typed by hand: say what this is instead of waiting in silence
+        print("memtree mcp: an MCP server speaking JSON-RPC on stdin/stdout; an agent starts it "
+              "(see `memtree install`). Ctrl-C stops it.", file=sys.stderr)
+    try:
+        serve(common.STATE.root, agent, session)
+    except KeyboardInterrupt:
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
 
 
 @app.command()
