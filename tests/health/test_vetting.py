@@ -43,7 +43,7 @@ def test_injections_and_packs_are_framed_and_labelled(run: Run, tmp_path: Path) 
         assert text.rstrip().endswith(framing.CLOSE)
         assert text.count(framing.OPEN) == 1
     assert '<memory-entry path="security/rules/never-commit-secrets.md" author="person:tester" ' \
-           'provenance="convention, draft, pinned">' in start
+           'provenance="convention, core, pinned">' in start
     assert "auth/tokens/sign-access-tokens-with-rs256.md; by person:tester; decision, core" in start
     for item in pack["items"]:
         assert item["text"].startswith(f'<memory-entry path="{item["path"]}.md" author=')
