@@ -6,18 +6,16 @@ reported by validate in files and in history. The corpus is generated fakes
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
-from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp import ClientSession
 
 from agents_support import build_tree, payload
-from conftest import MEMTREE, Run
+from conftest import Run
+from mcp_support import data, session
 from memtree import Memory, secretscan
 from memtree.errors import ExitCode, SecretFound
 
@@ -25,25 +23,6 @@ CORPUS = json.loads((Path(__file__).parent / "fixtures" / "secrets" / "corpus.js
 EXAMPLE = Path(__file__).parents[1] / ".memory-example"
 
 
-def _session(project: Path, body: Callable[[ClientSession], Awaitable[Any]]) -> Any:
-    """A real MCP client session over stdio against the installed `memtree mcp`."""
-    env = {k: v for k, v in os.environ.items()
-           if k in ("HOME", "PATH") or k.startswith(("MEMTREE_", "GIT_"))}
-    params = StdioServerParameters(command=str(MEMTREE), args=["mcp"], cwd=str(project), env=env)
-
-    async def main() -> Any:
-        with open(os.devnull, "w") as quiet:
-            async with stdio_client(params, errlog=quiet) as (read, write):
-                async with ClientSession(read, write) as session:
-                    await session.initialize()
-                    return await body(session)
-
-    return anyio.run(main)
-
-
-def _data(result: Any) -> Any:
-    assert not result.is_error, result.content
-    return result.structured_content
 
 
 def test_the_corpus_is_broad_and_every_fake_is_found() -> None:
@@ -176,19 +155,19 @@ def _mcp_reads(project: Path) -> dict[str, str]:
     async def body(s: ClientSession) -> dict[str, str]:
         out: dict[str, str] = {}
         for n in range(0, len(CORPUS), 5):
-            found = _data(await s.call_tool("query", {"text": f"deploy credentials {n}",
+            found = data(await s.call_tool("query", {"text": f"deploy credentials {n}",
                                                       "limit": 5, "budget": 4000}))
-            hits = _data(await s.call_tool("query", {"text": f"deploy credentials {n}",
+            hits = data(await s.call_tool("query", {"text": f"deploy credentials {n}",
                                                      "limit": 50, "budget": 0}))
             out[f"mcp query {n}"] = json.dumps([found, hits])
         for n in range(len(CORPUS)):
-            got = _data(await s.call_tool("get", {"ref": f"ops/leaks/leak-{n:02d}"}))
+            got = data(await s.call_tool("get", {"ref": f"ops/leaks/leak-{n:02d}"}))
             out[f"mcp get {n}"] = json.dumps(got)
             read = await s.read_resource(f"memtree://entry/ops/leaks/leak-{n:02d}")
             out[f"mcp resource {n}"] = "".join(getattr(c, "text", "") for c in read.contents)
         return out
 
-    result: dict[str, str] = _session(project, body)
+    result: dict[str, str] = session(project, body)
     return result
 
 
@@ -201,7 +180,7 @@ def test_mcp_add_refuses_a_secret(tmp_path: Path) -> None:
         return await s.call_tool("add", {"title": "Eval key", "path": "ml/evals",
                                          "body": case["text"]})
 
-    result = _session(project, body)
+    result = session(project, body)
     assert result.is_error and "openai-key" in str(result.content)
     assert not (project / ".memory/ml/evals").exists()
 

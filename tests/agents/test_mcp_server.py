@@ -3,43 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
-from mcp import ClientSession, MCPError, StdioServerParameters, stdio_client
+from mcp import ClientSession, MCPError
 
 from agents_support import build_tree
-from conftest import MEMTREE, Run
+from conftest import Run
+from mcp_support import data, session
 
 pytestmark = pytest.mark.slow
 
-Session = Callable[[ClientSession], Awaitable[Any]]
-
-
-def _session(project: Path, body: Session, *args: str) -> Any:
-    env = {k: v for k, v in os.environ.items()
-           if k in ("HOME", "PATH") or k.startswith(("MEMTREE_", "GIT_"))}
-    params = StdioServerParameters(command=str(MEMTREE), args=["mcp", *args], cwd=str(project),
-                                   env=env)
-
-    async def main() -> Any:
-        with open(os.devnull, "w") as quiet:
-            async with stdio_client(params, errlog=quiet) as (read, write):
-                async with ClientSession(read, write) as session:
-                    await session.initialize()
-                    return await body(session)
-
-    return anyio.run(main)
-
-
-def _data(result: Any) -> Any:
-    assert not result.is_error, result.content
-    return result.structured_content
 
 
 def test_stdio_session_lists_queries_adds_and_reads_back(tmp_path: Path) -> None:
@@ -48,21 +24,21 @@ def test_stdio_session_lists_queries_adds_and_reads_back(tmp_path: Path) -> None
 
     async def body(s: ClientSession) -> dict[str, Any]:
         tools = {t.name: t for t in (await s.list_tools()).tools}
-        found = _data(await s.call_tool("query", {"text": "how are jwt access tokens signed"}))
-        hits = _data(await s.call_tool("query", {"text": "jwt", "budget": 0}))
-        made = _data(await s.call_tool("add", {
+        found = data(await s.call_tool("query", {"text": "how are jwt access tokens signed"}))
+        hits = data(await s.call_tool("query", {"text": "jwt", "budget": 0}))
+        made = data(await s.call_tool("add", {
             "title": "Use ruff for linting", "path": "dev/tooling", "body": "Run `ruff check`.",
             "summary": "Lint with ruff.", "tags": ["lint"], "type": "convention",
             "relations": [{"type": "relates_to", "target": "dev/testing/tests-run-with-pytest"}]}))
-        got = _data(await s.call_tool("get", {"ref": made["path"]}))
+        got = data(await s.call_tool("get", {"ref": made["path"]}))
         read = await s.read_resource(f"memtree://entry/{made['path']}")
         templates = (await s.list_resource_templates()).resource_templates
         missing = await s.call_tool("get", {"ref": "no/such/entry"})
-        listed = _data(await s.call_tool("list", {"domain": "dev"}))
+        listed = data(await s.call_tool("list", {"domain": "dev"}))
         return {"tools": tools, "found": found, "hits": hits, "made": made, "got": got,
                 "read": read, "templates": templates, "missing": missing, "listed": listed}
 
-    out = _session(project, body, "--agent", "claude-code", "--session", "sess-1")
+    out = session(project, body, "--agent", "claude-code", "--session", "sess-1")
     tools = out["tools"]
     assert set(tools) == {"query", "get", "list", "tree", "add", "update", "link", "supersede",
                           "archive"}
@@ -101,14 +77,14 @@ def test_update_link_supersede_archive_and_unsafe_resource(tmp_path: Path) -> No
     old = "auth/tokens/refresh-tokens-rotate-on-every-use"
 
     async def body(s: ClientSession) -> dict[str, Any]:
-        new = _data(await s.call_tool("add", {"title": "Refresh tokens rotate and expire", "path": "auth/tokens",
+        new = data(await s.call_tool("add", {"title": "Refresh tokens rotate and expire", "path": "auth/tokens",
                                               "body": "Single use, 30 day expiry."}))
-        sup = _data(await s.call_tool("supersede", {"old": old, "new": new["path"], "reason": "expiry added"}))
-        upd = _data(await s.call_tool("update", {"ref": new["path"], "tags": ["auth", "refresh"]}))
+        sup = data(await s.call_tool("supersede", {"old": old, "new": new["path"], "reason": "expiry added"}))
+        upd = data(await s.call_tool("update", {"ref": new["path"], "tags": ["auth", "refresh"]}))
         empty = await s.call_tool("update", {"ref": new["path"]})
-        linked = _data(await s.call_tool("link", {"ref": new["path"], "type": "depends_on",
+        linked = data(await s.call_tool("link", {"ref": new["path"], "type": "depends_on",
                                                   "target": "auth/tokens/sign-access-tokens-with-rs256"}))
-        gone = _data(await s.call_tool("archive", {"ref": "build/release/arm-release-builds-need-libffi"}))
+        gone = data(await s.call_tool("archive", {"ref": "build/release/arm-release-builds-need-libffi"}))
         try:
             await s.read_resource("memtree://entry/../../etc/passwd")
             unsafe = None
@@ -117,7 +93,7 @@ def test_update_link_supersede_archive_and_unsafe_resource(tmp_path: Path) -> No
         return {"new": new, "sup": sup, "upd": upd, "empty": empty, "linked": linked, "gone": gone,
                 "unsafe": unsafe}
 
-    out = _session(project, body)
+    out = session(project, body)
     from memtree import Memory
 
     memory = Memory.open(project)
@@ -139,14 +115,14 @@ def test_review_mode_turns_agent_writes_into_proposals(run: Run, tmp_path: Path)
     (memory.root / "config.toml").write_text("format = 1\n[agents]\nreview = true\n")
 
     async def body(s: ClientSession) -> Any:
-        first = _data(await s.call_tool("add", {"title": "Deploys happen on Tuesdays", "path": "ops/deploy",
+        first = data(await s.call_tool("add", {"title": "Deploys happen on Tuesdays", "path": "ops/deploy",
                                                 "body": "Never on Fridays."}))
-        second = _data(await s.call_tool("update", {"ref": "dev/testing/tests-run-with-pytest",
+        second = data(await s.call_tool("update", {"ref": "dev/testing/tests-run-with-pytest",
                                                     "summary": "pytest, with xdist."}))
         bad = await s.call_tool("add", {"title": "Nested too deep", "path": "a/b/c/d"})
         return first, second, bad
 
-    first, second, bad = _session(project, body, "--agent", "codex", "--session", "s-9")
+    first, second, bad = session(project, body, "--agent", "codex", "--session", "s-9")
     assert first["status"] == "proposed" and second["status"] == "proposed"
     assert bad.is_error  # refused at once, never queued
     assert not (memory.root / "ops").exists()
@@ -176,7 +152,7 @@ def test_no_tree_is_a_clear_tool_error(tmp_path: Path) -> None:
     async def body(s: ClientSession) -> Any:
         return await s.call_tool("query", {"text": "anything"})
 
-    result = _session(bare, body)
+    result = session(bare, body)
     assert result.is_error and "memtree init" in result.content[0].text
 
 
