@@ -131,13 +131,44 @@ def personal_beside(root: Path) -> Path | None:
 
 
 def load_settings(root: Path) -> Settings:
-    path = root / CONFIG_NAME
+    """The root's config.toml over the user's (`user_config_file()`, whose `format` and
+    `[history]` are not used: they describe one memory)."""
+    raw = read_toml(root / CONFIG_NAME) or {}
+    user = read_toml(user_config_file())
+    if user:
+        raw = merged({k: v for k, v in user.items() if k not in USER_SKIPS}, raw)
+    fmt = raw.get("format", 1)
+    if not isinstance(fmt, int):
+        raise InvalidEntry(f"{root / CONFIG_NAME}: field 'format' must be an integer")
+    if "secrets" in raw:  # the allow-list also applies where output is masked
+        from . import secretscan
+
+        secretscan.ALLOWED = secretscan.policy(Settings(format=fmt, raw=raw))[1]
+    return Settings(format=fmt, raw=raw)
+
+
+USER_SKIPS = ("format", "history")
+
+
+def user_config_file() -> Path:
+    """The user's settings for every memory: `$XDG_CONFIG_HOME/memtree/config.toml`, else
+    `~/.config/memtree/config.toml`."""
+    base = env("XDG_CONFIG_HOME") or str(Path(env("HOME") or "~").expanduser() / ".config")
+    return Path(base) / "memtree" / CONFIG_NAME
+
+
+def read_toml(path: Path) -> dict[str, Any] | None:
+    """A TOML file's tables (None when there is no file), naming the file when it is invalid."""
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return Settings()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
     except UnicodeDecodeError as exc:
         raise InvalidEntry(f"{path}: invalid TOML: {exc}") from exc
+    return read_toml_text(text, path)
+
+
+def read_toml_text(text: str, path: Path) -> dict[str, Any]:
     raw = flat_toml(text)
     if raw is None:
         import tomllib
@@ -146,14 +177,16 @@ def load_settings(root: Path) -> Settings:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise InvalidEntry(f"{path}: invalid TOML: {exc}") from exc
-    fmt = raw.get("format", 1)
-    if not isinstance(fmt, int):
-        raise InvalidEntry(f"{path}: field 'format' must be an integer")
-    if "secrets" in raw:  # the allow-list also applies where output is masked
-        from . import secretscan
+    return raw
 
-        secretscan.ALLOWED = secretscan.policy(Settings(format=fmt, raw=raw))[1]
-    return Settings(format=fmt, raw=raw)
+
+def merged(low: dict[str, Any], high: dict[str, Any]) -> dict[str, Any]:
+    """`high` over `low`, table by table."""
+    out = dict(low)
+    for key, value in high.items():
+        below = out.get(key)
+        out[key] = merged(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
+    return out
 
 
 # One line of flat TOML: blank, a [table] or a `key = value`, then an optional comment. Control
