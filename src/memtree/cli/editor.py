@@ -1,5 +1,5 @@
 """`memtree edit` in $EDITOR: edit a copy, validate on save, never lose what was typed and never
-overwrite newer content. The copy under `.local/edits/` keeps, beside it, the hash of the text it
+overwrite newer content (`memtree open` opens the file itself). The copy under `.local/edits/` keeps, beside it, the hash of the text it
 began from: a kept copy is offered again only while the entry is unchanged (else both are kept),
 and saving re-checks the hash under the lock. A file that does not parse can be repaired.
 """
@@ -92,3 +92,41 @@ def resolve_any(memory: Memory, ref: str) -> str:
                 return path
         raise
 
+
+
+def open_file(file: Path) -> bool:
+    """Open `file` in $VISUAL/$EDITOR (waiting for it: True), else the system's opener (not
+    waiting: False)."""
+    import shutil
+    import sys
+
+    chosen = config.env("VISUAL") or config.env("EDITOR")
+    if chosen:
+        command = [*shlex.split(chosen), str(file)]
+        try:
+            code = subprocess.call(command)
+        except FileNotFoundError as exc:
+            raise UsageError(f"$VISUAL/$EDITOR {command[0]!r}: not found") from exc
+        if code != 0:
+            raise UsageError(f"editor {command[0]!r} exited with {code}")
+        return True
+    opener = {"darwin": "open", "win32": ""}.get(sys.platform, "xdg-open")
+    found = shutil.which(opener) if opener else None
+    if found is None:
+        raise UsageError(f"{file}: no $VISUAL or $EDITOR set and no system opener found",
+                         hint="set EDITOR (e.g. `export EDITOR=nano`), or use --print for the path")
+    subprocess.Popen([found, str(file)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True)
+    return False
+
+
+def check_saved(memory: Memory, rel: str) -> None:
+    """After a hand edit: the file must still parse (named, with the repair, when it does not)."""
+    from ..entries import codec
+
+    file = tree.file_for(memory.root, rel)
+    try:
+        codec.parse(store.read_text(file), rel)
+    except InvalidEntry as exc:
+        raise InvalidEntry(f"{rel}.md: saved, but it no longer parses: {exc.message}",
+                           hint=f"`memtree edit {rel}` repairs it (the last good version is in git)") from exc

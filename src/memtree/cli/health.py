@@ -1,4 +1,5 @@
-"""Commands for living with the files: doctor, watch, graph, export. Each parses, makes one call and renders."""
+"""Commands for living with the files: doctor, watch, graph, export, open. Each parses, makes one
+call and renders."""
 
 from __future__ import annotations
 
@@ -119,3 +120,41 @@ def export(
     with views.progress("exporting") as step:
         done = dump(common.memory().ws, Path(out), format, progress=step)
     common.out(done, json, lambda d: print(f"exported {len(d.written)} file(s) to {d.folder}"))
+
+
+@app.command("open")
+def open_(
+    ref: Annotated[str, typer.Argument(help="Entry: path, file, id, slug, title or [[wikilink]].", metavar="ENTRY")],
+    print_only: Annotated[bool, typer.Option("--print", help="Print the entry file's path; open nothing.")] = False,
+) -> None:
+    """Open an entry's file in $VISUAL or $EDITOR (else the system's opener), or print its path."""
+    from .editor import check_saved, open_file, resolve_any
+
+    memory = _memory_of_file(ref) or common.memory()
+    rel = resolve_any(memory, ref)
+    from ..entries import layout
+
+    file = layout.file_for(memory.root, rel)
+    if print_only:
+        print(file)
+        return
+    if open_file(file):  # an editor that waited: the file must still parse
+        check_saved(memory, rel)
+
+
+def _memory_of_file(ref: str) -> Any:
+    """An entry file typed by path opens in its own memory, from any folder (without --root)."""
+    from pathlib import Path
+
+    from .. import config
+
+    typed = Path(ref).expanduser()
+    if common.STATE.root is not None or config.env(config.ENV_ROOT) or not typed.is_file():
+        return None
+    from ..errors import NoRoot
+    from ..memory import Memory
+
+    try:
+        return Memory.open(str(config.find_root(cwd=typed.resolve().parent)))
+    except NoRoot:
+        return None
