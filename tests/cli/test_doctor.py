@@ -89,3 +89,36 @@ def test_git_state_mid_merge_and_hooks(run: Run, project: Path) -> None:
     assert any(f["check"] == "git" and "merge" in str(f["message"]) for f in found)
     hooks = [f for f in found if f["check"] == "hooks"]
     assert hooks and hooks[0]["severity"] == "error" and "/nowhere/memtree" in str(hooks[0]["message"])
+
+
+def test_hooks_compare_the_installing_version(run: Run, project: Path) -> None:
+    from importlib.metadata import version
+
+    running = version("memtree")
+    assert run("install", "claude-code").returncode == 0
+    record = project / ".memory" / ".local" / "installed.json"
+    assert json.loads(record.read_text())["claude-code"]["version"] == running
+    _, found = _findings(run)
+    hooks = [f for f in found if f["check"] == "hooks"]
+    assert hooks and all(f["severity"] == "info" for f in hooks)
+    assert f"by memtree {running}, the version running" in str(hooks[0]["message"])
+
+    data = json.loads(record.read_text())
+    data["claude-code"]["version"] = "0.0.1"  # as an older memtree would have recorded it
+    record.write_text(json.dumps(data))
+    code, found = _findings(run)
+    stale = [f for f in found if f["check"] == "hooks"]
+    assert code == 10 and stale[0]["severity"] == "warning"
+    assert f"stale: installed by memtree 0.0.1, running {running}" in str(stale[0]["message"])
+    assert "`memtree install claude-code`" in str(stale[0]["fix"])
+    human = run("doctor")
+    assert "memtree install claude-code" in human.stdout
+
+    record.unlink()  # installed before versions were recorded, or on another machine
+    _, found = _findings(run)
+    assert "an unrecorded memtree version" in str([f for f in found if f["check"] == "hooks"][0]["message"])
+
+    assert run("install", "claude-code").returncode == 0  # the fix the report names
+    assert all(f["severity"] == "info" for f in _findings(run)[1] if f["check"] == "hooks")
+    assert run("uninstall", "claude-code").returncode == 0
+    assert not record.exists()

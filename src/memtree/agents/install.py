@@ -160,6 +160,34 @@ def _originals(project: Path, target: Target, old: str | None, new: str | None,
     return saved if base == files.load_json(new, target.path) else new
 
 
+INSTALLED = "installed.json"  # in .memory/.local/: the memtree version that installed each agent
+
+
+def record_version(project: Path, agent: str, remove: bool = False) -> None:
+    """Note (or forget) which memtree version installed `agent` in this project, for doctor."""
+    import json
+    from datetime import UTC, datetime
+    from importlib.metadata import version
+
+    root = project / ".memory"
+    if not (root / "config.toml").is_file():
+        return
+    file = statepaths.local(root) / INSTALLED
+    try:
+        data = json.loads(statepaths.read_text(file) or "{}")
+    except ValueError:
+        data = {}
+    if remove:
+        data.pop(agent, None)
+    else:
+        data[agent] = {"version": version("memtree"),
+                       "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    if data:
+        statepaths.write(file, json.dumps(data, indent=1, sort_keys=True) + "\n")
+    else:
+        file.unlink(missing_ok=True)
+
+
 def hook_command(cmd: str, agent: str, event: str) -> str:
     exe, args = program(cmd, "hook", agent, event)
     return " ".join(shlex.quote(a) for a in (exe, *args))

@@ -29,6 +29,7 @@ def install(agent: str, project: Path, command: str | None = None,
     else:
         changes = installer.apply(project, module.targets(cmd), remove=False)
         changes += _user_files(module, remove=False)
+        installer.record_version(project, module.NAME)
     notes = list(NOTES.get(module.NAME, []))
     if cmd == installer.PORTABLE:
         notes.append(_record_command())
@@ -84,4 +85,5 @@ def uninstall(agent: str, project: Path, user: bool = False) -> dict[str, Any]:
     else:
         changes = installer.apply(project, module.targets("memtree"), remove=True)
         changes += _user_files(module, remove=True)
+        installer.record_version(project, module.NAME, remove=True)
     return {"agent": module.NAME, "project": str(project.resolve()), "files": changes, "notes": []}

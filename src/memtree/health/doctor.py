@@ -199,26 +199,56 @@ def _temp_files(ws: Workspace) -> list[Finding]:
 
 
 def _hooks(ws: Workspace) -> list[Finding]:
-    """Agent hooks installed in the project, and whether the command they run still exists."""
+    """Agent hooks installed in the project: whether the command they run still exists, and
+    whether the memtree that installed them (recorded by `memtree install`) is the one running."""
     import shutil
-    from importlib.metadata import version
 
     project, found = ws.root.resolve().parent, []
+    recorded = _installed(ws)
     for agent, names in HOOK_FILES.items():
         for name in names:
             text = _read(project / name)
-            commands = sorted(set(re.findall(r'"?command"?\s*[:=]\s*"([^"]*\bhook\b[^"]*)"', text)))
+            quoted = re.findall(r'"?command"?\s*[:=]\s*"((?:[^"\\]|\\.)*)"', text)  # escapes kept
+            commands = sorted({c for c in quoted if re.search(r"\bhook\b", c)})
             commands = [c for c in commands if "memtree" in c]
             if not commands:
                 continue
             exe = commands[0].split()[0]
-            ok = Path(exe).is_file() or shutil.which(exe) is not None
-            found.append(Finding(
-                "hooks", "info" if ok else "error", name,
-                f"{agent} hooks installed ({len(commands)} command(s), memtree {version('memtree')})"
-                if ok else f"{agent} hooks run {exe!r}, which does not exist",
-                "" if ok else f"`memtree install {agent}` again"))
+            if not (Path(exe).is_file() or shutil.which(exe) is not None):
+                found.append(Finding("hooks", "error", name, f"{agent} hooks run {exe!r}, which does "
+                                     "not exist", f"`memtree install {agent}` again"))
+            else:
+                found.append(_hook_version(agent, name, len(commands), recorded.get(agent)))
     return found
+
+
+def _installed(ws: Workspace) -> dict[str, Any]:
+    """What `memtree install` recorded in `.local/installed.json`: agent -> {version, at}."""
+    import json
+
+    from ..entries import statepaths
+
+    try:
+        data = json.loads(statepaths.read_text(ws.root / tree.LOCAL_DIR / "installed.json") or "{}")
+    except (ValueError, OSError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _hook_version(agent: str, name: str, count: int, record: Any) -> Finding:
+    from importlib.metadata import version
+
+    running = version("memtree")
+    got = record.get("version") if isinstance(record, dict) else None
+    fix = f"`memtree install {agent}` (rewrites memtree's part for memtree {running})"
+    if got == running:
+        return Finding("hooks", "info", name, f"{agent} hooks installed ({count} command(s)) "
+                                              f"by memtree {got}, the version running")
+    if got is None:
+        return Finding("hooks", "warning", name, f"{agent} hooks installed ({count} command(s)) by "
+                                                 f"an unrecorded memtree version (running {running})", fix)
+    return Finding("hooks", "warning", name, f"{agent} hooks are stale: installed by memtree {got}, "
+                                             f"running {running}", fix)
 
 
 def _read(file: Path) -> str:
