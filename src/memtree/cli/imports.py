@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from . import common
+from . import common, views
 from .app import app
 from .common import JsonOpt, ReasonOpt
 
@@ -52,14 +52,26 @@ def import_bundle(
     format: Annotated[str, typer.Option("--format", callback=common.choice(("okf", "json", "obsidian")), help="okf, json or obsidian.")] = "okf",
     json: JsonOpt = False,
 ) -> None:
-    """Load an export (`memtree export`) back into the memory, byte for byte; a file that
-    differs from the entry already there is refused (exit 4)."""
+    """Load an export (`memtree export`) back into the memory, byte for byte (an OKF bundle made
+    elsewhere is adopted); a file that differs from the entry already there is refused (exit 4)."""
     from pathlib import Path
 
     from ..export.bundle import load
 
-    done = load(common.memory().ws, Path(folder), format)
-    common.out(done, json, lambda d: print(f"imported {d.folder} ({d.format})"))
+    with views.progress("importing") as step:
+        done = load(common.memory().ws, Path(folder), format, progress=step)
+    common.out(done, json, _bundle_report)
+
+
+def _bundle_report(done: Any) -> None:
+    """What was written, each adopted note and what changed on the way, what was not taken."""
+    for item in done.adopted:
+        print(f"adopted {item['from']} as {item['path']}")
+        for line in item["notes"]:
+            print(f"  {line}")
+    for item in done.reported:
+        print(f"not imported {item['path']}: {item['message']} (fix: {item['fix']})")
+    print(f"imported {len(done.written)} file(s) from {done.folder} ({done.format})")
 
 
 def render(data: dict[str, Any]) -> None:

@@ -2,8 +2,8 @@
 each), the files a tree is made of, and writing an imported tree back without loss.
 
 `dump(ws, out, fmt)` writes a bundle to folder `out`; `load(ws, folder, fmt)` writes the entries
-of a bundle into the root of `ws`, refusing to replace a file that differs, and reports what it
-cannot take (with the fix) instead of guessing.
+of a bundle into the root of `ws` (an OKF bundle made elsewhere adopted), refusing to replace a
+file that differs, and reports what it cannot take (with the fix) instead of guessing.
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ class Outcome:
     folder: str
     written: list[str] = field(default_factory=list)
     reported: list[dict[str, str]] = field(default_factory=list)
+    adopted: list[dict[str, Any]] = field(default_factory=list)  # notes made elsewhere, as entries
 
     def to_dict(self) -> dict[str, Any]:
         return {"format": self.format, "folder": self.folder, "written": self.written,
-                "reported": self.reported}
+                "reported": self.reported, "adopted": self.adopted}
 
 
 def tree_files(root: Path) -> dict[str, str]:
@@ -64,28 +65,83 @@ def dump(ws: Workspace, out: Path, fmt: str, progress: Progress | None = None) -
 
 
 def load(ws: Workspace, folder: Path, fmt: str, progress: Progress | None = None) -> Outcome:
-    """Write the entries of the bundle in `folder` into the root (under the lock)."""
+    """Write the entries of the bundle in `folder` into the root (under the lock); nothing is
+    written when any file would replace a differing one."""
     from ..entries import store
 
     _, reader = _codec(fmt)
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder holding a {fmt} export")
-    files, reported = reader(folder)
+    if fmt == "okf":
+        from . import okf
+
+        files, reported, adopted = okf.read(folder, lambda p, i: _held(ws.root, p, i))
+    else:
+        (files, reported), adopted = reader(folder), []
     done = Outcome(fmt, str(folder), reported=reported)
+    files = _guarded(ws, files, adopted, done)
     with store.lock(ws.root):
-        for count, (rel, text) in enumerate(sorted(files.items()), 1):
+        todo = _changes(ws.root, files)
+        for count, rel in enumerate(todo, 1):
             if progress is not None:
-                progress(count, len(files))
-            target = ws.root / rel
-            tree.ensure_inside(ws.root, target)
-            if target.exists():
-                if target.read_text(encoding="utf-8") == text:
-                    continue
-                raise AlreadyExists(f"{rel}: already in the tree with other content",
-                                    hint="import into an empty tree, or move the existing entry")
-            store.atomic_write(target, text)
+                progress(count, len(todo))
+            store.atomic_write(ws.root / rel, files[rel])
             done.written.append(rel)
+    if done.written:
+        from ..history.service import record
+        from ..model import Change
+
+        record(ws, Change("import", tuple(done.written), f"import {fmt} bundle {folder.name}"))
     return done
+
+
+def _held(root: Path, path: str, entry_id: str) -> bool:
+    """Whether an entry other than `entry_id` holds memory path `path` (a re-import finds its own)."""
+    file = tree.file_for(root, path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    except (OSError, UnicodeDecodeError):
+        return True
+    return f"\nid: {entry_id}\n" not in text
+
+
+def _changes(root: Path, files: dict[str, str]) -> list[str]:
+    """The files to write, after checking that none would replace a file that differs."""
+    todo = []
+    for rel, text in sorted(files.items()):
+        target = root / rel
+        tree.ensure_inside(root, target)
+        if target.exists():
+            if target.read_text(encoding="utf-8") == text:
+                continue
+            raise AlreadyExists(f"{rel}: already in the tree with other content",
+                                hint="import into an empty tree, or move the existing entry")
+        todo.append(rel)
+    return todo
+
+
+def _guarded(ws: Workspace, files: dict[str, str], adopted: list[dict[str, Any]],
+             done: Outcome) -> dict[str, str]:
+    """Adopted notes pass the secret guard of every write (docs/security.md): refused ones are
+    reported, masked ones written masked."""
+    from ..entries import codec
+    from ..errors import SecretFound
+    from ..secretscan import guard
+
+    for item in adopted:
+        rel = item["path"]
+        try:
+            entry = codec.parse(files[rel], rel.removesuffix(".md"))
+            files[rel] = codec.render(guard(ws.settings, entry))
+        except SecretFound as exc:
+            del files[rel]
+            done.reported.append({"path": item["from"], "message": f"not adopted: {exc.message}",
+                                  "fix": "remove the secret from the note, then import again"})
+            continue
+        done.adopted.append(item)
+    return files
 
 
 def _codec(fmt: str) -> tuple[Callable[[dict[str, str]], dict[str, str]],
@@ -95,7 +151,7 @@ def _codec(fmt: str) -> tuple[Callable[[dict[str, str]], dict[str, str]],
     if fmt == "okf":
         from . import okf
 
-        return okf.write, okf.read
+        return okf.write, lambda folder: okf.read(folder)[:2]
     if fmt == "obsidian":
         from . import obsidian
 
