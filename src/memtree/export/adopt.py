@@ -51,33 +51,37 @@ def place(rel: str, taken: Callable[[str], bool], fallback: str = "imported/note
     return candidate, notes
 
 
-def adopt(rel: str, text: str, path: str, new_id: str, mtime: float, by: str) -> Adopted:
-    """The entry for note `rel` (text `text`) at memory path `path`."""
+def adopt(rel: str, text: str, path: str, new_id: str, mtime: float, by: str,
+          keep: str = KEEP_PREFIX, origin: bool = True, named: bool = False) -> Adopted:
+    """The entry for note `rel` (text `text`) at memory path `path`; fields of the wrong shape
+    kept under `keep` + name; `origin`: the source names the note's file; `named`: the file name
+    is the title (as Obsidian shows it) when the frontmatter has none."""
     meta, body = _split(text, rel)
     notes: list[str] = []
     stamp = dt.datetime.fromtimestamp(mtime, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    out: dict[str, Any] = {"format": 1, "id": new_id, "title": _title(meta, body, rel)}
+    out: dict[str, Any] = {"format": 1, "id": new_id, "title": _title(meta, "" if named else body, rel)}
     for key, value in meta.items():
         target = MAPPED.get(key, key)
         if target == "id":
             if isinstance(value, str) and codec.ID_RE.match(value):
                 out["id"] = value
             else:
-                out[KEEP_PREFIX + "id"] = value
+                out[keep + "id"] = value
         elif target not in ("format", "title") and (target not in out or key == target):
             out[target] = value
     out.setdefault("created", out.get("updated") or stamp)  # the file's time: a re-import
     out.setdefault("updated", out["created"])  # of the same note gives the same text
-    out.setdefault("source", {"by": by, "files": [rel]})
+    out.setdefault("source", {"by": by, "files": [rel]} if origin else {"by": by})
     for key in ("tags", "aliases"):
         if isinstance(out.get(key), str):  # `tags: a, b` as some tools write it
             out[key] = [t.strip() for t in re.split(r"[,\s]+", out[key]) if t.strip()]
-    entry = _checked(out, body, path, notes, stamp)
+    entry = _checked(out, body, path, notes, stamp, keep)
     return Adopted(path, codec.render(entry), notes)
 
 
-def _checked(out: dict[str, Any], body: str, path: str, notes: list[str], stamp: str) -> Any:
-    """The entry, each field memtree cannot take moved under `okf_<name>` (and named)."""
+def _checked(out: dict[str, Any], body: str, path: str, notes: list[str], stamp: str,
+             keep: str) -> Any:
+    """The entry, each field memtree cannot take moved under `keep` + name (and named)."""
     for _ in range(len(out) + 1):
         try:
             return codec.from_mapping(out, body, path)
@@ -87,10 +91,10 @@ def _checked(out: dict[str, Any], body: str, path: str, notes: list[str], stamp:
             if not bad:
                 raise
             for name in sorted(bad):
-                out[KEEP_PREFIX + name] = out.pop(name)
+                out[keep + name] = out.pop(name)
                 if name in ("created", "updated"):
                     out[name] = stamp
-                notes.append(f"field '{name}' kept as '{KEEP_PREFIX}{name}': "
+                notes.append(f"field '{name}' kept as '{keep}{name}': "
                              + next(m for m in exc.messages if f"field '{name}'" in m).split(": ", 1)[-1])
     raise InvalidEntry(f"{path}: could not be read as an entry")
 

@@ -1,9 +1,8 @@
 """`memtree doctor`: one report of everything wrong with a memory root (invalid files,
 duplicate ids, dangling relations, orphans, index drift, stale summaries, git state and ignored
-entries, leftover temporary files, agent hooks), and the safe repairs `--fix` makes: ids for
-entries without one, a re-index, summaries regenerated, leftover temporary files removed.
-
-Reads and diagnoses; repairs only through the store, the index and the lifecycle service.
+entries, leftover temporary files, agent hooks, notes made by hand), and the safe repairs `--fix`
+makes: notes adopted, ids for entries without one, a re-index, summaries regenerated, leftover
+temporary files removed. Repairs only through the store, the index and the lifecycle service.
 """
 
 from __future__ import annotations
@@ -64,13 +63,19 @@ def diagnose(ws: Workspace, fix: bool = False,
              progress: Callable[[int, int], None] | None = None) -> Report:
     """Run every check; with `fix`, make the safe repairs first, then report what remains.
     `progress(done, total)` is told after each check."""
+    from ..entries import store
+    from .notes import find
+
     step = progress or (lambda done, total: None)
-    checks = (_files, _index_drift, _git, _temp_files, _hooks)
-    total = len(checks) + 1 + (1 if fix else 0)
+    total = 6 + (1 if fix else 0)
     repaired: list[Finding] = _repair(ws) if fix else []
     report = Report(str(ws.root), repaired)
     step(1 if fix else 0, total)
-    from ..entries import store
+    notes = find(ws)
+    report.findings.extend(_note_findings(notes))
+    skip = {n.rel for n in notes}
+    checks: tuple[Callable[[Workspace], list[Finding]], ...] = (
+        lambda w: _files(w, skip), _index_drift, _git, _temp_files, _hooks)
 
     for number, check in enumerate(checks, 1):
         report.findings.extend(check(ws))
@@ -86,8 +91,9 @@ def _repair(ws: Workspace) -> list[Finding]:
     from ..index.db import open_index
     from ..lifecycle.service import Lifecycle
 
-    done = [Finding("invalid", "error", f"{rel}.md", "had no id", "gave it one", True)
-            for rel in fix_ids(ws)]
+    done = _adopt_notes(ws)
+    done += [Finding("invalid", "error", f"{rel}.md", "had no id", "gave it one", True)
+             for rel in fix_ids(ws)]
     for item in _temp_files(ws):
         (ws.root / item.path).unlink(missing_ok=True)
         done.append(replace(item, fixed=True))
@@ -102,12 +108,37 @@ def _repair(ws: Workspace) -> list[Finding]:
     return done
 
 
-def _files(ws: Workspace) -> list[Finding]:
-    """validate's problems, sorted into the checks doctor names."""
+def _adopt_notes(ws: Workspace) -> list[Finding]:
+    """Notes made by hand, adopted where safe (one transaction, one commit)."""
+    from ..entries import store
+    from ..history.service import record
+    from ..model import Change
+    from .notes import adopt_all, find
+
+    with store.lock(ws.root):
+        notes = [n for n in find(ws) if n.target]
+        touched = adopt_all(ws, notes)
+    if touched:
+        record(ws, Change("adopt", tuple(dict.fromkeys(touched)),
+                          f"adopt {len(notes)} note(s) made by hand", "doctor --fix"))
+    return [Finding("note", "warning", n.rel, n.why, f"adopted as {n.target}.md", True) for n in notes]
+
+
+def _note_findings(notes: list[Any]) -> list[Finding]:
+    return [Finding("note", "warning", n.rel, n.why, "`memtree doctor --fix` adopts it (frontmatter, "
+                    f"a slug path: {n.target}.md; links follow)") if n.target else
+            Finding("note", "error", n.rel, f"{n.why}; not adopted: {n.unsafe}", n.fix) for n in notes]
+
+
+def _files(ws: Workspace, skip: set[str] | None = None) -> list[Finding]:
+    """validate's problems, sorted into the checks doctor names (notes in `skip` are reported
+    by the note check)."""
     from ..entries.validate import check
 
     found = []
     for problem in check(ws):
+        if problem.path in (skip or set()):
+            continue
         text = problem.message
         kind, fix = "invalid", "edit the file (`memtree validate` shows the line)"
         if "is also used by" in text:
