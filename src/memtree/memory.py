@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from .model import Result
     from .retrieval.packs import Pack
 
-GITIGNORE = ".index/\n.local/\n.obsidian/\n.trash/\n"
 CONFIG_TEXT = "# memtree configuration: see docs/format.md\nformat = 1\n"
 
 
@@ -96,8 +95,9 @@ class Memory:
         root.mkdir(parents=True, exist_ok=True)
         if not (root / config.CONFIG_NAME).exists():
             store.atomic_write(root / config.CONFIG_NAME, CONFIG_TEXT)
-        if not (root / ".gitignore").exists():
-            store.atomic_write(root / ".gitignore", GITIGNORE)
+        from .entries import ignores
+
+        ignores.ensure(root)  # an older root gets the lines it lacks (.obsidian/, .trash/)
         memory = cls(root, config.load_settings(root), **who)
         from .history.service import set_up
 

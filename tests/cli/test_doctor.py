@@ -122,3 +122,31 @@ def test_hooks_compare_the_installing_version(run: Run, project: Path) -> None:
     assert all(f["severity"] == "info" for f in _findings(run)[1] if f["check"] == "hooks")
     assert run("uninstall", "claude-code").returncode == 0
     assert not record.exists()
+
+
+def test_an_older_root_gets_the_obsidian_ignore_lines(run: Run, project: Path) -> None:
+    memory = project / ".memory"
+    (memory / ".gitignore").write_text(".index/\n.local/\n# kept\nscratch/\n")  # as older roots have it
+    subprocess.run(["git", "add", "-A"], cwd=project, check=True)
+    subprocess.run(["git", "commit", "-qm", "older root"], cwd=project, check=True)
+    code, found = _findings(run)
+    ignores = [f for f in found if f["path"] == ".gitignore"]
+    assert code == 10 and ignores and ignores[0]["severity"] == "warning"
+    assert ".obsidian/, .trash/" in str(ignores[0]["message"])
+
+    code, found = _findings(run, "--fix")
+    assert any(f["path"] == ".gitignore" and f["fixed"] for f in found)
+    assert (memory / ".gitignore").read_text() == ".index/\n.local/\n# kept\nscratch/\n.obsidian/\n.trash/\n"
+    (memory / ".obsidian").mkdir()
+    (memory / ".obsidian" / "workspace.json").write_text("{}")
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=project, capture_output=True,
+                            text=True, check=True).stdout
+    assert status == ""  # the fix is committed and Obsidian's state is ignored
+    assert not [f for f in _findings(run)[1] if f["path"] == ".gitignore"]
+
+
+def test_init_on_an_existing_root_adds_the_lines(run: Run, project: Path) -> None:
+    memory = project / ".memory"
+    (memory / ".gitignore").write_text(".index/\n.local/")  # no final newline
+    assert run("init").returncode == 0
+    assert (memory / ".gitignore").read_text() == ".index/\n.local/\n.obsidian/\n.trash/\n"

@@ -75,7 +75,7 @@ def diagnose(ws: Workspace, fix: bool = False,
     report.findings.extend(_note_findings(notes))
     skip = {n.rel for n in notes}
     checks: tuple[Callable[[Workspace], list[Finding]], ...] = (
-        lambda w: _files(w, skip), _index_drift, _git, _temp_files, _hooks)
+        lambda w: _files(w, skip), _index_drift, lambda w: _git(w) + _ignores(w), _temp_files, _hooks)
 
     for number, check in enumerate(checks, 1):
         report.findings.extend(check(ws))
@@ -91,7 +91,7 @@ def _repair(ws: Workspace) -> list[Finding]:
     from ..index.db import open_index
     from ..lifecycle.service import Lifecycle
 
-    done = _adopt_notes(ws)
+    done = _adopt_notes(ws) + _add_ignores(ws)
     done += [Finding("invalid", "error", f"{rel}.md", "had no id", "gave it one", True)
              for rel in fix_ids(ws)]
     for item in _temp_files(ws):
@@ -122,6 +122,32 @@ def _adopt_notes(ws: Workspace) -> list[Finding]:
         record(ws, Change("adopt", tuple(dict.fromkeys(touched)),
                           f"adopt {len(notes)} note(s) made by hand", "doctor --fix"))
     return [Finding("note", "warning", n.rel, n.why, f"adopted as {n.target}.md", True) for n in notes]
+
+
+def _ignores(ws: Workspace) -> list[Finding]:
+    """The root's .gitignore lacking lines memtree needs (older roots lack `.obsidian/`)."""
+    from ..entries.ignores import missing
+
+    lines = missing(ws.root)
+    if not lines:
+        return []
+    return [Finding("git", "warning", ".gitignore", f"does not ignore {', '.join(lines)}: "
+                    "Obsidian's and memtree's own state would be committed",
+                    "`memtree doctor --fix` adds the lines (so does `memtree init`)")]
+
+
+def _add_ignores(ws: Workspace) -> list[Finding]:
+    from ..entries import store
+    from ..entries.ignores import ensure
+    from ..history.service import record
+    from ..model import Change
+
+    before = _ignores(ws)
+    with store.lock(ws.root):
+        added = ensure(ws.root)
+    if added:
+        record(ws, Change("config", (".gitignore",), f"ignore {', '.join(added)}", "doctor --fix"))
+    return [replace(f, fixed=True) for f in before] if added else []
 
 
 def _note_findings(notes: list[Any]) -> list[Finding]:
