@@ -167,7 +167,8 @@ def list_(
 ) -> None:
     """List entries, filtered by domain, topic, type, tag and status."""
     memory = common.memory()
-    found = memory.entries(domain=domain, topic=topic, type=type, tag=tag, status=status)
+    with views.progress("listing"):
+        found = memory.entries(domain=domain, topic=topic, type=type, tag=tag, status=status)
     common.out([e.to_dict(body=False) for e in found] if json else found, json, views.entries)
     common.unreadable(memory.unreadable())
 
@@ -175,7 +176,8 @@ def list_(
 @app.command()
 def tree(json: JsonOpt = False) -> None:
     """Show domains, topics and entries as a tree with counts."""
-    data = common.memory().tree()
+    with views.progress("reading"):
+        data = common.memory().tree()
     common.out(data, json, views.tree)
     common.unreadable(data["problems"])
 
@@ -188,7 +190,8 @@ def mv(
     json: JsonOpt = False,
 ) -> None:
     """Move an entry (its id stays; links to it are updated)."""
-    moved = common.memory().move(ref, dest, reason=reason)
+    with views.progress("relinking"):
+        moved = common.memory().move(ref, dest, reason=reason)
     common.out(moved, json, lambda e: print(f"moved to {e.path}.md"))
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import ProblemsFound
-from . import common
+from . import common, views
 from .app import app
 from .common import JsonOpt, ReasonOpt
 
@@ -91,7 +91,8 @@ def undo(
 @app.command()
 def commit(reason: ReasonOpt = None, json: JsonOpt = False) -> None:
     """Commit deferred changes and uncommitted memory files now."""
-    sha = common.memory().history.commit(reason)
+    with views.progress("committing"):
+        sha = common.memory().history.commit(reason)
     common.out({"commit": sha}, json,
                lambda d: print(f"committed {d['commit'][:10]}" if d["commit"] else "nothing to commit"))
 
@@ -102,7 +103,7 @@ def sync(
     json: JsonOpt = False,
 ) -> None:
     """Share memory: fold usage signals, commit, fetch, merge, push."""
-    result = common.memory().history.sync(remote)
+    result = common.memory().history.sync(remote)  # no bar: git may ask for a passphrase here
     common.out(result, json, lambda r: print(f"{r['branch']} ↔ {r['remote'] or '-'}: {r['status']}"))
     if result["conflicts"]:
         raise ProblemsFound(f"conflicting bodies marked in {', '.join(result['conflicts'])}",

@@ -27,7 +27,8 @@ def import_files(ctx: typer.Context, dry_run: DryRunOpt = False, reason: ReasonO
         return
     from ..imports.service import import_files as run
 
-    report = run(common.memory().ws, dry_run=dry_run, reason=reason)
+    with views.progress("importing"):
+        report = run(common.memory().ws, dry_run=dry_run, reason=reason)
     common.out(report.to_dict(), json, render)
 
 
@@ -42,7 +43,8 @@ def import_git(
     """Import episodes from the git history, grouped by issue or PR reference and by code."""
     from ..imports.service import import_git as run
 
-    report = run(common.memory().ws, since=since, limit=max_commits, dry_run=dry_run, reason=reason)
+    with views.progress("reading history"):
+        report = run(common.memory().ws, since=since, limit=max_commits, dry_run=dry_run, reason=reason)
     common.out(report.to_dict(), json, render)
 
 

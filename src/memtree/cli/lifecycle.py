@@ -140,7 +140,8 @@ def summaries(
     json: JsonOpt = False,
 ) -> None:
     """Regenerate the _index.md summaries of domains and topics that are missing or stale."""
-    found = common.memory().lifecycle.summaries(write=not check_only, everything=everything)
+    with views.progress("summarising"):
+        found = common.memory().lifecycle.summaries(write=not check_only, everything=everything)
     common.out(found, json, lambda ss: _lines(ss, "no folders", lambda s: (
         f"{s.state:8} {s.folder}/_index.md ({s.entries} entries)")))
 
