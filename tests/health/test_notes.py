@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import time
 from pathlib import Path
@@ -39,6 +40,8 @@ def vault(run: Run, tmp_path: Path) -> Path:
         (memory / rel).write_text(text)
         os.utime(memory / rel, (old, old))
     (memory / "auth/tokens/Fresh note.md").write_text("Still typing\n")  # just saved
+    (memory / "Untitled.md").write_text("Made where Obsidian puts new notes.\n")
+    (memory / "README.md").write_text("About this memory.\n")
     return memory
 
 
@@ -51,7 +54,7 @@ def test_doctor_reports_each_note_once_with_its_fix(run: Run, vault: Path) -> No
     code, found = _findings(run)
     assert code == 10
     notes = {f["path"]: f for f in found if f["check"] == "note"}
-    assert set(notes) == {*NOTES, "auth/tokens/Fresh note.md"}
+    assert set(notes) == {*NOTES, "auth/tokens/Fresh note.md", "Untitled.md"}
     assert notes["auth/tokens/Made in Obsidian.md"]["severity"] == "warning"
     assert "auth/tokens/made-in-obsidian.md" in str(notes["auth/tokens/Made in Obsidian.md"]["fix"])
     broken = notes["auth/tokens/Broken One.md"]
@@ -60,6 +63,18 @@ def test_doctor_reports_each_note_once_with_its_fix(run: Run, vault: Path) -> No
     assert "may still be being typed" in str(notes["auth/tokens/Fresh note.md"]["message"])
     invalid = {str(f["path"]).split(":")[0] for f in found if f["check"] == "invalid"}
     assert not invalid & set(notes)  # reported once, as a note
+
+
+def test_a_note_at_the_top_is_reported_with_a_command_that_works(run: Run, vault: Path) -> None:
+    _, found = _findings(run, "--fix")
+    top = [f for f in found if f["path"] == "Untitled.md"]
+    assert top and top[0]["severity"] == "info" and not top[0]["fixed"]
+    assert not [f for f in found if f["path"] == "README.md"]
+    assert (vault / "Untitled.md").exists()
+    command = str(top[0]["fix"]).split(" (then")[0].replace("DOMAIN/TOPIC", "notes/inbox")
+    out = run(*shlex.split(command)[1:])
+    assert out.returncode == 0, out.stderr
+    assert json.loads(run("show", "Untitled", "--json").stdout)["body"].startswith("Made where Obsidian")
 
 
 def test_fix_adopts_the_safe_notes(run: Run, vault: Path) -> None:

@@ -153,7 +153,8 @@ def _add_ignores(ws: Workspace) -> list[Finding]:
 def _note_findings(notes: list[Any]) -> list[Finding]:
     return [Finding("note", "warning", n.rel, n.why, "`memtree doctor --fix` adopts it (frontmatter, "
                     f"a slug path: {n.target}.md; links follow)") if n.target else
-            Finding("note", "error", n.rel, f"{n.why}; not adopted: {n.unsafe}", n.fix) for n in notes]
+            Finding("note", "info" if "/" not in n.rel else "error", n.rel,
+                    f"{n.why}; not adopted: {n.unsafe}", n.fix) for n in notes]
 
 
 def _files(ws: Workspace, skip: set[str] | None = None) -> list[Finding]:

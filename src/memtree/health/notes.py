@@ -38,6 +38,12 @@ def find(ws: Workspace, now: float | None = None) -> list[Note]:
     from ..entries.validate import _too_deep
 
     deeper = [p.path.removesuffix(".md") for p in _too_deep(ws)]
+    for file in sorted(ws.root.glob("*.md")):  # top of the root: no domain to choose safely
+        if not file.name.lower().startswith(("readme", "_index")) and file.is_file():
+            notes.append(Note(file.name, "a note at the top of the root",
+                              unsafe="no domain and topic to put it in",
+                              fix=f'memtree add "{file.stem}" --path DOMAIN/TOPIC --file "{file}"'
+                                  f' (then delete {file.name})'))
     for rel in sorted([*tree.stat_walk(ws.root), *deeper]):
         if rel.startswith(tree.ARCHIVE_DIR + "/") or tree.disk_name(rel) != rel:
             continue
