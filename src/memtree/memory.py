@@ -46,6 +46,7 @@ class Memory:
         self.ws = Workspace.at(root, settings, actor, tool, session)
         self._history: History | None = None
         self._lifecycle: Lifecycle | None = None
+        self.setup: dict[str, Any] = {}
 
     @property
     def root(self) -> Path:
@@ -101,7 +102,9 @@ class Memory:
         memory = cls(root, config.load_settings(root), **who)
         from .history.service import set_up
 
-        memory.ws = dataclasses.replace(memory.ws, settings=set_up(memory.ws, mode, autocommit))
+        done = set_up(memory.ws, mode, autocommit)
+        memory.ws = dataclasses.replace(memory.ws, settings=done.settings)
+        memory.setup = done.to_dict()  # what init committed, for `memtree init` to report
         return memory
 
     # ------------------------------------------------------------ reading

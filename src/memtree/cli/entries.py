@@ -32,7 +32,8 @@ def init(
     from .imports import after_init, render_init
 
     made = Memory.init(folder, as_root=as_root, mode=mode, autocommit=False if no_autocommit else None)
-    common.out(after_init(made.ws, run_import), json, render_init)
+    report = {**after_init(made.ws, run_import), "git": made.setup}
+    common.out(report, json, lambda data: views.init_commit(data, render_init))
 
 
 @app.command()

@@ -23,7 +23,8 @@ from ..model import Change
 from . import trailers
 
 if TYPE_CHECKING:
-    from ..config import Settings, Workspace
+    from ..config import Workspace
+    from .setup import Done
 
 MODES = ("embedded", "standalone")
 QUEUE = "pending-commits.jsonl"
@@ -313,9 +314,9 @@ def write_queue(root: Path, changes: Sequence[Change]) -> None:
 # ------------------------------------------------------------------ setting up
 
 
-def on_init(ws: Workspace, mode: str | None = None, auto: bool | None = None) -> Settings:
+def on_init(ws: Workspace, mode: str | None = None, auto: bool | None = None) -> Done:
     """Set up history for a new memory root: mode, repository, merge driver, first commit;
-    the settings as written."""
+    the settings as written and what was committed."""
     from .setup import setup
 
     return setup(ws, mode, auto)
