@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 MODES = ("embedded", "standalone")
 QUEUE = "pending-commits.jsonl"
 ZERO = "0" * 40
+DETACHED = "on a detached HEAD"
 _ID_RE = re.compile(r"^id:\s*[\"']?([0-9a-z]+)", re.M)
 
 
@@ -140,7 +141,7 @@ def blocker(repo: Repo) -> str | None:
             return why
     head = repo.gitdir / "HEAD"
     if head.exists() and not head.read_text(encoding="utf-8").startswith("ref:"):
-        return "on a detached HEAD"
+        return DETACHED
     return None
 
 
@@ -171,25 +172,38 @@ def record(ws: Workspace, change: Change) -> None:
 
 
 def commit(ws: Workspace, repo: Repo, changes: Sequence[Change], *, everything: bool = False,
-           reverts: Sequence[str] = (), strict: bool = False) -> str | None:
-    """Commit `changes` and the deferred queue; defer (or with `strict`, refuse) when busy."""
+           reverts: Sequence[str] = (), strict: bool = False, here: bool = False) -> str | None:
+    """Commit `changes` and the deferred queue; defer (or with `strict`, refuse) when busy.
+    With `here` (`memtree commit`), a detached HEAD is no obstacle: the commit goes there."""
     with _commit_lock(ws.root):
         queued = read_queue(ws.root)
         why = blocker(repo)
-        if why:
+        detached = why == DETACHED
+        if why and not (detached and here):
             if strict:
-                raise HistoryError(f"{repo.top}: the repository is {why}; finish that first")
+                then = "switch to a branch first (git checkout BRANCH)" if detached \
+                    else "finish that first"
+                raise HistoryError(f"{repo.top}: the repository is {why}; {then}")
             write_queue(ws.root, [*queued, *changes])
-            _hold(repo, [*queued, *changes], True)
-            _note(f"commit deferred: {repo.top} is {why}; memtree commits it afterwards "
-                 "(on the next write, `memtree commit` or `memtree sync`)")
+            _hold(repo, [*queued, *changes], not detached)  # git must see it on a detached HEAD
+            _note(f"commit deferred: {repo.top} is {why}; " + (_STAYS if detached else _LATER))
             return None
         install_driver(repo)
         _hold(repo, queued, False)
         sha = _commit(ws, repo, [*queued, *changes], everything, reverts)
         if queued:
             write_queue(ws.root, [])
+        if detached and sha:
+            _note(f"committed {sha[:10]} on a detached HEAD (on no branch): keep it with "
+                  f"`git branch NAME {sha[:10]}`, or bring it to a branch with "
+                  f"`git checkout BRANCH && git cherry-pick {sha[:10]}`")
         return sha
+
+
+_LATER = "memtree commits it afterwards (on the next write, `memtree commit` or `memtree sync`)"
+_STAYS = ("the change stays uncommitted in the working tree (`git status` shows it): "
+          "`memtree commit` commits it here, or switch to a branch (`git stash` it first if git "
+          "says it would be overwritten) and memtree commits it there on the next write")
 
 
 @contextlib.contextmanager
