@@ -8,7 +8,6 @@ touch what a person has staged. Until a memory is tracked by git, recording does
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import re
@@ -158,46 +157,70 @@ def head(repo: Repo) -> tuple[str, str] | None:
 
 
 def record(ws: Workspace, change: Change) -> None:
-    """Commit one change (with any deferred before it) when autocommit is on."""
-    if not autocommit(ws):
+    """Commit one change (with any deferred before it) when autocommit is on. The change is
+    queued first, so a writer killed before git commits it loses nothing: the next commit
+    (the next write, `memtree commit` or `memtree sync`) records it with its provenance."""
+    if not autocommit(ws) or mode_of(ws) is None and not (ws.root / ".git").exists():
         return
-    repo = find(ws)
-    if repo is None:
-        return
-    try:
-        commit(ws, repo, [change])
-    except HistoryError as exc:  # the write itself succeeded: keep it for the next commit
-        write_queue(ws.root, [*read_queue(ws.root), change])
-        _note(f"commit failed ({exc}); the change is queued for the next commit")
+    with commit_lock(ws.root):
+        queued = [*read_queue(ws.root), change]
+        write_queue(ws.root, queued)
+        stop_here("commit")
+        repo = find(ws)
+        if repo is None:
+            write_queue(ws.root, queued[:-1])
+            return
+        try:
+            _locked_commit(ws, repo, queued, [], everything=False, reverts=(), strict=False,
+                           here=False)
+        except HistoryError as exc:  # the write itself succeeded: it stays queued
+            _note(f"commit failed ({exc}); the change is queued for the next commit")
 
 
 def commit(ws: Workspace, repo: Repo, changes: Sequence[Change], *, everything: bool = False,
            reverts: Sequence[str] = (), strict: bool = False, here: bool = False) -> str | None:
     """Commit `changes` and the deferred queue; defer (or with `strict`, refuse) when busy.
     With `here` (`memtree commit`), a detached HEAD is no obstacle: the commit goes there."""
-    with _commit_lock(ws.root):
-        queued = read_queue(ws.root)
-        why = blocker(repo)
-        detached = why == DETACHED
-        if why and not (detached and here):
-            if strict:
-                then = "switch to a branch first (git checkout BRANCH)" if detached \
-                    else "finish that first"
-                raise HistoryError(f"{repo.top}: the repository is {why}; {then}")
-            write_queue(ws.root, [*queued, *changes])
-            _hold(repo, [*queued, *changes], not detached)  # git must see it on a detached HEAD
-            _note(f"commit deferred: {repo.top} is {why}; " + (_STAYS if detached else _LATER))
-            return None
-        install_driver(repo)
-        _hold(repo, queued, False)
-        sha = _commit(ws, repo, [*queued, *changes], everything, reverts)
-        if queued:
-            write_queue(ws.root, [])
-        if detached and sha:
-            _note(f"committed {sha[:10]} on a detached HEAD (on no branch): keep it with "
-                  f"`git branch NAME {sha[:10]}`, or bring it to a branch with "
-                  f"`git checkout BRANCH && git cherry-pick {sha[:10]}`")
-        return sha
+    with commit_lock(ws.root):
+        return _locked_commit(ws, repo, read_queue(ws.root), changes, everything=everything,
+                              reverts=reverts, strict=strict, here=here)
+
+
+def _locked_commit(ws: Workspace, repo: Repo, queued: Sequence[Change],
+                   changes: Sequence[Change], *, everything: bool, reverts: Sequence[str],
+                   strict: bool, here: bool) -> str | None:
+    why = blocker(repo)
+    detached = why == DETACHED
+    if why and not (detached and here):
+        if strict:
+            then = "switch to a branch first (git checkout BRANCH)" if detached \
+                else "finish that first"
+            raise HistoryError(f"{repo.top}: the repository is {why}; {then}")
+        write_queue(ws.root, [*queued, *changes])
+        _hold(repo, [*queued, *changes], not detached)  # git must see it on a detached HEAD
+        _note(f"commit deferred: {repo.top} is {why}; " + (_STAYS if detached else _LATER))
+        return None
+    install_driver(repo)
+    _hold(repo, queued, False)
+    sha = _commit(ws, repo, [*queued, *changes], everything, reverts)
+    if queued:
+        write_queue(ws.root, [])
+    if detached and sha:
+        _note(f"committed {sha[:10]} on a detached HEAD (on no branch): keep it with "
+              f"`git branch NAME {sha[:10]}`, or bring it to a branch with "
+              f"`git checkout BRANCH && git cherry-pick {sha[:10]}`")
+    return sha
+
+
+def stop_here(step: str) -> None:
+    """Testing hook (docs/architecture.md): SIGKILL this process at a named step."""
+    from ..config import env
+
+    wanted = env("MEMTREE_STOP_AFTER_STEP")
+    if wanted is not None and wanted.strip() == step:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 _LATER = "memtree commits it afterwards (on the next write, `memtree commit` or `memtree sync`)"
@@ -206,16 +229,10 @@ _STAYS = ("the change stays uncommitted in the working tree (`git status` shows 
           "says it would be overwritten) and memtree commits it there on the next write")
 
 
-@contextlib.contextmanager
-def _commit_lock(root: Path) -> Iterator[None]:
-    """Serialise memtree's commits (a lock of its own: writers may still hold the store lock)."""
-    local = statepaths.local(root)
-    fd = statepaths.open_fd(local / ".commit.lock", os.O_RDWR | os.O_CREAT)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+def commit_lock(root: Path) -> contextlib.AbstractContextManager[None]:
+    """Serialise memtree's commits and its queue (a lock of its own: writers may still hold
+    the store lock; taken after it, never before)."""
+    return statepaths.flock(root, ".commit.lock")
 
 
 def _hold(repo: Repo, changes: Sequence[Change], hold: bool) -> None:
