@@ -20,9 +20,11 @@ from ..entries import local, statepaths
 from ..errors import HistoryError
 from ..model import Change
 from . import trailers
+from .hooks import HookRejected
 
 if TYPE_CHECKING:
     from ..config import Workspace
+    from . import hooks as hooks_
     from .setup import Done
 
 MODES = ("embedded", "standalone")
@@ -173,6 +175,8 @@ def record(ws: Workspace, change: Change) -> None:
         try:
             _locked_commit(ws, repo, queued, [], everything=False, reverts=(), strict=False,
                            here=False)
+        except HookRejected:
+            raise  # the person must hear it (exit 11); the write is done and stays queued
         except HistoryError as exc:  # the write itself succeeded: it stays queued
             _note(f"commit failed ({exc}); the change is queued for the next commit")
 
@@ -202,7 +206,11 @@ def _locked_commit(ws: Workspace, repo: Repo, queued: Sequence[Change],
         return None
     install_driver(repo)
     _hold(repo, queued, False)
-    sha = _commit(ws, repo, [*queued, *changes], everything, reverts)
+    try:
+        sha = _commit(ws, repo, [*queued, *changes], everything, reverts)
+    except HookRejected:
+        write_queue(ws.root, [*queued, *changes])  # kept for the next commit, as it says
+        raise
     if queued:
         write_queue(ws.root, [])
     if detached and sha:
@@ -254,15 +262,15 @@ def _scratch_index(repo: Repo) -> Iterator[Path]:
     would leave it): `memtree-index.<pid>`, removed after use; ones left by dead processes are
     removed by the next commit."""
     for stale in repo.gitdir.glob("memtree-index.*"):
-        pid = stale.name.rsplit(".", 1)[-1]
+        pid = stale.name.split(".")[1]  # memtree-index.<pid>[.lock|.msg]
         if pid.isdigit() and not _alive(int(pid)):
             stale.unlink(missing_ok=True)
     index = repo.gitdir / f"memtree-index.{os.getpid()}"
     try:
         yield index
     finally:
-        index.unlink(missing_ok=True)
-        Path(f"{index}.lock").unlink(missing_ok=True)
+        for left in (index, Path(f"{index}.lock"), Path(f"{index}.msg")):
+            left.unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:
@@ -277,6 +285,10 @@ def _alive(pid: int) -> bool:
 
 def _commit(ws: Workspace, repo: Repo, changes: Sequence[Change], everything: bool,
             reverts: Sequence[str]) -> str | None:
+    """Build the commit in a scratch index, run the repository's hooks on it, sign it if asked,
+    and move HEAD only if nothing else moved it meanwhile."""
+    from . import hooks
+
     files = sorted({repo.path(p) for c in changes for p in c.paths})
     before = head(repo)
     with _scratch_index(repo) as index:
@@ -288,17 +300,39 @@ def _commit(ws: Workspace, repo: Repo, changes: Sequence[Change], everything: bo
         if files:
             git(repo.top, "update-index", "--add", "--remove", "--", *files, env=env)
         tree = git(repo.top, "write-tree", env=env).strip()
-    if before and tree == before[1] or not changes:
-        return None
-    ids = _ids(repo, files)
-    text = trailers.message(changes, ids=ids, reverts=reverts)
-    parents = ["-p", before[0]] if before else []
-    sha = _commit_tree(repo, ws, tree, parents, text)
-    git(repo.top, "update-ref", "-m", "memtree: " + text.splitlines()[0], "HEAD", sha,
-        before[0] if before else ZERO)
+        if before and tree == before[1] or not changes:
+            return None
+        chosen = hooks.policy(ws, repo)
+        text = trailers.message(changes, ids=_ids(repo, files), reverts=reverts)
+        if chosen.hooks:
+            tree, text = _hooked(repo, chosen, env, index, text)
+        parents = ["-p", before[0]] if before else []
+        sha = _commit_tree(repo, ws, tree, [*parents, *hooks.sign_args(chosen)], text)
+        git(repo.top, "update-ref", "-m", "memtree: " + text.splitlines()[0], "HEAD", sha,
+            before[0] if before else ZERO)
+        hooks.run(repo, chosen, "post-commit", env)
     touched = files if not everything else [repo.scope]
     git(repo.top, "reset", "-q", "--", *touched)
     return sha
+
+
+def _hooked(repo: Repo, chosen: hooks_.Policy, env: dict[str, str], index: Path,
+            text: str) -> tuple[str, str]:
+    """Run pre-commit (on the scratch index: it may stage more), then the message hooks, as
+    `git commit` does; the tree and message to commit."""
+    from . import hooks
+
+    hooks.run(repo, chosen, "pre-commit", env)
+    tree = git(repo.top, "write-tree", env=env).strip()
+    message = Path(f"{index}.msg")
+    try:
+        message.write_text(text, encoding="utf-8")
+        hooks.run(repo, chosen, "prepare-commit-msg", env, str(message), "message")
+        hooks.run(repo, chosen, "commit-msg", env, str(message))
+        text = message.read_text(encoding="utf-8")
+    finally:
+        message.unlink(missing_ok=True)
+    return tree, text
 
 
 def _commit_tree(repo: Repo, ws: Workspace, tree: str, parents: list[str], text: str) -> str:
