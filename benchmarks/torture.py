@@ -120,7 +120,7 @@ def final_checks(project: Path, acked: set[str], counts: dict[str, int]) -> None
     root = project / ".memory"
     listed = run(project, "list", "--json")
     counts["tracebacks"] += any(b in listed.stderr for b in BAD)
-    paths = {e["path"] for e in json.loads(listed.stdout or "[]")}
+    paths = {e["path"] for e in json.loads(listed.stdout or "{}").get("entries", [])}
     counts["lost_writes"] += len(acked - paths)
     found = run(project, "validate", "--json")
     counts["tracebacks"] += any(b in found.stderr for b in BAD)

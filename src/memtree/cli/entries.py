@@ -169,8 +169,10 @@ def list_(
     """List entries, filtered by domain, topic, type, tag and status."""
     memory = common.memory()
     found = memory.entries(domain=domain, topic=topic, type=type, tag=tag, status=status)
-    common.out([e.to_dict(body=False) for e in found] if json else found, json, views.entries)
-    common.unreadable(memory.unreadable())
+    problems = memory.unreadable()
+    common.out({"entries": [e.to_dict(body=False) for e in found], "count": len(found),
+                "problems": [p.to_dict() for p in problems]} if json else found, json, views.entries)
+    common.unreadable(problems)
 
 
 @app.command()
