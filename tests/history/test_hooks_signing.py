@@ -118,3 +118,19 @@ def test_a_signing_failure_keeps_the_change_queued(tmp_path: Path) -> None:
     git(proj, "config", "commit.gpgsign", "false")
     ok(proj, "commit")
     assert "add a/b/unsignable" in git(proj, "log", "-1", "--format=%B")
+
+
+def test_a_hooks_path_set_in_the_global_config_is_honoured(tmp_path: Path) -> None:
+    import os
+
+    from conftest import MEMTREE
+
+    proj = project(tmp_path / "p")
+    ok(proj, "init")
+    home = tmp_path / "home"
+    _hook(home / "hooks", "pre-commit", "echo 'global policy says no' >&2\nexit 1\n")
+    (home / ".gitconfig").write_text(f"[core]\n\thooksPath = {home / 'hooks'}\n")
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
+    done = subprocess.run([str(MEMTREE), "add", "Global", "--path", "a/b"], cwd=proj, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 11 and "global policy says no" in done.stderr

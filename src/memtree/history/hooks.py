@@ -42,6 +42,8 @@ def policy(ws: Workspace, repo: Repo) -> Policy:
     want_sign = ws.settings.get("history.sign", True) is not False
     if not (want_hooks or want_sign):
         return Policy()
+    if not _may_configure(repo):  # the common case, without starting git
+        return Policy(_hooks(repo, None) if want_hooks else {}, False)
     out = try_git(repo.top, "config", "-z", "--get-regexp", r"^(core\.hookspath|commit\.gpgsign)$")
     found: dict[str, str] = {}
     for item in (out or "").split("\0"):
@@ -51,6 +53,29 @@ def policy(ws: Workspace, repo: Repo) -> Policy:
     sign = want_sign and found.get("commit.gpgsign", "").strip().lower() in _TRUE
     hooks = _hooks(repo, found.get("core.hookspath")) if want_hooks else {}
     return Policy(hooks, sign)
+
+
+def _may_configure(repo: Repo) -> bool:
+    """Whether any git config file (or the environment) could set core.hooksPath or
+    commit.gpgsign: a cheap text scan; only then is `git config` asked (it reads includes,
+    conditions and every scope exactly)."""
+    from ..config import env
+
+    if any(env(name) for name in ("GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT",
+                                  "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM")):
+        return True
+    home = Path(os.path.expanduser("~"))
+    xdg = Path(env("XDG_CONFIG_HOME") or home / ".config")
+    common = _common_dir(repo)
+    for file in (Path("/etc/gitconfig"), home / ".gitconfig", xdg / "git/config",
+                 common / "config", repo.gitdir / "config.worktree"):
+        try:
+            text = file.read_text(encoding="utf-8", errors="replace").lower()
+        except OSError:
+            continue
+        if "hookspath" in text or "gpgsign" in text or "[include" in text:
+            return True
+    return False
 
 
 def _hooks(repo: Repo, configured: str | None) -> dict[str, Path]:
