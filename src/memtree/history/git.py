@@ -173,8 +173,8 @@ def record(ws: Workspace, change: Change) -> None:
             write_queue(ws.root, queued[:-1])
             return
         try:
-            _locked_commit(ws, repo, queued, [], everything=False, reverts=(), strict=False,
-                           here=False)
+            _locked_commit(ws, repo, queued[:-1], [change], everything=False, reverts=(),
+                           strict=False, here=False, in_queue=True)
         except HookRejected:
             raise  # the person must hear it (exit 11); the write is done and stays queued
         except HistoryError as exc:  # the write itself succeeded: it stays queued
@@ -192,7 +192,8 @@ def commit(ws: Workspace, repo: Repo, changes: Sequence[Change], *, everything: 
 
 def _locked_commit(ws: Workspace, repo: Repo, queued: Sequence[Change],
                    changes: Sequence[Change], *, everything: bool, reverts: Sequence[str],
-                   strict: bool, here: bool) -> str | None:
+                   strict: bool, here: bool, in_queue: bool = False) -> str | None:
+    """`commit` under the lock; `in_queue`: `changes` are already in the queue file."""
     why = blocker(repo)
     detached = why == DETACHED
     if why and not (detached and here):
@@ -211,7 +212,7 @@ def _locked_commit(ws: Workspace, repo: Repo, queued: Sequence[Change],
     except HookRejected:
         write_queue(ws.root, [*queued, *changes])  # kept for the next commit, as it says
         raise
-    if queued:
+    if queued or in_queue:
         write_queue(ws.root, [])
     if detached and sha:
         _note(f"committed {sha[:10]} on a detached HEAD (on no branch): keep it with "
