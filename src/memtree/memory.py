@@ -45,6 +45,7 @@ class Memory:
         self.ws = Workspace.at(root, settings, actor, tool, session)
         self._history: History | None = None
         self._lifecycle: Lifecycle | None = None
+        self.setup: dict[str, Any] = {}
 
     @property
     def root(self) -> Path:
@@ -101,7 +102,9 @@ class Memory:
         memory = cls(root, config.load_settings(root), **who)
         from .history.service import set_up
 
-        memory.ws = dataclasses.replace(memory.ws, settings=set_up(memory.ws, mode, autocommit))
+        done = set_up(memory.ws, mode, autocommit)
+        memory.ws = dataclasses.replace(memory.ws, settings=done.settings)
+        memory.setup = done.to_dict()  # what init committed, for `memtree init` to report
         return memory
 
     # ------------------------------------------------------------ reading
@@ -335,12 +338,15 @@ class Memory:
     def remove(self, ref: str, hard: bool = False, reason: str | None = None) -> Entry:
         """Archive an entry (into `_archive/`, status archived) or delete it with `hard`."""
         rel = self.resolve(ref)
+        if hard:  # one transaction with the relations and links to it (entries/links.py)
+            from .entries import links
+
+            old = store.read(self.root, rel)
+            touched = links.delete(self.ws, rel)
+            self._record(Change("delete", (rel, *touched), f"delete {rel}: {old.title}", reason))
+            return old
         with store.lock(self.root):
             old = store.read(self.root, rel)
-            if hard:
-                store.delete(self.root, rel)
-                self._record(Change("delete", (rel,), f"delete {rel}: {old.title}", reason))
-                return old
             if rel.startswith(tree.ARCHIVE_DIR + "/"):
                 return old
             new_rel = f"{tree.ARCHIVE_DIR}/{rel}"

@@ -63,6 +63,7 @@ def test_stdio_session_lists_queries_adds_and_reads_back(tmp_path: Path) -> None
     assert text.startswith("---\n") and "title: Use ruff for linting" in text
     assert [t.uri_template for t in out["templates"]] == ["memtree://entry/{+path}"]
     assert out["missing"].is_error and "no/such/entry" in out["missing"].content[0].text
+    assert out["listed"]["problems"] == []  # a list names unreadable files too (none here)
     assert {e["path"] for e in out["listed"]["entries"]} == {
         "dev/testing/tests-run-with-pytest", "dev/tooling/use-ruff-for-linting"}
     from memtree import Memory

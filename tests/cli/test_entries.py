@@ -35,8 +35,9 @@ def test_add_show_list_tree_json(run: Run, tmp_path: Path) -> None:
     raw = run("show", "db/migrations/use-alembic", "--raw").stdout
     assert raw == (tmp_path / "project/.memory/db/migrations/use-alembic.md").read_text()
     listed = json.loads(run("list", "--json", "--tag", "db").stdout)
-    assert [e["id"] for e in listed] == [data["id"]]
-    assert json.loads(run("list", "--json", "--type", "fact").stdout) == []
+    assert [e["id"] for e in listed["entries"]] == [data["id"]] and listed["count"] == 1
+    assert json.loads(run("list", "--json", "--type", "fact").stdout) == {
+        "entries": [], "count": 0, "problems": []}
     tree = json.loads(run("tree", "--json").stdout)
     assert tree["count"] == 1 and tree["children"][0]["name"] == "db"
     people = run("tree").stdout
@@ -66,7 +67,7 @@ def test_root_flag_works_from_anywhere(run: Run, tmp_path: Path) -> None:
     assert run("--root", root, "add", "Far", "-p", "a/b", cwd=elsewhere).returncode == 0
     assert "Far" in run("--root", str(tmp_path / "project"), "list", cwd=elsewhere).stdout
     env_run = run("list", "--json", cwd=elsewhere, env={"MEMTREE_ROOT": root})
-    assert json.loads(env_run.stdout)[0]["title"] == "Far"
+    assert json.loads(env_run.stdout)["entries"][0]["title"] == "Far"
 
 
 def test_mv_rm_link_unlink_validate(run: Run, tmp_path: Path) -> None:
@@ -98,7 +99,9 @@ def test_validate_reports_problems_with_exit_10(run: Run, tmp_path: Path) -> Non
     data = json.loads(run("validate", "--json").stdout)
     assert data[0]["path"] == "a/b/bad.md" and data[0]["line"] == 3
     # one bad file never breaks listing of the others
-    assert [e["title"] for e in json.loads(run("list", "--json").stdout)] == ["Good"]
+    listed = json.loads(run("list", "--json").stdout)
+    assert [e["title"] for e in listed["entries"]] == ["Good"]
+    assert [(p["path"], p["line"]) for p in listed["problems"]] == [("a/b/bad.md", 3)]
 
 
 def test_validate_fix_gives_ids(run: Run, tmp_path: Path) -> None:
@@ -154,7 +157,7 @@ def test_two_concurrent_writers_lose_nothing(run: Run, tmp_path: Path) -> None:
     ]
     codes = [p.wait(timeout=60) for p in procs]
     assert codes == [0] * 12
-    listed = json.loads(run("list", "--json").stdout)
+    listed = json.loads(run("list", "--json").stdout)["entries"]
     assert sorted(e["title"] for e in listed) == sorted(f"Entry {i}" for i in range(12))
     assert len({e["id"] for e in listed}) == 12
     leftovers = list((tmp_path / "project/.memory").rglob("*.tmp"))

@@ -55,9 +55,14 @@ def test_every_listing_names_every_unreadable_file(run: Run, project: Path,
     for where in EXPECTED:
         assert where in out.stderr, (where, out.stderr)
     assert "RS256" in out.stdout or "rs256" in out.stdout  # the good entries are all there
-    if "--json" in args and args[0] != "list":
-        listed = {p["path"] for p in json.loads(out.stdout)["problems"]}
+    if "--json" in args:
+        problems = json.loads(out.stdout)["problems"]
+        listed = {p["path"] for p in problems}
         assert {rel for rel in BAD_FILES} <= listed and "auth/note.md" in listed
+        assert all(set(p) >= {"path", "line", "message"} for p in problems)
+        for where in EXPECTED:  # path:line: message, as on stderr
+            assert any(f"{p['path']}:{p['line']}: {p['message']}".startswith(where)
+                       or f"{p['path']}: {p['message']}".startswith(where) for p in problems), where
 
 
 def test_show_names_the_broken_file_and_line(run: Run, project: Path) -> None:

@@ -1,4 +1,5 @@
-"""Moves with relinking, archives and supersessions are one transaction: killed (SIGKILL) right
+"""Moves with relinking, archives, hard deletes (with unlinking) and supersessions are one
+transaction: killed (SIGKILL) right
 after any step, the next command finishes them and the tree is valid, with no broken link, no
 duplicate id and no half-superseded pair."""
 
@@ -38,6 +39,7 @@ OPERATIONS = {
     "move": (("mv", "target", "auth/keys"), 5),  # new file, old removed, 3 linkers
     "archive": (("rm", "target"), 2),  # (step 0 is the journal itself)
     "supersede": (("supersede", "target", "newer", "--reason", "replaced"), 2),
+    "delete": (("rm", "--hard", "target"), 4),  # file removed, 3 linkers unlinked
 }
 
 
@@ -52,6 +54,11 @@ def _done(project: Path, name: str) -> None:
     elif name == "archive":
         assert not (root / "auth/tokens/target.md").exists()
         assert "status: archived" in (root / "_archive/auth/tokens/target.md").read_text()
+    elif name == "delete":
+        assert not (root / "auth/tokens/target.md").exists()
+        for i in range(3):
+            text = (root / f"auth/web/linker-{i}.md").read_text()
+            assert "auth/tokens/target" not in text and f"see Target ({i})" in text
     else:
         assert "status: superseded" in (root / "auth/tokens/target.md").read_text()
         assert "type: supersedes" in (root / "auth/tokens/newer.md").read_text()
@@ -76,8 +83,27 @@ def test_killed_after_every_step_the_next_command_finishes_it(tmp_path: Path, na
 def test_a_run_that_is_not_killed_leaves_no_journal(tmp_path: Path) -> None:
     project = tmp_path / "project"
     _tree(project)
-    for args, _ in OPERATIONS.values():
-        assert _memtree(project, *args).returncode == 0
+    for name, (args, _) in OPERATIONS.items():
+        if name != "delete":
+            assert _memtree(project, *args).returncode == 0
     assert not (project / ".memory/.local/journal.json").exists()
     assert (project / ".memory/_archive/auth/keys/target.md").exists()
+    assert _memtree(project, *OPERATIONS["delete"][0]).returncode == 0
+    assert not (project / ".memory/_archive/auth/keys/target.md").exists()
+    assert not (project / ".memory/.local/journal.json").exists()
     assert _memtree(project, "validate").returncode == 0
+
+
+def test_hard_delete_unlinks_every_way_an_entry_is_named(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    memory = _tree(project)
+    target = memory.get("auth/tokens/target")
+    other = memory.add("Other", "ops/notes", f"[[auth/tokens/target#usage|how to]], "
+                       f"[[{target.id}]], [[target]], [[auth/tokens/newer]]",
+                       relations=[("relates_to", target.id), ("relates_to", "auth/tokens/newer")])
+    assert _memtree(project, "rm", "--hard", "target").returncode == 0
+    text = (project / ".memory" / f"{other.path}.md").read_text()
+    assert text.endswith("how to, Target, Target, [[auth/tokens/newer]]\n")
+    assert [r.target for r in memory.get(other.path).relations] == ["auth/tokens/newer"]
+    checked = _memtree(project, "validate", "--json")
+    assert checked.returncode == 0 and json.loads(checked.stdout) == []

@@ -114,7 +114,7 @@ def test_cli_consolidate_dry_run_and_apply(run: Run, tmp_path: Path) -> None:
     applied = run("consolidate", "--apply")
     assert applied.returncode == 0 and "done: merge" in applied.stdout
     assert run("consolidate").stdout.strip() == "nothing to consolidate"
-    entries = json.loads(run("list", "--status", "all", "--json").stdout)
+    entries = json.loads(run("list", "--status", "all", "--json").stdout)["entries"]
     assert sorted(e["status"] for e in entries) == ["active", "superseded"]
 
 

@@ -122,7 +122,8 @@ def _reading_tools(server: MCPServer, who: Agent) -> None:
         found = who.call(lambda m: m.entries(domain=domain, topic=topic, type=type, tag=tag, status=status))
         for item in found:
             item.pop("body", None)
-        return {"entries": found, "count": len(found)}
+        return {"entries": found, "count": len(found),
+                "problems": who.call(lambda m: m.unreadable())}
 
     @server.tool(name="tree", title="Map of the memory", annotations=READ,
                  description="Domains, topics and entries as a nested tree with counts.")

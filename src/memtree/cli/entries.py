@@ -32,7 +32,8 @@ def init(
     from .imports import after_init, render_init
 
     made = Memory.init(folder, as_root=as_root, mode=mode, autocommit=False if no_autocommit else None)
-    common.out(after_init(made.ws, run_import), json, render_init)
+    report = {**after_init(made.ws, run_import), "git": made.setup}
+    common.out(report, json, lambda data: views.init_commit(data, render_init))
 
 
 @app.command()
@@ -169,8 +170,10 @@ def list_(
     memory = common.memory()
     with views.progress("listing"):
         found = memory.entries(domain=domain, topic=topic, type=type, tag=tag, status=status)
-    common.out([e.to_dict(body=False) for e in found] if json else found, json, views.entries)
-    common.unreadable(memory.unreadable())
+    problems = memory.unreadable()
+    common.out({"entries": [e.to_dict(body=False) for e in found], "count": len(found),
+                "problems": [p.to_dict() for p in problems]} if json else found, json, views.entries)
+    common.unreadable(problems)
 
 
 @app.command()

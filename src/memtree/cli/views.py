@@ -140,3 +140,20 @@ def reindexed(stats: Any) -> None:
     out.print(f"indexed {len(stats.updated)} entries, removed {len(stats.removed)}")
     for line in stats.problems:
         out.print(f"[yellow]skipped[/yellow] {escape(line)}")
+
+
+def init_commit(data: dict[str, Any], rest: Callable[[dict[str, Any]], None]) -> None:
+    """`memtree init`'s report (`rest` renders all but git), then what it committed to git,
+    saying so when it is the repository's first commit."""
+    rest(data)
+    done = data["git"]
+    if not done.get("commit"):
+        if done.get("repository"):
+            why = "autocommit is off" if done.get("autocommit") is False else "nothing new"
+            print(f"nothing committed to git in {done['repository']} ({why})")
+        return
+    first = " (the first commit of this repository)" if done.get("first_commit") else ""
+    print(f"committed {done['commit'][:10]} in {done['repository']}{first}: "
+          f"{len(done['files'])} file(s)")
+    for name in done["files"]:
+        print(f"  {name}")

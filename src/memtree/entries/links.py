@@ -1,5 +1,5 @@
 """Keeping links whole: adding a relation, and rewriting path relations and `[[wikilinks]]` when
-an entry moves, as one transaction (entries/transaction.py).
+an entry moves or is deleted, as one transaction (entries/transaction.py).
 """
 
 from __future__ import annotations
@@ -48,6 +48,52 @@ def move(ws: Workspace, old_rel: str, new_rel: str) -> list[str]:
     with store.lock(ws.root):
         store.check_move(ws.root, old_rel, new_rel)
         plan, touched = move_plan(ws, old_rel, new_rel)
+        plan.commit()
+    return touched
+
+
+def delete_plan(ws: Workspace, rel: str) -> tuple[Transaction, list[str]]:
+    """The deletion of `rel` with every relation to it dropped and every `[[wikilink]]` to it
+    turned into plain text (its label, else the title), as one transaction (caller holds the
+    lock); and the other paths it touches."""
+    from .transaction import Transaction
+
+    gone = store.read(ws.root, rel)
+    plan = Transaction(ws.root, f"delete {rel}")
+    plan.remove(rel)
+    entries, _ = store.load_all(ws.root)
+    slug = rel.rsplit("/", 1)[-1]
+    names = {rel, rel.removeprefix(tree.ARCHIVE_DIR + "/"), *([gone.id] if gone.id else [])}
+    if sum(e.path.rsplit("/", 1)[-1] == slug for e in entries) == 1:
+        names.add(slug)  # Obsidian's [[note-name]]: only while no other entry has that name
+
+    def plain(match: re.Match[str]) -> str:
+        target = match.group(1).strip().removesuffix(".md")
+        if target not in names:
+            return match.group(0)
+        label = (match.group(2) or "").strip()
+        return label or gone.title
+
+    touched: list[str] = []
+    for item in entries:
+        if item.path == rel:
+            continue
+        relations = tuple(r for r in item.relations if r.target not in names)
+        body = re.sub(_LINK, plain, item.body)
+        if relations != item.relations or body != item.body:
+            plan.write(dataclasses.replace(item, relations=relations, body=body,
+                                           updated=codec.now_iso()))
+            touched.append(item.path)
+    return plan, touched
+
+
+_LINK = r"\[\[([^\]|#]+)(?:#[^\]|]*)?(?:\|([^\]]*))?\]\]"  # [[target#section|label]]
+
+
+def delete(ws: Workspace, rel: str) -> list[str]:
+    """Delete an entry and unlink what names it, as one transaction; the other paths touched."""
+    with store.lock(ws.root):
+        plan, touched = delete_plan(ws, rel)
         plan.commit()
     return touched
 

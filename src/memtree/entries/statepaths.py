@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..config import check_root
@@ -116,6 +117,19 @@ def write(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def flock(root: Path, name: str) -> Iterator[None]:
+    """Hold an exclusive lock on `.local/<name>` (blocking) for the `with` block."""
+    import fcntl
+
+    fd = open_fd(local(root) / name, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def local(root: Path, *parts: str, create: bool = True) -> Path:

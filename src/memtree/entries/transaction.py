@@ -1,7 +1,9 @@
 """Multi-file writes (a move with its relinked entries, an archive, a supersession) as one
 recoverable transaction: every file's final text is first written to a journal in `.local/`,
 then applied; a journal left by a killed writer is replayed by the next writer (or reader that
-can take the lock), so the tree ends either as before or as after, never in between.
+can take the lock), so the tree ends either as before or as after, never in between. The replayed
+change is queued for git (`.local/pending-commits.jsonl`, history/git.py) with who made it, so the
+next commit records it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from ..model import Entry
 from . import layout as tree, store
 
 JOURNAL = "journal.json"
+QUEUE = "pending-commits.jsonl"  # history/git.py's queue of changes git has yet to record
 # Testing hook (docs/architecture.md): kill this process with SIGKILL right after step N of a
 # transaction (0: the journal is written; 1..: each file written or removed).
 STOP_AFTER = "MEMTREE_STOP_AFTER_STEP"
@@ -46,7 +49,10 @@ class Transaction:
         for path, _ in self.steps:
             tree.file_for(self.root, path)  # refuse unsafe paths before anything is written
         journal = journal_file(self.root)
-        store.atomic_write(journal, json.dumps({"what": self.what, "steps": self.steps}))
+        from ..config import default_author
+
+        store.atomic_write(journal, json.dumps(
+            {"what": self.what, "steps": self.steps, "actor": default_author()}))
         _maybe_stop(0)
         apply(self.root, self.steps, stops=True)
         journal.unlink()
@@ -93,9 +99,23 @@ def recover(root: Path) -> str | None:
         journal.rename(journal.with_suffix(".unreadable"))
         return None
     apply(root, steps)
+    what = str(data.get("what", ""))
+    _queue(root, what, [p for p, _ in steps], data.get("actor"))
     journal.unlink()
     store.fsync_dir(journal.parent)
-    return str(data.get("what", ""))
+    return what
+
+
+def _queue(root: Path, what: str, paths: list[str], actor: object) -> None:
+    """Queue the finished change for the next commit, as the killed writer would have."""
+    from . import local, statepaths
+
+    change = {"action": what.split(" ", 1)[0] or "recover", "paths": sorted(set(paths)),
+              "summary": f"{what} (finished after its writer was stopped)",
+              "reason": None, "actor": actor if isinstance(actor, str) else None,
+              "session": None, "tool": "recovery"}
+    with statepaths.flock(root, ".commit.lock"):
+        local.append(root, QUEUE, change)
 
 
 def _maybe_stop(step: int) -> None:

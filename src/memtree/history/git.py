@@ -8,7 +8,6 @@ touch what a person has staged. Until a memory is tracked by git, recording does
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import re
@@ -21,13 +20,17 @@ from ..entries import local, statepaths
 from ..errors import HistoryError
 from ..model import Change
 from . import trailers
+from .hooks import HookRejected
 
 if TYPE_CHECKING:
-    from ..config import Settings, Workspace
+    from ..config import Workspace
+    from . import hooks as hooks_
+    from .setup import Done
 
 MODES = ("embedded", "standalone")
 QUEUE = "pending-commits.jsonl"
 ZERO = "0" * 40
+DETACHED = "on a detached HEAD"
 _ID_RE = re.compile(r"^id:\s*[\"']?([0-9a-z]+)", re.M)
 
 
@@ -139,7 +142,7 @@ def blocker(repo: Repo) -> str | None:
             return why
     head = repo.gitdir / "HEAD"
     if head.exists() and not head.read_text(encoding="utf-8").startswith("ref:"):
-        return "on a detached HEAD"
+        return DETACHED
     return None
 
 
@@ -156,51 +159,89 @@ def head(repo: Repo) -> tuple[str, str] | None:
 
 
 def record(ws: Workspace, change: Change) -> None:
-    """Commit one change (with any deferred before it) when autocommit is on."""
-    if not autocommit(ws):
+    """Commit one change (with any deferred before it) when autocommit is on. The change is
+    queued first, so a writer killed before git commits it loses nothing: the next commit
+    (the next write, `memtree commit` or `memtree sync`) records it with its provenance."""
+    if not autocommit(ws) or mode_of(ws) is None and not (ws.root / ".git").exists():
         return
-    repo = find(ws)
-    if repo is None:
-        return
-    try:
-        commit(ws, repo, [change])
-    except HistoryError as exc:  # the write itself succeeded: keep it for the next commit
-        write_queue(ws.root, [*read_queue(ws.root), change])
-        _note(f"commit failed ({exc}); the change is queued for the next commit")
+    with commit_lock(ws.root):
+        queued = [*read_queue(ws.root), change]
+        write_queue(ws.root, queued)
+        stop_here("commit")
+        repo = find(ws)
+        if repo is None:
+            write_queue(ws.root, queued[:-1])
+            return
+        try:
+            _locked_commit(ws, repo, queued[:-1], [change], everything=False, reverts=(),
+                           strict=False, here=False, in_queue=True)
+        except HookRejected:
+            raise  # the person must hear it (exit 11); the write is done and stays queued
+        except HistoryError as exc:  # the write itself succeeded: it stays queued
+            _note(f"commit failed ({exc}); the change is queued for the next commit")
 
 
 def commit(ws: Workspace, repo: Repo, changes: Sequence[Change], *, everything: bool = False,
-           reverts: Sequence[str] = (), strict: bool = False) -> str | None:
-    """Commit `changes` and the deferred queue; defer (or with `strict`, refuse) when busy."""
-    with _commit_lock(ws.root):
-        queued = read_queue(ws.root)
-        why = blocker(repo)
-        if why:
-            if strict:
-                raise HistoryError(f"{repo.top}: the repository is {why}; finish that first")
-            write_queue(ws.root, [*queued, *changes])
-            _hold(repo, [*queued, *changes], True)
-            _note(f"commit deferred: {repo.top} is {why}; memtree commits it afterwards "
-                 "(on the next write, `memtree commit` or `memtree sync`)")
-            return None
-        install_driver(repo)
-        _hold(repo, queued, False)
-        sha = _commit(ws, repo, [*queued, *changes], everything, reverts)
-        if queued:
-            write_queue(ws.root, [])
-        return sha
+           reverts: Sequence[str] = (), strict: bool = False, here: bool = False) -> str | None:
+    """Commit `changes` and the deferred queue; defer (or with `strict`, refuse) when busy.
+    With `here` (`memtree commit`), a detached HEAD is no obstacle: the commit goes there."""
+    with commit_lock(ws.root):
+        return _locked_commit(ws, repo, read_queue(ws.root), changes, everything=everything,
+                              reverts=reverts, strict=strict, here=here)
 
 
-@contextlib.contextmanager
-def _commit_lock(root: Path) -> Iterator[None]:
-    """Serialise memtree's commits (a lock of its own: writers may still hold the store lock)."""
-    local = statepaths.local(root)
-    fd = statepaths.open_fd(local / ".commit.lock", os.O_RDWR | os.O_CREAT)
+def _locked_commit(ws: Workspace, repo: Repo, queued: Sequence[Change],
+                   changes: Sequence[Change], *, everything: bool, reverts: Sequence[str],
+                   strict: bool, here: bool, in_queue: bool = False) -> str | None:
+    """`commit` under the lock; `in_queue`: `changes` are already in the queue file."""
+    why = blocker(repo)
+    detached = why == DETACHED
+    if why and not (detached and here):
+        if strict:
+            then = "switch to a branch first (git checkout BRANCH)" if detached \
+                else "finish that first"
+            raise HistoryError(f"{repo.top}: the repository is {why}; {then}")
+        write_queue(ws.root, [*queued, *changes])
+        _hold(repo, [*queued, *changes], not detached)  # git must see it on a detached HEAD
+        _note(f"commit deferred: {repo.top} is {why}; " + (_STAYS if detached else _LATER))
+        return None
+    install_driver(repo)
+    _hold(repo, queued, False)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+        sha = _commit(ws, repo, [*queued, *changes], everything, reverts)
+    except HookRejected:
+        write_queue(ws.root, [*queued, *changes])  # kept for the next commit, as it says
+        raise
+    if queued or in_queue:
+        write_queue(ws.root, [])
+    if detached and sha:
+        _note(f"committed {sha[:10]} on a detached HEAD (on no branch): keep it with "
+              f"`git branch NAME {sha[:10]}`, or bring it to a branch with "
+              f"`git checkout BRANCH && git cherry-pick {sha[:10]}`")
+    return sha
+
+
+def stop_here(step: str) -> None:
+    """Testing hook (docs/architecture.md): SIGKILL this process at a named step."""
+    from ..config import env
+
+    wanted = env("MEMTREE_STOP_AFTER_STEP")
+    if wanted is not None and wanted.strip() == step:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+_LATER = "memtree commits it afterwards (on the next write, `memtree commit` or `memtree sync`)"
+_STAYS = ("the change stays uncommitted in the working tree (`git status` shows it): "
+          "`memtree commit` commits it here, or switch to a branch (`git stash` it first if git "
+          "says it would be overwritten) and memtree commits it there on the next write")
+
+
+def commit_lock(root: Path) -> contextlib.AbstractContextManager[None]:
+    """Serialise memtree's commits and its queue (a lock of its own: writers may still hold
+    the store lock; taken after it, never before)."""
+    return statepaths.flock(root, ".commit.lock")
 
 
 def _hold(repo: Repo, changes: Sequence[Change], hold: bool) -> None:
@@ -222,15 +263,15 @@ def _scratch_index(repo: Repo) -> Iterator[Path]:
     would leave it): `memtree-index.<pid>`, removed after use; ones left by dead processes are
     removed by the next commit."""
     for stale in repo.gitdir.glob("memtree-index.*"):
-        pid = stale.name.rsplit(".", 1)[-1]
+        pid = stale.name.split(".")[1]  # memtree-index.<pid>[.lock|.msg]
         if pid.isdigit() and not _alive(int(pid)):
             stale.unlink(missing_ok=True)
     index = repo.gitdir / f"memtree-index.{os.getpid()}"
     try:
         yield index
     finally:
-        index.unlink(missing_ok=True)
-        Path(f"{index}.lock").unlink(missing_ok=True)
+        for left in (index, Path(f"{index}.lock"), Path(f"{index}.msg")):
+            left.unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:
@@ -245,6 +286,10 @@ def _alive(pid: int) -> bool:
 
 def _commit(ws: Workspace, repo: Repo, changes: Sequence[Change], everything: bool,
             reverts: Sequence[str]) -> str | None:
+    """Build the commit in a scratch index, run the repository's hooks on it, sign it if asked,
+    and move HEAD only if nothing else moved it meanwhile."""
+    from . import hooks
+
     files = sorted({repo.path(p) for c in changes for p in c.paths})
     before = head(repo)
     with _scratch_index(repo) as index:
@@ -256,17 +301,39 @@ def _commit(ws: Workspace, repo: Repo, changes: Sequence[Change], everything: bo
         if files:
             git(repo.top, "update-index", "--add", "--remove", "--", *files, env=env)
         tree = git(repo.top, "write-tree", env=env).strip()
-    if before and tree == before[1] or not changes:
-        return None
-    ids = _ids(repo, files)
-    text = trailers.message(changes, ids=ids, reverts=reverts)
-    parents = ["-p", before[0]] if before else []
-    sha = _commit_tree(repo, ws, tree, parents, text)
-    git(repo.top, "update-ref", "-m", "memtree: " + text.splitlines()[0], "HEAD", sha,
-        before[0] if before else ZERO)
+        if before and tree == before[1] or not changes:
+            return None
+        chosen = hooks.policy(ws, repo)
+        text = trailers.message(changes, ids=_ids(repo, files), reverts=reverts)
+        if chosen.hooks:
+            tree, text = _hooked(repo, chosen, env, index, text)
+        parents = ["-p", before[0]] if before else []
+        sha = _commit_tree(repo, ws, tree, [*parents, *hooks.sign_args(chosen)], text)
+        git(repo.top, "update-ref", "-m", "memtree: " + text.splitlines()[0], "HEAD", sha,
+            before[0] if before else ZERO)
+        hooks.run(repo, chosen, "post-commit", env)
     touched = files if not everything else [repo.scope]
     git(repo.top, "reset", "-q", "--", *touched)
     return sha
+
+
+def _hooked(repo: Repo, chosen: hooks_.Policy, env: dict[str, str], index: Path,
+            text: str) -> tuple[str, str]:
+    """Run pre-commit (on the scratch index: it may stage more), then the message hooks, as
+    `git commit` does; the tree and message to commit."""
+    from . import hooks
+
+    hooks.run(repo, chosen, "pre-commit", env)
+    tree = git(repo.top, "write-tree", env=env).strip()
+    message = Path(f"{index}.msg")
+    try:
+        message.write_text(text, encoding="utf-8")
+        hooks.run(repo, chosen, "prepare-commit-msg", env, str(message), "message")
+        hooks.run(repo, chosen, "commit-msg", env, str(message))
+        text = message.read_text(encoding="utf-8")
+    finally:
+        message.unlink(missing_ok=True)
+    return tree, text
 
 
 def _commit_tree(repo: Repo, ws: Workspace, tree: str, parents: list[str], text: str) -> str:
@@ -313,9 +380,9 @@ def write_queue(root: Path, changes: Sequence[Change]) -> None:
 # ------------------------------------------------------------------ setting up
 
 
-def on_init(ws: Workspace, mode: str | None = None, auto: bool | None = None) -> Settings:
+def on_init(ws: Workspace, mode: str | None = None, auto: bool | None = None) -> Done:
     """Set up history for a new memory root: mode, repository, merge driver, first commit;
-    the settings as written."""
+    the settings as written and what was committed."""
     from .setup import setup
 
     return setup(ws, mode, auto)

@@ -14,7 +14,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run ti
 if TYPE_CHECKING:
     from typing import Any
 
-    from ..config import Settings, Workspace
+    from ..config import Workspace
+    from .setup import Done
     from .timeline import Diff
     from .trailers import Revision
 
@@ -29,9 +30,9 @@ def record(ws: Workspace, change: Change) -> None:
         change, actor=change.actor or ws.actor, session=change.session or ws.session, tool=ws.tool))
 
 
-def set_up(ws: Workspace, mode: str | None = None, autocommit: bool | None = None) -> Settings:
+def set_up(ws: Workspace, mode: str | None = None, autocommit: bool | None = None) -> Done:
     """Set up history for a new root (mode, repository, merge driver, first commit); the
-    settings as written to config.toml."""
+    settings as written to config.toml and the commit made."""
     from . import git
 
     return git.on_init(ws, mode, autocommit)

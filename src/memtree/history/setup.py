@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..entries import store
 from ..errors import HistoryError, UsageError
 from ..model import Change
-from .git import MODES, Repo, autocommit, commit, find, git, mode_of, try_git
+from .git import MODES, Repo, autocommit, commit, find, git, head, mode_of, try_git
 
 if TYPE_CHECKING:
     from ..config import Settings, Workspace
@@ -25,9 +25,26 @@ ATTRIBUTES = (
 )
 
 
-def setup(ws: Workspace, mode: str | None = None, auto: bool | None = None) -> Settings:
-    """Choose the mode, create the standalone repository if needed, install the merge driver;
-    the settings as written to config.toml."""
+@dataclasses.dataclass(frozen=True)
+class Done:
+    """What `memtree init` set up: the settings as written and the commit it made, if any
+    (its files as repository paths, and whether it is the repository's first commit)."""
+
+    settings: Settings
+    commit: str | None = None
+    files: tuple[str, ...] = ()
+    first: bool = False
+    repository: str | None = None
+    autocommit: bool = True
+
+    def to_dict(self) -> dict[str, object]:
+        return {"commit": self.commit, "files": list(self.files), "first_commit": self.first,
+                "repository": self.repository, "autocommit": self.autocommit}
+
+
+def setup(ws: Workspace, mode: str | None = None, auto: bool | None = None) -> Done:
+    """Choose the mode, create the standalone repository if needed, install the merge driver,
+    commit memtree's own files; the settings as written and that commit."""
     root = ws.root
     if mode is not None and mode not in MODES:
         raise UsageError(f"--mode {mode!r}: use embedded or standalone")
@@ -51,13 +68,18 @@ def setup(ws: Workspace, mode: str | None = None, auto: bool | None = None) -> S
             _exclude(Path(enclosing.strip()), root)
     repo = find(ws)
     if repo is None:
-        return ws.settings
+        return Done(ws.settings)
     install_driver(repo)
-    if autocommit(ws):
-        what = Change("init", ("config.toml", ".gitignore", ".gitattributes"),
-                      f"init memory ({chosen} mode)", actor=ws.actor, tool=ws.tool)
-        commit(ws, repo, [what])
-    return ws.settings
+    if not autocommit(ws):
+        return Done(ws.settings, repository=str(repo.top), autocommit=False)
+    first = head(repo) is None
+    what = Change("init", ("config.toml", ".gitignore", ".gitattributes"),
+                  f"init memory ({chosen} mode)", actor=ws.actor, tool=ws.tool)
+    sha = commit(ws, repo, [what])
+    if sha is None:
+        return Done(ws.settings, repository=str(repo.top))
+    files = git(repo.top, "diff-tree", "-r", "--root", "--no-commit-id", "--name-only", "-z", sha)
+    return Done(ws.settings, sha, tuple(f for f in files.split("\0") if f), first, str(repo.top))
 
 
 def _write_settings(ws: Workspace, mode: str, auto: bool | None) -> None:

@@ -84,7 +84,7 @@ def commit_now(ws: Workspace, reason: str | None = None) -> str | None:
     shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
     summary = f"commit {len(files)} memory file(s): {shown}"
     extra = [_change(ws, "commit", files, summary, reason)] if files else []
-    return history.commit(ws, repo, extra, strict=True)
+    return history.commit(ws, repo, extra, strict=True, here=True)
 
 
 def sync(ws: Workspace, remote: str | None = None) -> dict[str, Any]:
@@ -92,7 +92,9 @@ def sync(ws: Workspace, remote: str | None = None) -> dict[str, Any]:
     repo = require(ws)
     busy = history.blocker(repo)
     if busy:
-        raise HistoryError(f"{repo.top}: the repository is {busy}; finish that first")
+        then = "switch to a branch first (git checkout BRANCH)" if busy == history.DETACHED \
+            else "finish that first"
+        raise HistoryError(f"{repo.top}: the repository is {busy}; {then}")
     flushed = signals.flush(ws.root, ws.actor)
     changes = []
     if flushed is not None:
