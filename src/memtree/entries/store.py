@@ -254,7 +254,6 @@ def old_entry(root: Path, rel: str) -> Entry | None:
         return None
 
 
-
 BATCH = 256  # files open at once in `write_many`
 SYNC_THREADS = 16
 
