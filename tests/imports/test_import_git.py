@@ -108,3 +108,13 @@ def test_references_and_layout() -> None:
     assert gitlog.area(".github/workflows/ci.yml") == "github/workflows"
     assert gitlog.main_file(("README.md", "src/a/b.py", "tests/t.py")) == "src/a/b.py"
     assert gitlog.main_file(("docs/x.md", "tests/t.py")) == "docs/x.md"
+
+
+def test_file_names_are_read_as_written(repo: Path) -> None:
+    commit(repo, {"src/shop/café/menu.py": "X = 1\n"}, "Add the café menu (#77)",
+           "2025-07-01T00:00:00Z", "Ana")
+    memory = Memory.init(repo)
+    import_git(memory.ws)
+    menu = episodes(memory)["#77: Add the café menu"]
+    assert menu.source.files == ("src/shop/café/menu.py",)  # type: ignore[attr-defined]
+    assert menu.path.startswith("shop/caf")  # type: ignore[attr-defined]

@@ -16,14 +16,21 @@ imports = typer.Typer(help="Import what the project already knows (no LLM).",
 app.add_typer(imports, name="import")
 
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="List what would change; write nothing.")]
+CurateOpt = Annotated[bool, typer.Option("--curate", help="Send what is new through the configured model's curation (proposals for `memtree review`) instead of writing entries.")]
+ApplyOpt = Annotated[bool, typer.Option("--apply", help="With --curate: apply the checked operations instead of queueing them.")]
+CallsOpt = Annotated[int, typer.Option("--calls", help="With --curate: model calls at most (batches of material).")]
 
 
 @imports.callback()
 def import_files(ctx: typer.Context, dry_run: DryRunOpt = False, reason: ReasonOpt = None,
+                 curate: CurateOpt = False, apply: ApplyOpt = False, calls: CallsOpt = 10,
                  json: JsonOpt = False) -> None:
     """Import CLAUDE.md, AGENTS.md, GEMINI.md, Cursor rules, Copilot instructions,
     CONTRIBUTING.md and decision records (docs/adr/, docs/decisions/) into the memory."""
     if ctx.invoked_subcommand is not None:
+        return
+    if _curating(curate, apply, dry_run):
+        _curate(json, "files", calls=calls, apply=apply)
         return
     from ..imports.service import import_files as run
 
@@ -38,9 +45,15 @@ def import_git(
     max_commits: Annotated[int, typer.Option("--max", help="Read at most this many commits (newest first).")] = 10_000,
     dry_run: DryRunOpt = False,
     reason: ReasonOpt = None,
+    curate: CurateOpt = False,
+    apply: ApplyOpt = False,
+    calls: CallsOpt = 10,
     json: JsonOpt = False,
 ) -> None:
     """Import episodes from the git history, grouped by issue or PR reference and by code."""
+    if _curating(curate, apply, dry_run):
+        _curate(json, "git", since=since, limit=max_commits, calls=calls, apply=apply)
+        return
     from ..imports.service import import_git as run
 
     with views.progress("reading history"):
@@ -74,6 +87,32 @@ def _bundle_report(done: Any) -> None:
     for item in done.reported:
         print(f"not imported {item['path']}: {item['message']} (fix: {item['fix']})")
     print(f"imported {len(done.written)} file(s) from {done.folder} ({done.format})")
+
+
+def _curating(curate: bool, apply: bool, dry_run: bool) -> bool:
+    from ..errors import UsageError
+
+    if apply and not curate:
+        raise UsageError("--apply: only with --curate (a plain import always writes)")
+    if curate and dry_run:
+        raise UsageError("--curate and --dry-run: pick one (`--dry-run` alone lists the material)")
+    return curate
+
+
+def _curate(json: bool, source: str, **options: Any) -> None:
+    from ..agents.curate_import import curate_import
+
+    common.out(curate_import(common.memory(tool="curate"), source, **options), json, render_curated)
+
+
+def render_curated(data: dict[str, Any]) -> None:
+    """Each model call's operations and refusals, then the totals."""
+    from .llm import _curated
+
+    for call in data["calls"]:
+        _curated(call)
+    print(f"import --curate ({data['source']}): {data['found']} piece(s) found, "
+          f"{data['already_curated']} curated before, {data['sent']} sent; {data['message']}")
 
 
 def render(data: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ import contextlib
 import errno
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import AlreadyExists, InvalidEntry, Locked, NotFound, StaleCopy
@@ -252,3 +252,52 @@ def old_entry(root: Path, rel: str) -> Entry | None:
         return read(root, rel)
     except InvalidEntry:
         return None
+
+
+BATCH = 256  # files open at once in `write_many`
+SYNC_THREADS = 16
+
+
+def write_many(root: Path, items: list[Entry]) -> list[Path]:
+    """Write many entries (caller holds the lock), each whole or absent after a crash, faster
+    than `write` per entry: each chunk of files is written to temporaries, flushed to disk by a
+    pool of threads (the filesystem commits their syncs together) and renamed into place; then
+    each folder touched (and each new folder's parent) is synced once. Replaces what is there."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    files = [(tree.file_for(root, item.path), codec.render(item)) for item in items]
+    folders: set[Path] = set()
+    for file, _ in files:
+        folders.update(p for p in (file.parent, *file.parent.parents) if root in (p, *p.parents))
+        file.parent.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(SYNC_THREADS) as pool:
+        for start in range(0, len(files), BATCH):
+            _write_chunk(files[start:start + BATCH], pool.map)
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+        fsync_dir(folder)
+    return [file for file, _ in files]
+
+
+def _write_chunk(files: list[tuple[Path, str]], each: Callable[..., Iterator[None]]) -> None:
+    """Temporaries written and synced together, then each closed and renamed over its target."""
+    sync = getattr(os, "fdatasync", os.fsync)
+    opened: list[tuple[int, str, Path]] = []
+    try:
+        for file, text in files:
+            fd, tmp = _temp_file(file)
+            opened.append((fd, tmp, file))
+            _keep_mode(fd, file)
+            data = text.encode("utf-8")
+            while data:
+                data = data[os.write(fd, data):]
+        list(each(sync, [fd for fd, _, _ in opened]))
+    except BaseException:
+        for fd, tmp, _ in opened:
+            os.close(fd)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+    for fd, _, _ in opened:
+        os.close(fd)
+    for _, tmp, file in opened:
+        os.replace(tmp, file)

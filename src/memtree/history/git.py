@@ -22,6 +22,8 @@ from ..model import Change
 from . import trailers
 from .hooks import HookRejected
 
+MESSAGE_ARG_MAX = 64_000  # bytes; a longer commit message goes through a file
+
 if TYPE_CHECKING:
     from ..config import Workspace
     from . import hooks as hooks_
@@ -337,15 +339,31 @@ def _hooked(repo: Repo, chosen: hooks_.Policy, env: dict[str, str], index: Path,
 
 
 def _commit_tree(repo: Repo, ws: Workspace, tree: str, parents: list[str], text: str) -> str:
+    with _message_args(ws.root, text) as message:
+        try:
+            return git(repo.top, "commit-tree", tree, *parents, *message).strip()
+        except HistoryError as exc:
+            if "identity" not in str(exc) and "empty ident" not in str(exc) and "tell me who" not in str(exc):
+                raise
+        name = ws.actor.split(":", 1)[-1] or "memtree"
+        who = {"GIT_AUTHOR_NAME": name, "GIT_COMMITTER_NAME": name,
+               "GIT_AUTHOR_EMAIL": "memtree@localhost", "GIT_COMMITTER_EMAIL": "memtree@localhost"}
+        return git(repo.top, "commit-tree", tree, *parents, *message, env=who).strip()
+
+
+@contextlib.contextmanager
+def _message_args(root: Path, text: str) -> Iterator[list[str]]:
+    """`-m TEXT`, or `-F FILE` for a message too long for one argument (the trailers of a
+    large import name thousands of paths; Linux caps one argument at 128 KiB)."""
+    if len(text.encode("utf-8", "surrogateescape")) < MESSAGE_ARG_MAX:
+        yield ["-m", text]
+        return
+    file = statepaths.local(root) / "commit-message.txt"
+    statepaths.write(file, text)
     try:
-        return git(repo.top, "commit-tree", tree, *parents, "-m", text).strip()
-    except HistoryError as exc:
-        if "identity" not in str(exc) and "empty ident" not in str(exc) and "tell me who" not in str(exc):
-            raise
-    name = ws.actor.split(":", 1)[-1] or "memtree"
-    who = {"GIT_AUTHOR_NAME": name, "GIT_COMMITTER_NAME": name,
-           "GIT_AUTHOR_EMAIL": "memtree@localhost", "GIT_COMMITTER_EMAIL": "memtree@localhost"}
-    return git(repo.top, "commit-tree", tree, *parents, "-m", text, env=who).strip()
+        yield ["-F", str(file)]
+    finally:
+        file.unlink(missing_ok=True)
 
 
 def _ids(repo: Repo, files: Sequence[str]) -> list[str]:

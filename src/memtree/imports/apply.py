@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,8 @@ from .draft import Draft
 
 KEY = "imported"  # the frontmatter key holding where an imported entry came from
 NOTE_PREFIX = "> Superseded by [["
+CHUNK = 1000  # entries per bulk write
+STOP_AFTER = "MEMTREE_IMPORT_STOP_AFTER_CHUNK"
 
 
 @dataclass(frozen=True)
@@ -135,19 +139,43 @@ def _entry(item: Draft, path: str, old: Entry | None) -> Entry:
 def write(ws: Any, writes: dict[str, Entry], anchor: Callable[[str], Anchor | None],
           summary: str, reason: str | None) -> None:
     """Write the planned entries (anchored, with the actor as author when the source has none)
-    under the root lock, then record them as one Change."""
+    under the root lock, in chunks through the store's bulk writer, then record them as one
+    Change. The Change is queued for history before the first file is written, so an import
+    killed half-way leaves whole entries that the next commit (or a re-run) records."""
+    from ..history import git as history
+
+    change = Change("import", tuple(sorted(writes)), summary, reason)
     if not writes:
+        if any(c.action == "import" for c in history.read_queue(ws.root)):
+            _record(ws, dataclasses.replace(change, summary="import: finish an interrupted import"))
         return
     with store.lock(ws.root):
-        for item in writes.values():
-            made = tuple(a for a in (anchor(p.path) for p in item.anchors) if a is not None)
-            by = item.source.by or ws.actor
-            item = dataclasses.replace(item, anchors=made,
-                                       source=dataclasses.replace(item.source, by=by))
-            store.write(ws.root, item, overwrite=True)
+        queued = history.read_queue(ws.root)
+        history.write_queue(ws.root, [*queued, change])
+        items = [_stamped(ws, item, anchor) for item in writes.values()]
+        for n, start in enumerate(range(0, len(items), CHUNK), 1):
+            store.write_many(ws.root, items[start:start + CHUNK])
+            _maybe_stop(n)
+        history.write_queue(ws.root, [c for c in history.read_queue(ws.root) if c != change])
+    _record(ws, change)
+
+
+def _stamped(ws: Any, item: Entry, anchor: Callable[[str], Anchor | None]) -> Entry:
+    made = tuple(a for a in (anchor(p.path) for p in item.anchors) if a is not None)
+    return dataclasses.replace(item, anchors=made,
+                               source=dataclasses.replace(item.source, by=item.source.by or ws.actor))
+
+
+def _record(ws: Any, change: Change) -> None:
     from ..history.service import record
 
-    record(ws, Change("import", tuple(sorted(writes)), summary, reason))
+    record(ws, change)
+
+
+def _maybe_stop(chunk: int) -> None:
+    """Testing hook (docs/architecture.md): SIGKILL this process after `STOP_AFTER` chunks."""
+    if os.environ.get(STOP_AFTER) == str(chunk):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def supersessions(ws: Any, drafts: Sequence[Draft], dry_run: bool,

@@ -51,8 +51,8 @@ def read_log(project: Path, since: str | None = None, limit: int = DEFAULT_MAX,
              exclude: str = "") -> list[Commit]:
     """The project's non-merge commits, newest first, from one `git log` call; commits that only
     touch `exclude` (the memory's own folder) are left out, and so are its files."""
-    args = ["git", "-C", str(project), "log", "--no-merges", f"--format={FORMAT}", "--name-only",
-            "--no-renames", f"-n{int(limit)}"]
+    args = ["git", "-C", str(project), "-c", "core.quotePath=false", "log", "--no-merges",
+            f"--format={FORMAT}", "--name-only", "--no-renames", f"-n{int(limit)}"]
     if since:
         args.append(f"--since={since}")
     if exclude:

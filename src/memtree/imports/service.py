@@ -52,6 +52,22 @@ def import_git(ws: Workspace, since: str | None = None, limit: int = gitlog.DEFA
     return report
 
 
+def pending(ws: Workspace, source: str, since: str | None = None,
+            limit: int = gitlog.DEFAULT_MAX) -> list[Draft]:
+    """What an import of `source` (`files` or `git`) would add or update, written nowhere: the
+    material `memtree import --curate` sends through curation instead."""
+    if limit < 1:
+        raise UsageError(f"--max {limit}: must be at least 1")
+    project = project_of(ws)
+    if source == "git":
+        drafts = gitlog.drafts(gitlog.read_log(project, since, limit, _memory_folder(ws, project)))
+        kinds = {"git"}
+    else:
+        drafts, kinds = files.drafts(project), files.KINDS
+    outcomes, _ = apply.plan(ws.root, drafts, kinds)
+    return [d for d, o in zip(drafts, outcomes, strict=False) if o.action in ("add", "update")]
+
+
 def _run(ws: Workspace, drafts: Sequence[Draft], kinds: set[str], dry_run: bool,
          reason: str) -> apply.Report:
     outcomes, writes = apply.plan(ws.root, drafts, kinds)
