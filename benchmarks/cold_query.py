@@ -49,6 +49,7 @@ def project(folder: Path, size: int) -> Path:
 def words(folder: Path) -> list[str]:
     """Body words held by about 0.5 %, 1 %, 2 % and 3 % of the entries (the index's counts)."""
     idx = open_index((folder / ".memory").resolve())
+    idx.sync()  # an index of another version is rebuilt here, not in a timed process
     size = idx.reads.size()
     vocab = set(scale.vocabulary(__import__("random").Random(scale.SEED)))
     counts = {str(t): int(str(n)) for t, n in idx.read("SELECT term, df FROM terms") if t in vocab}
