@@ -3,8 +3,9 @@
 For each size: full index build; the update after one file is saved atomically (found by the
 folder gate) and after an edit in place (found by the re-check of a hit); the freshness check
 alone and a full stat walk; in-process query latency per tier (p50/p95) with the freshness
-check, without it, and in a watching process; cold `memtree query` process time (start to
-exit); index size and peak memory (RSS of the process that built and queried the index).
+check, without it, and in a watching process (and the CPU time of the first two beside their
+wall time, which load on a shared machine inflates less); cold `memtree query` process time
+(start to exit); index size and peak memory (RSS of the process that built and queried the index).
 
     python benchmarks/scale.py [--sizes 1000,10000,100000] [--json OUT]
 """
@@ -97,10 +98,21 @@ def pct(values: list[float]) -> dict[str, float]:
             "p95": round(values[min(len(values) - 1, int(0.95 * len(values)))], 2)}
 
 
+CPU: list[float] = []  # the CPU time (ms) of each call timed, beside its wall time
+
+
 def timed(fn: Any) -> float:
-    started = time.perf_counter()
+    started, ticks = time.perf_counter(), time.process_time()
     fn()
+    CPU.append((time.process_time() - ticks) * 1000)
     return (time.perf_counter() - started) * 1000
+
+
+def with_cpu(fn: Any, queries: list[str]) -> tuple[dict[str, float], dict[str, float]]:
+    """Wall and CPU percentiles of `fn(q)` over the queries."""
+    CPU.clear()
+    wall = pct([timed(lambda q=q: fn(q)) for q in queries])
+    return wall, pct(list(CPU))
 
 
 def measure(size: int, folder: Path) -> dict[str, Any]:
@@ -134,9 +146,11 @@ def measure(size: int, folder: Path) -> dict[str, Any]:
         "keyword": [p.title for p in picks],
         "fulltext": [" ".join(rng.sample(p.body.split()[:30], 3)) for p in picks],
     }
-    tiers = {name: pct([timed(lambda q=q: memory.query(q)) for q in qs]) for name, qs in asks.items()}
-    alone = {name: pct([timed(lambda q=q: search(memory.root, q, fresh=False)) for q in qs])
-             for name, qs in asks.items()}
+    both = {name: with_cpu(memory.query, qs) for name, qs in asks.items()}
+    tiers = {name: wall for name, (wall, _) in both.items()}
+    alone_both = {name: with_cpu(lambda q: search(memory.root, q, fresh=False), qs)
+                  for name, qs in asks.items()}
+    alone = {name: wall for name, (wall, _) in alone_both.items()}
     watching = memory.index.watch()
     memory.query("warm up the watch")
     watched = {name: pct([timed(lambda q=q: memory.query(q)) for q in qs])
@@ -146,6 +160,8 @@ def measure(size: int, folder: Path) -> dict[str, Any]:
         "atomic_save_update_ms": pct(atomic), "in_place_edit_update_ms": pct(in_place),
         "freshness_check_ms": check_ms, "full_walk_ms": full_walk_ms,
         "query_ms": tiers, "query_watching_ms": watched, "search_only_ms": alone,
+        "query_cpu_ms": {name: cpu for name, (_, cpu) in both.items()},
+        "search_only_cpu_ms": {name: cpu for name, (_, cpu) in alone_both.items()},
         "index_bytes": os.path.getsize(db_file(memory.root)),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "cold_queries": asks["fulltext"][:COLD_RUNS],

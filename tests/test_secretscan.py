@@ -210,3 +210,26 @@ def test_validate_reports_secrets_in_files_and_history(run: Run, tmp_path: Path)
     assert history.returncode == ExitCode.PROBLEMS
     assert any("github-token" in p["message"] and "rotate" in p["message"]
                for p in json.loads(history.stdout))
+
+
+def test_the_prefilter_lets_through_every_text_a_pattern_matches() -> None:
+    """scan() looks no further when the prefilter finds nothing: it must pass every text in which
+    any pattern matches (generated from the patterns' own pieces), and stop ordinary words."""
+    import random
+    import re
+
+    rng = random.Random(20261128)
+    pieces = ["password", "passwd", "pwd", "secret", "key", "token", "api_", "client_", "Key",
+              "TOKEN", "'", '"', " ", "  ", "\t", "=", ":", "=>", ":=", "word", "Xk29fjQ8aLm3q",
+              "s3cr3tV4lue99", "_", ".", "-", "\n", "aws", "AKIA", "ABCDEFGHIJKLMNOP", "sk-",
+              "://u:", "@h", "eyJ", "x" * 12]
+    compiled = [re.compile(p) for _, p in secretscan.PATTERNS]
+    matched = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+        if any(p.search(text) for p in compiled):
+            matched += 1
+            assert re.search(secretscan.PREFILTER, text), repr(text)
+    assert matched > 300  # the comparison really ran on texts holding secrets
+    for text in ("keyword match on a name (level 0.75)", "tokens are signed", "secret sauce"):
+        assert re.search(secretscan.PREFILTER, text) is None

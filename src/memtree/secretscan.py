@@ -50,9 +50,12 @@ PLACEHOLDER = (  # pattern strings: compiled on first use (re caches them)
     r"(?:x{4,}|\*{3,}|\.{3,}))|example|placeholder|changeme|your[_-]|redacted|dummy|"
     r"\bmasked\b|^(?:none|null|true|false|undefined|required|optional|string|str|bytes|"
     r"pass(?:word|wd)?|pwd|secret|user(?:name)?)$")
+# What every pattern needs; a secret's name counts only when something is assigned to it, so
+# words like "keyword" or "tokens" in ordinary text do not make a scan compile the patterns.
 PREFILTER = (
     r"(?i)PRIVATE KEY|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|aws|gh[pousr]_|github_pat_|glpat-|sk-|"
-    r"_live_|_test_|xox|hooks\.slack|AIza|npm_|eyJ|://|pass|pwd|secret|key|token")
+    r"_live_|_test_|xox|hooks\.slack|AIza|npm_|eyJ|://|"
+    r"(?:password|passwd|pwd|secret|key|token)[\"']?\s{0,3}[=:]")
 
 
 class Finding:

@@ -81,6 +81,17 @@ def test_query_path_imports_only_what_it_uses(project: Path) -> None:
         assert "memtree.retrieval.tiers" in names
 
 
+@pytest.mark.parametrize("extra", [[], ["--explain"], ["--limit", "2", "--all"]])
+def test_piped_query_text_is_written_without_rich(project: Path, extra: list[str]) -> None:
+    """Output to a pipe (not a terminal) is plain lines: neither rich nor the rich views load."""
+    for text in ("how are jwt access tokens signed", "auth/tokens/*", "no such words anywhere"):
+        out, names = imported(["query", text, *extra], project)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.startswith(("1. ", "nothing found for")), out.stdout
+        assert not unwanted(names, QUERY_HEAVY), text
+        assert "memtree.cli.plainview" in names
+
+
 @pytest.mark.parametrize("event", ["SessionStart", "UserPromptSubmit", "PreCompact", "Stop",
                                    "SessionEnd"])
 def test_hook_path_imports_only_what_it_uses(project: Path, event: str) -> None:

@@ -87,6 +87,31 @@ def test_in_place_edit_is_found_within_one_rotation(big: Memory) -> None:
     assert seen[-1] == "area/f2/note-29", f"not found after {rounds} queries"
 
 
+def test_a_querying_process_keeps_its_cursor_and_saves_it_for_the_next(
+        big: Memory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rotation advances every query in a process while the cursor file is written at most
+    every CURSOR_SAVE_S; a new process starts where the file says."""
+    from memtree.index.db import Index
+
+    monkeypatch.setattr(freshness, "CURSOR_SAVE_S", 3600.0)
+    reader = Index(big.root)  # a process that has not written its cursor yet
+    reader.sync()
+    saved = freshness.read_cursor(big.root)
+    assert saved  # written by its first query
+    file = big.root / "area/f2/note-29.md"
+    file.write_text(file.read_text().replace("plain words 29", "zeppelin"))
+    for _ in range(30 // freshness.RECHECK_FILES + 1):
+        reader.sync()
+    assert freshness.read_cursor(big.root) == saved  # not written again within the hour
+    assert reader.read("SELECT path FROM entries WHERE path = 'area/f2/note-29' AND rowid IN "
+                       "(SELECT rowid FROM fts WHERE fts MATCH 'zeppelin')")  # yet it went round
+    nxt = Index(big.root)
+    nxt.sync()
+    assert freshness.read_cursor(big.root) > saved  # the next process went on from it
+    reader.close()
+    nxt.close()
+
+
 def test_racy_same_size_rewrite_is_not_missed(memory: Memory) -> None:
     file = write_entry(memory.root, "ops/deploy/canary", "Canary deploys", "ship to one pod")
     stamp = file.stat()

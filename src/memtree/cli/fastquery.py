@@ -108,6 +108,10 @@ def _answer(opts: dict[str, Any]) -> int:
             found = escalate.escalate(ws, found, opts["limit"], chosen)
     if opts["json"]:
         render.print_json(found)
+    elif render.plain():  # a pipe or a file: the same lines without importing rich
+        from . import plainview
+
+        plainview.result(found, opts["explain"])
     else:
         from . import views
 

@@ -82,6 +82,17 @@ def problems(found: list[Problem]) -> None:
 
 
 def result(res: Result, explain: bool = False) -> None:
+    """A query result: through rich on a terminal, else the same lines without it."""
+    if plain():
+        from . import plainview
+
+        plainview.result(res, explain)
+    else:
+        rich_result(res, explain)
+
+
+def rich_result(res: Result, explain: bool = False) -> None:
+    """A query result through rich (colour on a terminal)."""
     out = console()
     if not res.hits:
         out.print(f"[dim]nothing found for {escape(res.query)!r}[/dim]")

@@ -77,6 +77,8 @@ class Index:
         self._known: tuple[str, dict[str, int]] | None = None  # generation, folder mtimes
         self._watch: Watch | None = None
         self._gated = 0.0
+        self._cursor: str | None = None  # where the rotation stopped, once read or moved here
+        self._cursor_saved = -freshness.CURSOR_SAVE_S  # when it was last written for others
         self._lock = threading.RLock()
         self.reads = Reads(self)
 
@@ -285,7 +287,7 @@ class Index:
         """Re-stat the next RECHECK_FILES files (in path order, wrapping): edits made in place,
         which leave their folder's mtime alone, are found within a bounded number of queries."""
         size = freshness.RECHECK_FILES
-        start = freshness.read_cursor(self.root)
+        start = freshness.read_cursor(self.root) if self._cursor is None else self._cursor
         sql = "SELECT path, mtime_ns, size FROM files WHERE path {} ? ORDER BY path LIMIT ?"
         rows = conn.execute(sql.format(">"), (start, size)).fetchall()
         wrapped = len(rows) < size
@@ -296,7 +298,10 @@ class Index:
         if current is not None:
             scope.add_paths(current, recorded)
         if rows and not (wrapped and start == ""):
-            freshness.write_cursor(self.root, rows[-1][0])
+            self._cursor = str(rows[-1][0])
+            if time.monotonic() - self._cursor_saved >= freshness.CURSOR_SAVE_S:
+                freshness.write_cursor(self.root, self._cursor)
+                self._cursor_saved = time.monotonic()
 
     def _write(self, conn: sqlite3.Connection, scope: Scope, progress: Progress | None,
                rebuild: bool) -> SyncStats:

@@ -19,6 +19,8 @@ RACY_NS = 100_000_000
 UNSETTLED = -1           # recorded instead of a folder mtime (or a file size): look again
 RECHECK_FILES = 256      # entry files re-stat'ed per query beyond the folder gate, in rotation
 GATE_EVERY_S = 30.0      # while a watcher runs, the folder gate still runs this often
+CURSOR_SAVE_S = 1.0      # a process that queries again keeps its rotation cursor in memory and
+#                          writes it for the next process at most this often (a cold query: once)
 
 
 class Scope:

@@ -4,7 +4,7 @@ built with another shape rebuild itself. Data only; the only sqlite3 user is db.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7  # 7: files_problem, so listing unreadable files (every query) reads only them
 APPLICATION_ID = 0x6D747265  # "mtre" in the database header: this file is memtree's index
 # BM25 column weights, in column order: title, aliases, tags, summary, body, path, and context
 # (the bodies of the CONTEXT_RADIUS entries before and after this one in its folder).
@@ -25,6 +25,7 @@ CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files(path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL,
                    entry INTEGER, problem TEXT, folder TEXT NOT NULL);
 CREATE INDEX files_folder ON files(folder);
+CREATE INDEX files_problem ON files(path) WHERE problem IS NOT NULL;
 CREATE TABLE folders(path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL);
 CREATE TABLE entries(rowid INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, id TEXT NOT NULL,
     slug TEXT NOT NULL, title TEXT NOT NULL, title_lc TEXT NOT NULL, summary TEXT NOT NULL,

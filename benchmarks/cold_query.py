@@ -1,0 +1,121 @@
+"""Cold `memtree query WORD` against `rg -li WORD .memory` on the same tree (run by hand).
+
+The tree is scale.py's (same generator and seed) in a project's `.memory/`, built once in
+`--tree DIR` and reused. Each round runs, interleaved, fresh processes of: `memtree query WORD`
+with its output to a pipe (plain lines, no rich), `memtree query WORD --json`, and
+`rg -li WORD .memory`, for a few body words of different frequencies. Reported per command: wall
+time p50 / min and CPU time (user + system of the child) p50, and the ratio of memtree's p50 to
+rg's. Python's bytecode caches are written first (`compileall`), as an installed package has
+them; PYTHONDONTWRITEBYTECODE is dropped from the children's environment.
+
+    python benchmarks/cold_query.py --tree DIR [--size 10000] [--rounds 20] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import scale  # noqa: E402  (the generator of the scale benchmark)
+
+import memtree  # noqa: E402
+from memtree import Memory  # noqa: E402
+from memtree.index.db import open_index  # noqa: E402
+
+MEMTREE = Path(sys.executable).with_name("memtree")
+
+
+def project(folder: Path, size: int) -> Path:
+    """A project folder whose `.memory/` holds `size` synthetic entries, indexed."""
+    root = folder / ".memory"
+    if not (root / ".index").is_dir():
+        memory = Memory.init(folder, autocommit=False)
+        scale.make_tree(memory.root, size)
+        open_index(memory.root).sync(rebuild=True)
+    return folder
+
+
+def words(folder: Path) -> list[str]:
+    """Body words held by about 0.5 %, 1 %, 2 % and 3 % of the entries (the index's counts)."""
+    idx = open_index((folder / ".memory").resolve())
+    idx.sync()  # an index of another version is rebuilt here, not in a timed process
+    size = idx.reads.size()
+    vocab = set(scale.vocabulary(__import__("random").Random(scale.SEED)))
+    counts = {str(t): int(str(n)) for t, n in idx.read("SELECT term, df FROM terms") if t in vocab}
+    return [min(sorted(counts), key=lambda w: abs(counts[w] - share * size))
+            for share in (0.005, 0.01, 0.02, 0.03)]
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """(wall ms, CPU ms) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                   check=True)
+    wall = (time.perf_counter() - started) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+    return wall, cpu
+
+
+def measure(folder: Path, rounds: int) -> dict[str, Any]:
+    compileall.compile_dir(Path(memtree.__file__).parent, quiet=1)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    asked = words(folder)
+    rg = shutil.which("rg") or "rg"
+    commands = {"memtree query (pipe)": [str(MEMTREE), "query"],
+                "memtree query --json": [str(MEMTREE), "query", "--json"],
+                "rg -li": [rg, "-li"]}
+    def args(name: str, word: str) -> list[str]:
+        cmd = commands[name]
+        return [*cmd, word, ".memory"] if name == "rg -li" else [*cmd[:2], word, *cmd[2:]]
+
+    times: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in commands}
+    for name in commands:  # warm the page cache and the bytecode caches
+        timed(args(name, asked[0]), folder, env)
+    for _ in range(rounds):
+        for word in asked:
+            for name in commands:
+                wall, cpu = timed(args(name, word), folder, env)
+                times[name][0].append(wall)
+                times[name][1].append(cpu)
+    out: dict[str, Any] = {"words": asked, "rounds": rounds, "load": os.getloadavg()}
+    for name, (wall, cpu) in times.items():
+        out[name] = {"wall_p50": round(statistics.median(wall), 1), "wall_min": round(min(wall), 1),
+                     "cpu_p50": round(statistics.median(cpu), 1)}
+    base = out["rg -li"]
+    for name in commands:
+        if name != "rg -li":
+            out[name]["ratio_wall_p50"] = round(out[name]["wall_p50"] / base["wall_p50"], 2)
+            out[name]["ratio_cpu_p50"] = round(out[name]["cpu_p50"] / base["cpu_p50"], 2)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tree", type=Path, required=True, help="folder to build the project in, or reuse")
+    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    args.tree.mkdir(parents=True, exist_ok=True)
+    report = measure(project(args.tree, args.size), args.rounds)
+    print(json.dumps(report))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
