@@ -70,8 +70,12 @@ def test_closeness_inside_after_and_before() -> None:
 @pytest.mark.parametrize(("text", "current"), [
     ("Fix crash when the cache is cold", True),
     ("add a new migration for the invoices table", True),
+    ("Do not update states after writing cache", True),  # an imperative, not a question
+    ("will backport to 2.0", True),
+    ("Is the pool size still 20?", True),
     ("When did Caroline go to the support group?", False),
     ("what did we decide about retries", False),
+    ("Does the importer keep tags?", False),
     ("What is the current state of the migration?", True),
     ("Did the deploy fail again?", True),
 ])

@@ -48,8 +48,7 @@ _PATTERNS = (
 _AGO = re.compile(r"\b(?P<n>\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|(?:a )?few|"
                   r"several) (?P<u>day|week|month|year)s? ago\b", re.I)
 _LAST = re.compile(r"\b(?P<w>last|past|previous|this) (?P<u>day|week|weekend|month|year)\b", re.I)
-_QUESTION = re.compile(r"\s*(?:what|when|where|who|whom|whose|which|why|how|did|do|does|is|are|"
-                       r"was|were|has|have|had|can|could|would|should|will)\b", re.I)
+_QUESTION = re.compile(r"\s*(?:what|when|where|who|whom|whose|which|why|how)\b", re.I)
 _NOW = re.compile(r"\b(?:latest|newest|recent|recently|lately|currently|current|now|still|again|"
                   r"last time|so far|yet)\b", re.I)
 _NEAR = re.compile(r"\b(?P<w>today|tonight|yesterday|last night)\b", re.I)
@@ -83,9 +82,9 @@ def named(text: str, now: dt.datetime) -> tuple[Period, ...]:
 
 
 def current(text: str) -> bool:
-    """Is the query about the work at hand? A task or statement is ("fix the retry loop"); a
-    question ("When did we…?", "What did Caroline say…?") asks about any time, unless it asks
-    for the latest ("what is the current…", "still", "recently")."""
+    """Is the query about the work at hand? A task or statement is ("fix the retry loop", "do not
+    retry twice"); a question (a wh-word first, or a `?` at the end: "When did we…", "What did
+    Caroline say…") asks about any time, unless it asks for the latest ("current", "recently")."""
     question = text.rstrip().endswith("?") or bool(_QUESTION.match(text))
     return not question or bool(_NOW.search(text))
 
