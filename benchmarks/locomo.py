@@ -198,7 +198,11 @@ def override(item: str) -> None:
     module = importlib.import_module(f"memtree.{module_name}")
     if not hasattr(module, name):
         raise SystemExit(f"--set {item}: memtree.{module_name} has no {name}")
-    setattr(module, name, type(getattr(module, name))(value))
+    old = getattr(module, name)
+    if isinstance(old, bool):
+        setattr(module, name, value.strip().lower() in ("1", "true", "yes", "on"))
+    else:
+        setattr(module, name, type(old)(value))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,8 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", required=True, type=Path, help="a LoCoMo-format JSON file")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
-                        help="override a ranking constant for an ablation, e.g. rank.FOLDER_BONUS=0"
-                             " or index.CONTEXT_WEIGHT=0")
+                        help="override a ranking constant for an ablation, e.g."
+                             " retrieval.rank.FOLDER_BONUS=0.4 or retrieval.tiers.DATES=0")
     parser.add_argument("--undated", action="store_true",
                         help="build through Memory.add: every entry stamped with the wall clock")
     args = parser.parse_args(argv)
