@@ -31,6 +31,7 @@ FULLTEXT_POOL = 60       # candidates the full-text tier re-ranks (at least 5 x 
 POSTINGS_BUDGET = 3000   # words sent to FTS5, rarest first, while their summed entry counts
 POSTINGS_PER_ENTRY = 3   # stay within max(POSTINGS_BUDGET, entries x POSTINGS_PER_ENTRY)
 RECENCY = True           # episodes and bugs get a recency prior (rank.recency_prior)
+RECENCY_QUESTIONS = False  # ... for questions about any time too (off: only the work at hand)
 DATES = True             # a query naming a date prefers entries of that time (retrieval.dates)
 
 
@@ -263,7 +264,8 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int, wanted: in
     links = [(f.entry.path, names[t]) for f in kept for t in f.links if t in names]
     cands = [rank.Candidate(f.entry, f.bm25) for f in kept]
     clock = now or dt.datetime.now(dt.UTC)
-    newest = idx.reads.newest(rank.RECENCY_DEPTH) if RECENCY and dates.current(text) else ()
+    recent = RECENCY and (RECENCY_QUESTIONS or dates.current(text))
+    newest = idx.reads.newest(rank.RECENCY_DEPTH) if recent else ()
     hits = rank.rank(cands, len(groups), clock, links, actors, usage, wanted + len(skip), params,
                      newest, dates.named(text, clock) if DATES else ())
     hits = [h for h in hits if h.path not in skip][:wanted]
