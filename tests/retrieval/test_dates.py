@@ -121,3 +121,13 @@ def test_a_question_about_any_time_gets_no_recency_prior(memory: Memory) -> None
     latest = memory.query("What did we do on the latest camping trip?", now=now).hits
     assert latest[0].path == "trips/log/camping-11"
     assert "recency" in dict(latest[0].parts)
+
+
+def test_a_question_about_any_time_does_not_age_episodes(memory: Memory) -> None:
+    _episodes(memory)
+    now = dt.datetime(2023, 12, 1, tzinfo=dt.UTC)
+    asked = memory.query("Where did we go camping by the lake with the kids?", now=now).hits
+    assert len({dict(h.parts)["lifecycle"] for h in asked}) == 1  # March is as fresh as November
+    task = memory.query("camping by the lake with the kids", now=now).hits
+    life = {h.path: dict(h.parts)["lifecycle"] for h in task}
+    assert life["trips/log/camping-11"] > life["trips/log/camping-03"]  # a task: age counts

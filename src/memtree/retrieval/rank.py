@@ -137,13 +137,15 @@ def rank(cands: Sequence[Candidate], n_terms: int, now: dt.datetime,
          links: Iterable[tuple[str, str]] = (), actors: frozenset[str] = frozenset(),
          usage: Mapping[tuple[str, str], int] | None = None, top: int | None = None,
          params: Params = DEFAULT, newest: Sequence[str] = (),
-         periods: Sequence[dates.Period] = ()) -> list[Hit]:
+         periods: Sequence[dates.Period] = (), current: bool = True) -> list[Hit]:
     """Full-text hits, best first: relevance x lifecycle x relations x recency (ties by path);
     only the best `top` when given (every candidate is scored either way).
 
     `usage` (every writer's summed signals) makes lifecycle use effective importance. `newest`
     (the memory's newest `updated` stamps, newest first) gives episodes and bugs a recency prior.
-    `periods` (the dates the query names) prefer entries dated in or just after them.
+    `periods` (the dates the query names) prefer entries dated in or just after them. A query
+    that is not about the work at hand (`current` False: a question about any time) does not age
+    episodes and bugs: their lifecycle factor is taken at their own date.
     """
     scored = text_scores(cands, n_terms, actors)
     timely = date_factors(cands, periods)
@@ -152,7 +154,8 @@ def rank(cands: Sequence[Candidate], n_terms: int, now: dt.datetime,
     order = []
     for cand, found in zip(cands, scored, strict=True):
         item = cand.entry
-        life = life_of(item, now, usage, params)
+        life = life_of(item, now if current or item.type not in RECENT_TYPES
+                       else parse_time(item.updated) or now, usage, params)
         rel = boosts.get(item.path, 1.0)
         hidden = HIDDEN_FACTOR if is_hidden(item) else 1.0
         recent = 1.0

@@ -264,10 +264,10 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int, wanted: in
     links = [(f.entry.path, names[t]) for f in kept for t in f.links if t in names]
     cands = [rank.Candidate(f.entry, f.bm25) for f in kept]
     clock = now or dt.datetime.now(dt.UTC)
-    recent = RECENCY and (RECENCY_QUESTIONS or dates.current(text))
-    newest = idx.reads.newest(rank.RECENCY_DEPTH) if recent else ()
+    current = RECENCY_QUESTIONS or dates.current(text)
+    newest = idx.reads.newest(rank.RECENCY_DEPTH) if RECENCY and current else ()
     hits = rank.rank(cands, len(groups), clock, links, actors, usage, wanted + len(skip), params,
-                     newest, dates.named(text, clock) if DATES else ())
+                     newest, dates.named(text, clock) if DATES else (), current)
     hits = [h for h in hits if h.path not in skip][:wanted]
     return _explain(idx, hits, groups, {f.entry.path: f.rowid for f in kept})
 
