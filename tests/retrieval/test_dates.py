@@ -52,6 +52,11 @@ def test_what_is_not_a_date(text: str) -> None:
     assert dates.named(text, NOW) == ()
 
 
+def test_a_naive_clock_is_read_as_utc() -> None:
+    naive = dates.named("what did we decide yesterday", NOW.replace(tzinfo=None))
+    assert naive == dates.named("what did we decide yesterday", NOW)
+
+
 def test_closeness_inside_after_and_before() -> None:
     day = dates.named("on October 13, 2023", NOW)
     at = lambda *a: dt.datetime(*a, tzinfo=dt.UTC)  # noqa: E731

@@ -66,6 +66,8 @@ class Period:
 def named(text: str, now: dt.datetime) -> tuple[Period, ...]:
     """The periods `text` names. Absolute dates win: relative words ("last week") are read
     against `now` only when the text names no date of its own."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.UTC)
     found: list[Period] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _PATTERNS:
