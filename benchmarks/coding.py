@@ -9,6 +9,7 @@ side in one run, for the variants `text` and `+files`; so is what the prompt hoo
 (agents/inject.py `for_prompt`): its precision on prompts where it injects, and how often it does.
 
     python benchmarks/coding.py [--data DIR] [--every N] [--setting next-day] [--json OUT]
+                                [--set MODULE.NAME=VALUE]
 
 `--data` is one repository folder (commits.jsonl, queries.jsonl) or a folder holding several;
 with one repository `--json` writes {setting: {variant: {system: {metric: value}}}}, with several
@@ -41,6 +42,7 @@ from coding_systems import (  # noqa: E402  (a sibling module, not a package)
     precision,
     score,
 )
+from locomo import override  # noqa: E402
 
 from memtree import Memory  # noqa: E402
 from memtree.agents import inject  # noqa: E402
@@ -205,9 +207,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--every", type=int, default=1, help="ask every n-th query (replay order kept)")
     parser.add_argument("--setting", choices=SETTINGS, action="append", help="default: both")
     parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
+                        help="override a ranking constant for an ablation, as in locomo.py")
     args = parser.parse_args(argv)
     if args.every < 1:
         parser.error("--every: must be 1 or more")
+    for item in args.set:
+        override(item)
     settings = tuple(args.setting or SETTINGS)
     found: dict[str, Any] = {}
     for folder in repositories(args.data):

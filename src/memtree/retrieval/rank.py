@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..index.source import author_of
 from ..lifecycle.scores import DEFAULT, Params, Usage, lifecycle_factor, parse_time
 from ..model import Entry, Hit, Status, Tier
+from . import dates
 
 ACTOR_BONUS = 0.4        # added (x top BM25) to entries whose author the query names
 FOLDER_BONUS = 0.0       # added (x top BM25) x how strongly the entry's folder matched (off)
@@ -24,6 +25,7 @@ RECENT_TYPES = frozenset({"episode", "bug"})  # what happened: the newer, the li
 RECENCY_K = 60           # prior of an entry with n entries updated a day or more after it: K/(K+n)
 RECENCY_GAIN = 2.0       # an episode's score is multiplied by (1 + gain x prior) / (1 + gain)
 RECENCY_DEPTH = 1000     # entries beyond the newest 1000 count as 1000 newer
+DATE_GAIN = 1.0          # a query naming a date: score x (1 + gain x closeness) / (1 + gain)
 GAP_FULL = 0.25          # a gap of 25 % between #1 and #2 counts as fully clear
 ESCALATE_BELOW = 0.45    # confidence under this: a query would go to the LLM tier
 
@@ -113,6 +115,18 @@ def recency_prior(updated: str, newest: Sequence[str]) -> float:
     return RECENCY_K / (RECENCY_K + n)
 
 
+def date_factors(cands: Sequence[Candidate], periods: Sequence[dates.Period]) -> dict[str, float]:
+    """Per candidate, (1 + DATE_GAIN x closeness of its date to the named periods) / (1 +
+    DATE_GAIN); empty (no effect) when the query names no date or no candidate fits one."""
+    if not periods:
+        return {}
+    fit = {c.entry.path: dates.closeness(parse_time(c.entry.created or c.entry.updated), periods)
+           for c in cands}
+    if not any(fit.values()):
+        return {}
+    return {path: (1 + DATE_GAIN * f) / (1 + DATE_GAIN) for path, f in fit.items()}
+
+
 def life_of(item: Entry, now: dt.datetime,
             usage: Mapping[tuple[str, str], int] | None, params: Params = DEFAULT) -> float:
     """The lifecycle factor, with usage signals when they were read (bounded in scores.py)."""
@@ -122,27 +136,36 @@ def life_of(item: Entry, now: dt.datetime,
 def rank(cands: Sequence[Candidate], n_terms: int, now: dt.datetime,
          links: Iterable[tuple[str, str]] = (), actors: frozenset[str] = frozenset(),
          usage: Mapping[tuple[str, str], int] | None = None, top: int | None = None,
-         params: Params = DEFAULT, newest: Sequence[str] = ()) -> list[Hit]:
+         params: Params = DEFAULT, newest: Sequence[str] = (),
+         periods: Sequence[dates.Period] = (), current: bool = True) -> list[Hit]:
     """Full-text hits, best first: relevance x lifecycle x relations x recency (ties by path);
     only the best `top` when given (every candidate is scored either way).
 
     `usage` (every writer's summed signals) makes lifecycle use effective importance. `newest`
     (the memory's newest `updated` stamps, newest first) gives episodes and bugs a recency prior.
+    `periods` (the dates the query names) prefer entries dated in or just after them. A query
+    that is not about the work at hand (`current` False: a question about any time) does not age
+    episodes and bugs: their lifecycle factor is taken at their own date.
     """
     scored = text_scores(cands, n_terms, actors)
+    timely = date_factors(cands, periods)
     texts = {c.entry.path: s["relevance"] for c, s in zip(cands, scored, strict=True)}
     boosts = relation_factors(texts, links)
     order = []
     for cand, found in zip(cands, scored, strict=True):
         item = cand.entry
-        life = life_of(item, now, usage, params)
+        life = life_of(item, now if current or item.type not in RECENT_TYPES
+                       else parse_time(item.updated) or now, usage, params)
         rel = boosts.get(item.path, 1.0)
         hidden = HIDDEN_FACTOR if is_hidden(item) else 1.0
         recent = 1.0
         if newest and item.type in RECENT_TYPES:
             recent = (1 + RECENCY_GAIN * recency_prior(item.updated, newest)) / (1 + RECENCY_GAIN)
             found["recency"] = recent
-        order.append((-found["relevance"] * life * rel * hidden * recent, item.path, cand, found,
+        when = timely.get(item.path, 1.0)
+        if timely:
+            found["date"] = when
+        order.append((-found["relevance"] * life * rel * hidden * recent * when, item.path, cand, found,
                       life, rel))
     order.sort(key=lambda o: (is_hidden(o[2].entry), o[0], o[1]))  # active entries first
     return [_hit(cand, found, -neg, life, rel) for neg, _, cand, found, life, rel in order[:top]]

@@ -18,7 +18,7 @@ from ..index.db import Index, open_index
 from ..lifecycle import signals
 from ..lifecycle.scores import DEFAULT, Params, params_of
 from ..model import Entry, Hit, Result, Tier
-from . import rank
+from . import dates, rank
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
@@ -31,6 +31,8 @@ FULLTEXT_POOL = 60       # candidates the full-text tier re-ranks (at least 5 x 
 POSTINGS_BUDGET = 3000   # words sent to FTS5, rarest first, while their summed entry counts
 POSTINGS_PER_ENTRY = 3   # stay within max(POSTINGS_BUDGET, entries x POSTINGS_PER_ENTRY)
 RECENCY = True           # episodes and bugs get a recency prior (rank.recency_prior)
+RECENCY_QUESTIONS = False  # ... for questions about any time too (off: only the work at hand)
+DATES = True             # a query naming a date prefers entries of that time (retrieval.dates)
 
 
 @dataclass(frozen=True)
@@ -261,9 +263,11 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int, wanted: in
     names.pop("", None)
     links = [(f.entry.path, names[t]) for f in kept for t in f.links if t in names]
     cands = [rank.Candidate(f.entry, f.bm25) for f in kept]
-    newest = idx.reads.newest(rank.RECENCY_DEPTH) if RECENCY else ()
-    hits = rank.rank(cands, len(groups), now or dt.datetime.now(dt.UTC), links, actors, usage,
-                     wanted + len(skip), params, newest)
+    clock = now or dt.datetime.now(dt.UTC)
+    current = RECENCY_QUESTIONS or dates.current(text)
+    newest = idx.reads.newest(rank.RECENCY_DEPTH) if RECENCY and current else ()
+    hits = rank.rank(cands, len(groups), clock, links, actors, usage, wanted + len(skip), params,
+                     newest, dates.named(text, clock) if DATES else (), current)
     hits = [h for h in hits if h.path not in skip][:wanted]
     return _explain(idx, hits, groups, {f.entry.path: f.rowid for f in kept})
 
