@@ -165,7 +165,5 @@ def for_files(memory: Memory, files: list[str], opts: Options, exclude: set[str]
                       "tokens": estimate_tokens(block)})
     if not items:
         return Injection(budget=opts.budget, omitted=tuple(omitted))
-    from ..framing import frame
-
     head = f"memtree: entries from this project's memory (.memory/) about {', '.join(files[:5])}:"
-    return Injection(frame([head, *blocks]), tuple(items), tuple(omitted), opts.budget)
+    return Injection("\n\n".join([head, *blocks]), tuple(items), tuple(omitted), opts.budget)

@@ -168,8 +168,11 @@ def _file(memory: Any, agent: Agent, event: str, payload: dict[str, Any],
         return ""
     state.files = files_context.remember(state.files, files)
     shot = files_context.for_files(memory, files, opts, set(state.seen(opts.observe)))
-    return _deliver(memory, agent, event, state, opts, shot,
-                    {"tool": str(payload.get("tool_name")), "files": files}, signal=True)
+    text = _deliver(memory, agent, event, state, opts, shot,
+                    {"tool": str(payload.get("tool_name")), "files": files}, signal=True, wrap=False)
+    from ..framing import frame
+
+    return agent.context(event, frame([text])) if text else ""
 
 
 def _deliver(memory: Any, agent: Agent, event: str, state: journal.SessionState,

@@ -13,8 +13,7 @@ import math
 from collections.abc import Iterable, Sequence
 
 from ..index import tokens
-from ..model import Entry, Hit, Tier
-from . import rank
+from ..model import Entry, Hit
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
@@ -26,7 +25,8 @@ if TYPE_CHECKING:
 
 KINDS = ("anchor", "source", "names")  # strongest first
 OWN = "{title aliases tags summary body}"  # an entry's own fields (not its path, not context)
-FILE_GAIN = 0.5      # a hit gains gain x (its share of the files' information) x the top score
+FILE_GAIN = 0.5      # a hit gains gain x (its files score / the best files score) x the top score
+FILE_EVIDENCE = 1.0  # a hit's evidence counts its evidence for the files times this
 POOL = 20            # text hits re-ranked with the files (at least the limit)
 MAX_FILES = 20       # files of a query considered (the most recently touched)
 SPECIFIC = 8         # a file more entries than this are about says little about any one of them
@@ -91,51 +91,72 @@ def share(mine: dict[str, str], weight: dict[str, float]) -> float:
 
 def search(ws: Workspace, text: str, files: Sequence[str], limit: int = 10,
            now: dt.datetime | None = None) -> Result:
-    """`scopes.query` with the files as a second signal: each hit gains FILE_GAIN x its share
-    of the files' information x the best text score, and entries about the files that the text
-    did not find join in with that gain alone (with their recency prior). A hit's `evidence`
-    becomes the larger of its text evidence and its file share."""
+    """`scopes.query` with the files as a second signal: the text and the files (their paths as
+    words: folders, modules, names) are asked apart, and each hit scores its text score plus
+    FILE_GAIN x its files score (each scaled to its own best), so a long list of files never
+    drowns the text. A hit's `evidence` is the larger of its two."""
     import dataclasses
 
-    from ..index.db import open_index
     from .scopes import query
 
-    result = query(ws, text, limit=max(limit, POOL), now=now)
+    pool = max(limit, POOL)
+    asked = query(ws, text, limit=pool, now=now)
     chosen = list(dict.fromkeys(f for f in files if f))[-MAX_FILES:]
     if not chosen:
-        return dataclasses.replace(result, hits=result.hits[:limit])
-    idx = open_index(ws.root)
-    found = about(idx, chosen)
-    weight = weights(found, chosen, idx.reads.size())
-    top = max((h.score for h in result.hits), default=0.0) or 1.0
+        return dataclasses.replace(asked, hits=asked.hits[:limit])
+    if MODE == "joint":
+        return _joint(ws, text, asked, chosen, limit, now)
+    by_files = query(ws, "Files: " + " ".join(chosen), limit=pool, now=now)
+    top = max((h.score for h in asked.hits), default=0.0) or 1.0
+    top_files = max((h.score for h in by_files.hits), default=0.0) or 1.0
+    found = {h.path: h for h in by_files.hits}
     hits: list[Hit] = []
-    for hit in result.hits:
-        gain = share(found.pop(hit.path, {}), weight) if hit.scope == "project" else 0.0
-        hits.append(_boosted(hit, gain, hit.score + FILE_GAIN * gain * top))
-    newest = idx.reads.newest(rank.RECENCY_DEPTH)
-    for entry in _entries(idx, list(found)):
-        if rank.is_hidden(entry):
-            continue
-        gain = share(found[entry.path], weight)
-        recent = 1.0
-        if entry.type in rank.RECENT_TYPES:
-            recent = (1 + rank.RECENCY_GAIN * rank.recency_prior(entry.updated, newest)) \
-                / (1 + rank.RECENCY_GAIN)
-        why = "about " + ", ".join(sorted(found[entry.path]))
-        hit = rank.make_hit(entry, Tier.FULLTEXT, FILE_GAIN * gain * top * recent, why,
-                            (("evidence", 0.0),))
-        hits.append(_boosted(hit, gain, hit.score))
+    for hit in asked.hits:
+        other = found.pop(hit.path, None)
+        gain = other.score / top_files if other else 0.0
+        hits.append(_boosted(hit, gain, _evidence(other) if other else 0.0,
+                             hit.score + FILE_GAIN * gain * top))
+    for hit in found.values():
+        gain = hit.score / top_files
+        hits.append(_boosted(hit, gain, _evidence(hit), FILE_GAIN * gain * top, text=False))
     hits.sort(key=lambda h: (-h.score, h.path))
-    return dataclasses.replace(result, hits=tuple(hits[:limit]))
+    return dataclasses.replace(asked, hits=tuple(hits[:limit]))
 
 
-def _boosted(hit: Hit, gain: float, score: float) -> Hit:
+MODE = "fuse"
+
+
+def _joint(ws: Workspace, text: str, asked: Result, chosen: list[str], limit: int,
+           now: dt.datetime | None) -> Result:
+    import dataclasses
+
+    from .scopes import query
+
+    both = query(ws, text + "\n\nFiles: " + " ".join(chosen), limit=max(limit, POOL), now=now)
+    own = {h.path: _evidence(h) for h in asked.hits}
+    hits = []
+    for hit in both.hits:
+        parts = dict(hit.parts)
+        parts["evidence"] = max(own.get(hit.path, 0.0), FILE_EVIDENCE * parts.get("evidence", 1.0))
+        hits.append(dataclasses.replace(hit, parts=tuple(parts.items())))
+    return dataclasses.replace(both, hits=tuple(hits[:limit]))
+
+
+def _evidence(hit: Hit) -> float:
+    return dict(hit.parts).get("evidence", 1.0)
+
+
+def _boosted(hit: Hit, gain: float, evidence: float, score: float, text: bool = True) -> Hit:
+    """`hit` with its files score and evidence (a hit found by its files only holds none of the
+    text's evidence)."""
     import dataclasses
 
     parts = dict(hit.parts)
     parts["files"] = gain
-    parts["evidence"] = max(parts.get("evidence", 1.0), gain)
-    return dataclasses.replace(hit, score=score, parts=tuple(parts.items()))
+    own = parts.get("evidence", 1.0) if text else 0.0
+    parts["evidence"] = max(own, FILE_EVIDENCE * evidence)
+    why = hit.why if text else "the files: " + hit.why
+    return dataclasses.replace(hit, score=score, parts=tuple(parts.items()), why=why)
 
 
 def _entries(idx: Index, paths: list[str]) -> list[Entry]:
