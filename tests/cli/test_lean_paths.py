@@ -82,7 +82,7 @@ def test_query_path_imports_only_what_it_uses(project: Path) -> None:
 
 
 @pytest.mark.parametrize("event", ["SessionStart", "UserPromptSubmit", "PreCompact", "Stop",
-                                   "SessionEnd"])
+                                   "SessionEnd", "PostToolUse"])
 def test_hook_path_imports_only_what_it_uses(project: Path, event: str) -> None:
     out, names = imported(["hook", "claude-code", event], project,
                           stdin=payload("claude-code", event, project))
@@ -93,6 +93,8 @@ def test_hook_path_imports_only_what_it_uses(project: Path, event: str) -> None:
         assert "RS256" in out.stdout
     if event == "SessionStart":  # with the pinned rule in full
         assert "team vault" in out.stdout
+    if event == "PostToolUse":  # the entry naming the file read
+        assert "pytest -q" in out.stdout
     assert not (project / ".memory" / ".local" / "hook-errors.log").exists()
 
 

@@ -1,12 +1,7 @@
 """File-aware memory for agents: which project files a tool call read or edited (Claude Code's
-Read/Edit/Write/MultiEdit, Gemini CLI's read_file/write_file/replace/read_many_files, Codex's
-shell reads and apply_patch), and the few entries about those files to give after the call.
-
-An entry is about a file when it is anchored in it, when the file is in its provenance, or
-when its text names it (retrieval/touched.py). Anchored entries always qualify; provenance and
-naming only when few entries are about the file (`touched.SPECIFIC`): a file that half the
-memory mentions says nothing about any one entry. Reads memory only.
-"""
+file tools, Gemini CLI's, Codex's shell reads and patches) and the few entries about them to give
+after the call: anchored ones always; those from or naming the file only when few entries are
+about it (`touched.SPECIFIC`). Reads memory only."""
 
 from __future__ import annotations
 

@@ -1,11 +1,7 @@
-"""Files as context: the entries about the project files an agent reads or edits, and a query
-ranked with those files as a signal of its own (not appended to the text).
-
-An entry is about a file when one of its anchors is in the file (`anchor`), when the file is
-in its provenance (`source.files`: `source`), or when its own text names the file by its
-project path or its name (`names`). A file is worth as much as it is rare: idf over the entries
-about any file. Reads only (the index's `touches` table and its full text).
-"""
+"""Files as context: which entries are about the project files an agent reads or edits (an
+anchor in the file, the file in their provenance, or their own text naming it), and a query
+ranked with those files as a signal of its own beside the text. Reads only (the index's
+`touches` table and its full text)."""
 
 from __future__ import annotations
 
