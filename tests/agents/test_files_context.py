@@ -188,40 +188,47 @@ def test_observe_mode_and_hidden_entries(run_process: Run, project: Path) -> Non
 def test_the_prompt_hook_ranks_with_the_files_the_session_touched(run_process: Run,
                                                                   project: Path) -> None:
     memory = Memory(project / ".memory")
-    memory.add("Retry policy: how many retries", "integrations/webhooks",
-               "Webhook retries back off exponentially; the retry policy caps retries at five.",
+    text = "Retries back off exponentially and stop after five"
+    memory.add("Retry policy", "billing/invoices", text + ".", type="decision")
+    memory.add("Retry policy", "integrations/webhooks", text + " (src/integrations/webhooks.py).",
                type="decision")
-    billing = project / "src" / "billing"
-    billing.mkdir()
-    (billing / "invoice.py").write_text("RETRIES = 3\n")
-    memory.add("Invoice delivery", "billing/invoices",
-               "Invoice delivery has a retry policy of its own, kept in the invoice module.",
-               type="decision", files=["src/billing/invoice.py"])
-    prompt = {"prompt": "what is our retry policy and how many retries"}
+    code = project / "src" / "integrations"
+    code.mkdir()
+    (code / "webhooks.py").write_text("RETRIES = 5\n")
+    prompt = "what is our retry policy"
+    # Alike on their text: the first by path. With the file the session read: the one naming it.
+    assert memory.query(prompt, limit=2).hits[0].path == "billing/invoices/retry-policy"
+    found = touched.search(memory.ws, prompt, ["src/app.py", "src/integrations/webhooks.py"], limit=2)
+    assert found.hits[0].path == "integrations/webhooks/retry-policy"
 
-    def first_hit(session: str) -> str:
-        body = {"session_id": session, "cwd": str(project), **prompt}
+    def ask(session: str) -> dict[str, object]:
+        body = {"session_id": session, "cwd": str(project), "prompt": prompt}
         out = run_process("hook", "claude-code", "UserPromptSubmit", input=json.dumps(body))
         assert out.returncode == 0, out.stderr
-        return str(log(run_process)[-1]["entries"][0]["path"])  # type: ignore[index]
+        return log(run_process)[-1]
 
-    assert first_hit("plain") == "integrations/webhooks/retry-policy-how-many-retries"
-    call(run_process, project, "claude-code", "PostToolUse", "Read",
-         {"file_path": str(billing / "invoice.py")}, session="billing")
+    plain = ask("plain")
+    assert plain["entries"][0]["path"] == "billing/invoices/retry-policy"  # type: ignore[index]
+    assert "context_files" not in plain
+    # Reading src/app.py gives nothing (no entry is about it); the prompt after it is asked with
+    # the files the session read, and the log says so.
+    for name in ("src/app.py", "src/integrations/webhooks.py"):
+        call(run_process, project, "claude-code", "PostToolUse", "Read", {"file_path": name},
+             session="coding")
     records = log(run_process)
-    assert records[-1]["files"] == ["src/billing/invoice.py"]
-    # The file hook gave the invoice entry already: the prompt hook does not repeat it, and
-    # in a session that only read the file, the files rank the invoice entry first.
-    assert "billing/invoices/invoice-delivery" in {
-        e["path"] for e in records[-1]["entries"]}  # type: ignore[union-attr]
-    found = touched.search(memory.ws, prompt["prompt"], ["src/billing/invoice.py"], limit=3)
-    assert found.hits[0].path == "billing/invoices/invoice-delivery"
-    assert dict(found.hits[0].parts)["files"] == 1.0
-    plain = memory.query(prompt["prompt"], limit=3)
-    assert plain.hits[0].path == "integrations/webhooks/retry-policy-how-many-retries"
-    body = {"session_id": "billing", "cwd": str(project), **prompt}
-    run_process("hook", "claude-code", "UserPromptSubmit", input=json.dumps(body))
-    last = log(run_process)[-1]
-    assert last["event"] == "UserPromptSubmit" and last["context_files"] == ["src/billing/invoice.py"]
-    assert "billing/invoices/invoice-delivery" not in {
-        e["path"] for e in last["entries"]}  # type: ignore[union-attr]
+    assert records[-1]["files"] == ["src/integrations/webhooks.py"]
+    named = [e["path"] for e in records[-1]["entries"]]  # type: ignore[union-attr]
+    assert named == ["integrations/webhooks/retry-policy"]  # named in its text
+    # The prompt gets nothing: the entry the file hook gave is not given again, and asked with
+    # the files, the billing entry scores too low to pass.
+    before = len(log(run_process))
+    body = {"session_id": "coding", "cwd": str(project), "prompt": prompt}
+    out = run_process("hook", "claude-code", "UserPromptSubmit", input=json.dumps(body))
+    assert out.returncode == 0 and out.stdout == "" and len(log(run_process)) == before
+    # A session that read only src/app.py (no entry is about it) is answered, and the record
+    # names the files the prompt was asked with.
+    call(run_process, project, "claude-code", "PostToolUse", "Read", {"file_path": "src/app.py"},
+         session="app")
+    seen = ask("app")
+    assert seen["event"] == "UserPromptSubmit" and seen["context_files"] == ["src/app.py"]
+    assert seen["entries"]

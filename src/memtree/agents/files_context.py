@@ -30,6 +30,7 @@ PATCH_TOOLS = frozenset({"apply_patch"})
 READERS = frozenset({"cat", "head", "tail", "sed", "nl", "less", "more", "bat", "view", "wc"})
 PATCH_FILE = re.compile(r"(?m)^\*\*\* (?:Update File|Add File|Delete File|Move to): (.+?)\s*$")
 MAX_TOUCHED = 50  # files a session remembers (the most recent)
+ANCHORS_SEEN = 50  # entries per file and kind looked at (the newest)
 MAX_COMMAND = 4000  # characters of a shell command looked at
 
 
@@ -114,7 +115,7 @@ def chosen(memory: Memory, files: list[str], exclude: set[str]) -> list[tuple[En
 
     idx = open_index(memory.root)
     idx.sync()
-    found = touched.about(idx, files, cap=touched.SPECIFIC + 1)
+    found = touched.about(idx, files, cap=ANCHORS_SEEN)
     many = {f for f, n in touched.counts(found).items() if n > touched.SPECIFIC}
     kinds: dict[str, str] = {}
     for path, mine in found.items():
