@@ -122,14 +122,12 @@ def chosen(memory: Memory, files: list[str], exclude: set[str]) -> list[tuple[En
         usable = [k for f, k in mine.items() if k == "anchor" or f not in many]
         if usable:
             kinds[path] = min(usable, key=touched.KINDS.index)
-    entries = touched._entries(idx, list(kinds))
-    fit = [e for e in entries if e.id not in exclude and not rank.is_hidden(e)]
-    fit.sort(key=lambda e: (touched.KINDS.index(kinds[e.path]), _neg(e.updated), e.path))
+    entries = touched.entries_at(idx, list(kinds))
+    fit = sorted((e for e in entries if e.id not in exclude and not rank.is_hidden(e)),
+                 key=lambda e: e.path)
+    fit.sort(key=lambda e: e.updated, reverse=True)  # stable: newest first, then by path
+    fit.sort(key=lambda e: touched.KINDS.index(kinds[e.path]))
     return [(e, kinds[e.path]) for e in fit]
-
-
-def _neg(stamp: str) -> tuple[int, ...]:
-    return tuple(-ord(c) for c in stamp)
 
 
 def for_files(memory: Memory, files: list[str], opts: Options, exclude: set[str]) -> Injection:

@@ -81,7 +81,8 @@ def search(ws: Workspace, text: str, files: Sequence[str], limit: int = 10,
     return query(ws, asked, limit=limit, now=now)
 
 
-def _entries(idx: Index, paths: list[str]) -> list[Entry]:
+def entries_at(idx: Index, paths: list[str]) -> list[Entry]:
+    """The entries (from the index, no bodies) at these memory paths."""
     out: list[Entry] = []
     for start in range(0, len(paths), 500):
         chunk = paths[start:start + 500]
