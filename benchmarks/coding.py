@@ -13,7 +13,8 @@ side in one run, for the variants `text` and `+files`; so is what the prompt hoo
 
 `--data` is one repository folder (commits.jsonl, queries.jsonl) or a folder holding several;
 with one repository `--json` writes {setting: {variant: {system: {metric: value}}}}, with several
-{repository: {setting: ...}}. memtree's dict also holds `hook_precision`, `hook_share` and `ms`.
+{repository: {setting: ...}}. memtree's dict also holds `hook_precision`, `hook_share` and `ms`;
+under `files-context` also `file_hook_precision`, `file_hook_share`, `file_hook_entries`.
 """
 
 from __future__ import annotations
@@ -45,14 +46,16 @@ from coding_systems import (  # noqa: E402  (a sibling module, not a package)
 from locomo import override  # noqa: E402
 
 from memtree import Memory  # noqa: E402
-from memtree.agents import inject  # noqa: E402
+from memtree.agents import files_context, inject  # noqa: E402
 from memtree.entries.codec import from_mapping, render  # noqa: E402
 from memtree.entries.layout import file_for  # noqa: E402
 from memtree.index.db import open_index  # noqa: E402
+from memtree.retrieval import touched  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "coding"
 SETTINGS = ("next-day", "same-day")
-VARIANTS = ("text", "+files")
+VARIANTS = ("text", "+files", "files-context")
+FILE_VARIANT = "files-context"
 SYSTEMS = ("memtree", "bm25", "bm25+recency", "grep", "files")
 
 
@@ -74,7 +77,7 @@ def repositories(data: Path) -> list[Path]:
 def asked(query: dict[str, Any], variant: str) -> str:
     """What is asked: the text, and for `+files` the first 20 open files appended."""
     files = query["files"][:20]
-    if variant == "+files" and files:
+    if variant == "+files" and files:  # files-context: the text; the files go apart
         return query["text"] + "\n\nFiles: " + " ".join(files)
     return str(query["text"])
 
@@ -121,6 +124,8 @@ class Replay:
         """Every system's ranking for one query and variant, and memtree's query time (ms)."""
         text, deep = asked(query, variant), DEPTH + len(query["ignore"])
         now = dt.datetime.fromtimestamp(query["time"], dt.UTC)
+        if variant == FILE_VARIANT:
+            return self.ask_with_files(query, text, deep, now)
         started = time.perf_counter()
         result = self.memory.query(text, limit=deep, now=now)
         took = (time.perf_counter() - started) * 1000
@@ -135,6 +140,26 @@ class Replay:
         return out, took
 
 
+    def ask_with_files(self, query: dict[str, Any], text: str, deep: int,
+                       now: dt.datetime) -> tuple[dict[str, list[int]], float]:
+        """memtree with the query's files as touched files: its ranking, the prompt hook, and
+        the file hook fed one file at a time (each entry once)."""
+        files = query["files"][:20]
+        started = time.perf_counter()
+        result = touched.search(self.memory.ws, text, files, limit=deep, now=now)
+        took = (time.perf_counter() - started) * 1000
+        injected = inject.for_prompt(self.memory, text, self.hook, (), now=now, files=files)
+        given: list[str] = []  # paths
+        seen: set[str] = set()  # ids
+        for file in files:
+            shot = files_context.for_files(self.memory, [file], self.hook, seen)
+            seen.update(shot.ids)
+            given += [i["path"] for i in shot.items]
+        return {"memtree": [self.index_of[h.path] for h in result.hits],
+                "hook": [self.index_of[i["path"]] for i in injected.items],
+                "file_hook": [self.index_of[p] for p in given]}, took
+
+
 def run_repository(folder: Path, settings: tuple[str, ...], every: int) -> dict[str, Any]:
     """{setting: {variant: {system: metrics}}} for one repository."""
     queries = [q for q in read_jsonl(folder / "queries.jsonl") if q["setting"] in settings]
@@ -145,6 +170,7 @@ def run_repository(folder: Path, settings: tuple[str, ...], every: int) -> dict[
     chosen.sort(key=lambda q: (q["visible"], q["i"], q["setting"]))
     rows: dict[tuple[str, str, str], list[dict[str, float]]] = defaultdict(list)
     hook: dict[tuple[str, str], list[float | None]] = defaultdict(list)
+    files_hook: dict[tuple[str, str], list[tuple[float | None, int]]] = defaultdict(list)
     times: dict[tuple[str, str], list[float]] = defaultdict(list)
     with tempfile.TemporaryDirectory(prefix="memtree-coding-") as tmp:
         replay = Replay(folder, Path(tmp) / "memory")
@@ -155,16 +181,20 @@ def run_repository(folder: Path, settings: tuple[str, ...], every: int) -> dict[
                 key = (query["setting"], variant)
                 times[key].append(took)
                 hook[key].append(precision(ranked.pop("hook"), query["gold"]))
+                if "file_hook" in ranked:
+                    given = ranked.pop("file_hook")
+                    files_hook[key].append((precision(given, query["gold"]), len(given)))
                 for system, order in ranked.items():
                     rows[(*key, system)].append(score(order, query["gold"], query["ignore"]))
             if n % 100 == 0:
                 print(f"  {folder.name}: {n}/{len(chosen)} queries", file=sys.stderr, flush=True)
-    return summarise(settings, rows, hook, times)
+    return summarise(settings, rows, hook, times, files_hook)
 
 
 def summarise(settings: tuple[str, ...], rows: dict[tuple[str, str, str], list[dict[str, float]]],
               hook: dict[tuple[str, str], list[float | None]],
-              times: dict[tuple[str, str], list[float]]) -> dict[str, Any]:
+              times: dict[tuple[str, str], list[float]],
+              files_hook: dict[tuple[str, str], list[tuple[float | None, int]]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for setting in settings:
         for variant in VARIANTS:
@@ -179,6 +209,12 @@ def summarise(settings: tuple[str, ...], rows: dict[tuple[str, str, str], list[d
             cell["memtree"]["hook_share"] = len(made) / len(hook[(setting, variant)])
             cell["memtree"]["ms"] = statistics.median(times[(setting, variant)])
             cell["memtree"]["queries"] = len(rows[(setting, variant, "memtree")])
+            given = files_hook.get((setting, variant))
+            if given:
+                made = [p for p, _ in given if p is not None]
+                cell["memtree"]["file_hook_precision"] = sum(made) / len(made) if made else 0.0
+                cell["memtree"]["file_hook_share"] = len(made) / len(given)
+                cell["memtree"]["file_hook_entries"] = sum(n for _, n in given) / len(given)
     return out
 
 
@@ -198,6 +234,10 @@ def table(name: str, found: dict[str, Any], every: int) -> str:
             mem = cells["memtree"]
             lines.append(f"\nhook ({variant}): precision {mem['hook_precision']:.3f} where it injects, "
                          f"injects for {mem['hook_share']:.0%} of prompts; memtree query p50 {mem['ms']:.1f} ms")
+            if "file_hook_share" in mem:
+                lines.append(f"file hook ({variant}): precision {mem['file_hook_precision']:.3f} "
+                             f"where it injects, injects for {mem['file_hook_share']:.0%} of "
+                             f"queries, {mem['file_hook_entries']:.2f} entries a query")
     return "\n".join(lines)
 
 

@@ -1,7 +1,9 @@
 """Hook path benchmark: `memtree hook claude-code UserPromptSubmit` from process start to exit.
 
-Builds (once, cached in benchmarks/out/) a synthetic tree of N entries, then runs the installed
-hook command in fresh processes with a new session each time, and prints p50/p95 wall times.
+Builds (once, cached in benchmarks/out/) a synthetic tree of N entries (each with a provenance
+file), then runs the installed hook command in fresh processes with a new session each time, and
+prints p50/p95 wall times. `--event PostToolUse` times the file hook: a Read of one of the
+entries' files.
 Usage: python benchmarks/hook.py [--entries 10000] [--runs 30] [--event UserPromptSubmit]
        [--root DIR]  (an existing tree instead: it gets the hook's session state and logs)
 """
@@ -46,11 +48,17 @@ def build(root: Path, count: int, seed: int = 7) -> None:
                 "tags": sorted(set(words[:3])), "importance": rng.randint(20, 90),
                 "maturity": rng.choice(["draft", "draft", "validated", "core"] if n % 97 else ["core"]),
                 "pinned": n % 2500 == 0, "created": "2026-01-01T00:00:00Z",
-                "updated": "2026-01-01T00:00:00Z"}
+                "updated": "2026-01-01T00:00:00Z",
+                "source": {"by": "person:bench", "files": [source_file(rng)]}}
         item = codec.from_mapping(meta, body, rel)
         file = tree.file_for(root, rel)
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(codec.render(item), encoding="utf-8")
+
+
+def source_file(rng: random.Random) -> str:
+    """A project file an entry came from: about 200,000 names, so most are one entry's."""
+    return f"src/{rng.choice(WORDS)}/{rng.choice(WORDS)}_{rng.randrange(2000)}.py"
 
 
 def measure(root: Path, event: str, runs: int, seed: int = 11) -> tuple[list[float], int]:
@@ -58,10 +66,12 @@ def measure(root: Path, event: str, runs: int, seed: int = 11) -> tuple[list[flo
     rng = random.Random(seed)
     times = []
     injected = 0
+    files = sorted({f for e in Memory(root).catalog() for f in e.source.files}) if event == "PostToolUse" else []
     for n in range(runs):
         prompt = "how do we handle " + " ".join(rng.sample(WORDS, 3)) + " in production?"
         body = {"session_id": f"bench-{time.time_ns()}-{n}", "cwd": str(root.parent), "hook_event_name": event,
-                "prompt": prompt, "source": "startup"}
+                "prompt": prompt, "source": "startup", "tool_name": "Read",
+                "tool_input": {"file_path": str(root.parent / rng.choice(files))} if files else {}}
         env = {**os.environ, "MEMTREE_ROOT": str(root)}
         started = time.perf_counter()
         out = subprocess.run([str(MEMTREE), "hook", "claude-code", event], input=json.dumps(body),

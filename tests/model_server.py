@@ -6,8 +6,9 @@ OpenAI Responses (`POST /v1/responses`, SSE). Every request body is logged, in o
 
 The script is in the prompt: a line `call:TOOL {json}` in the newest user turn makes the model
 answer with a call to the memtree tool whose name ends in TOOL (it must be among the tools the
-request lists; a request without it is answered in text). A turn that carries a tool's result is
-answered with text. Everything else gets the text `OK.`
+request lists; a request without it is answered in text); a line `tool:NAME {json}` calls the
+agent's own tool named exactly NAME (`Read`, `read_file`, `exec_command`). A turn that carries a
+tool's result is answered with text. Everything else gets the text `OK.`
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 DIRECTIVE = re.compile(r"(?m)^call:(\w+) (\{.*\})\s*$")
+OWN_TOOL = re.compile(r"(?m)^tool:(\w+) (\{.*\})\s*$")
 _ids = itertools.count(1)
 
 
@@ -59,6 +61,13 @@ def decide(turn: Turn, tools: list[tuple[str | None, str]], prompt_tokens: int =
     """The scripted answer to a request whose newest turn is `turn`."""
     if turn.tool_result:
         return Reply("Done: the tool answered.")
+    own = OWN_TOOL.findall(turn.text)
+    if own:
+        name, raw = own[-1]
+        for namespace, listed in tools:
+            if listed == name:
+                return Reply(tool=name, args=json.loads(raw), namespace=namespace)
+        return Reply(f"No tool named {name} is available.")
     found = DIRECTIVE.findall(turn.text)
     if not found:
         return Reply()

@@ -106,7 +106,13 @@ def test_replay_writes_the_json_shape(tmp_path: Path) -> None:
     assert coding.main(["--data", str(data), "--setting", "next-day", "--json", str(out)]) == 0
     found = json.loads(out.read_text())
     assert set(found) == {"next-day"}
-    assert set(found["next-day"]) == {"text", "+files"}
+    assert set(found["next-day"]) == {"text", "+files", "files-context"}
+    # The files as an agent's touched files: memtree only, with both hooks' figures.
+    context = found["next-day"]["files-context"]
+    assert set(context) == {"memtree"} and context["memtree"]["mrr"] == 1.0
+    assert context["memtree"]["file_hook_share"] == 1.0  # the gold entry came from pkg/loader.py
+    assert context["memtree"]["file_hook_precision"] == 1.0
+    assert context["memtree"]["file_hook_entries"] == 1.0
     assert set(found["next-day"]["+files"]) == {"memtree", "bm25", "bm25+recency", "grep", "files"}
     assert set(found["next-day"]["text"]) == {"memtree", "bm25", "bm25+recency", "grep"}
     for system, cells in found["next-day"]["+files"].items():

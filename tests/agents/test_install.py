@@ -87,16 +87,24 @@ def test_installed_files_are_what_each_agent_reads(run: Run, tmp_path: Path) -> 
     assert claude["hooks"]["Stop"][0]["hooks"][0]["command"] == "say done"
     assert claude["hooks"]["UserPromptSubmit"][0]["hooks"][0]["command"] == \
         "memtree hook claude-code UserPromptSubmit"
-    assert set(claude["hooks"]) == {"SessionStart", "UserPromptSubmit", "PreCompact", "Stop", "SessionEnd"}
+    assert set(claude["hooks"]) == {"SessionStart", "UserPromptSubmit", "PreCompact", "Stop", "SessionEnd",
+                                    "PostToolUse"}
+    # The file hook runs for the file tools only (a process per shell command would cost).
+    (files_group,) = claude["hooks"]["PostToolUse"]
+    assert files_group["matcher"] == "Read|Edit|Write|MultiEdit|NotebookEdit"
+    assert files_group["hooks"][0]["command"] == "memtree hook claude-code PostToolUse"
     mcp = json.loads((project / ".mcp.json").read_text())["mcpServers"]
     assert mcp["memtree"]["args"] == ["mcp", "--agent", "claude-code"] and "other" in mcp
     assert mcp["memtree"]["alwaysLoad"] is True
     codex = tomllib.loads((project / ".codex/config.toml").read_text())
     assert codex["model"] == "o4" and codex["mcp_servers"]["memtree"]["command"] == "memtree"
-    assert set(json.loads((project / ".codex/hooks.json").read_text())["hooks"]) == {
-        "SessionStart", "UserPromptSubmit", "PreCompact", "Stop", "SessionEnd"}
+    codex_hooks = json.loads((project / ".codex/hooks.json").read_text())["hooks"]
+    assert set(codex_hooks) == {"SessionStart", "UserPromptSubmit", "PreCompact", "Stop", "SessionEnd",
+                                "PostToolUse"}
+    assert codex_hooks["PostToolUse"][0]["matcher"] == "Bash|apply_patch|Edit|Write"
     gemini = json.loads((project / ".gemini/settings.json").read_text())
     assert gemini["theme"] == "dark" and "BeforeAgent" in gemini["hooks"]
+    assert gemini["hooks"]["AfterTool"][0]["matcher"] == "^(read_file|write_file|replace|read_many_files)$"
     assert gemini["mcpServers"]["memtree"]["args"][-1] == "gemini"
     cursor = json.loads((project / ".cursor/hooks.json").read_text())
     assert cursor["hooks"]["afterFileEdit"] == [{"command": "./fmt.sh"}]

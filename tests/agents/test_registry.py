@@ -16,7 +16,7 @@ READERS = ("session_of", "project_of", "source_of", "prompt_of", "stop_active")
 def test_each_agent_provides_the_contract(name: str) -> None:
     agent = AGENTS[name]
     assert agent.NAME == name and get(name) is agent
-    assert set(agent.EVENTS.values()) <= {"start", "prompt", "compact", "stop", "end"}
+    assert set(agent.EVENTS.values()) <= {"start", "prompt", "file", "compact", "stop", "end"}
     assert {event_key(e) for e in agent.HOOK_EVENTS} <= set(agent.EVENTS)
     assert agent.EMPTY in ("", "{}")
     for payload in ({}, {"session_id": 3, "prompt": ["x"], "cwd": None}):

@@ -93,7 +93,7 @@ def test_piped_query_text_is_written_without_rich(project: Path, extra: list[str
 
 
 @pytest.mark.parametrize("event", ["SessionStart", "UserPromptSubmit", "PreCompact", "Stop",
-                                   "SessionEnd"])
+                                   "SessionEnd", "PostToolUse"])
 def test_hook_path_imports_only_what_it_uses(project: Path, event: str) -> None:
     out, names = imported(["hook", "claude-code", event], project,
                           stdin=payload("claude-code", event, project))
@@ -104,6 +104,8 @@ def test_hook_path_imports_only_what_it_uses(project: Path, event: str) -> None:
         assert "RS256" in out.stdout
     if event == "SessionStart":  # with the pinned rule in full
         assert "team vault" in out.stdout
+    if event == "PostToolUse":  # the entry naming the file read
+        assert "pytest -q" in out.stdout
     assert not (project / ".memory" / ".local" / "hook-errors.log").exists()
 
 

@@ -24,8 +24,10 @@ if TYPE_CHECKING:
 
 NAME = "claude-code"
 EVENTS = {"sessionstart": "start", "userpromptsubmit": "prompt", "precompact": "compact",
-          "stop": "stop", "sessionend": "end"}
-HOOK_EVENTS = ("SessionStart", "UserPromptSubmit", "PreCompact", "Stop", "SessionEnd")
+          "stop": "stop", "sessionend": "end",
+          "posttooluse": "file"}
+HOOK_EVENTS = ("SessionStart", "UserPromptSubmit", "PreCompact", "Stop", "SessionEnd", "PostToolUse")
+MATCHERS = {"PostToolUse": "Read|Edit|Write|MultiEdit|NotebookEdit"}
 # A tool call in the transcript (its definitions are there too, followed by "description").
 WRITE_CALL = (r'"name":\s*"mcp__memtree__(?:add|update|link|supersede|archive)",\s*"input"'
               r'|\bmemtree (?:add|update|edit|link|mv|rm)\b')
@@ -39,10 +41,9 @@ def remind(event: str, text: str) -> str:
 
 
 def targets(cmd: str) -> list[Target]:
-    from .install import Target, hook_command, hooks_target, program, server_target  # installs only
+    from .install import Target, hook_groups, hooks_target, program, server_target  # installs only
 
-    groups = {e: {"hooks": [{"type": "command", "command": hook_command(cmd, NAME, e),
-                             "timeout": 30}]} for e in HOOK_EVENTS}
+    groups = hook_groups(cmd, NAME, HOOK_EVENTS, 30, MATCHERS)
     exe, args = program(cmd, "mcp", "--agent", NAME)
     # alwaysLoad: the tools are in every request and `-p` runs wait for the server (5 s at most).
     server = {"type": "stdio", "command": exe, "args": args, "alwaysLoad": True}
@@ -59,10 +60,9 @@ def targets(cmd: str) -> list[Target]:
 def user_level_targets(cmd: str) -> list[Target]:
     """`install --user`: hooks and approvals in ~/.claude/settings.json, the server in
     ~/.claude.json, the rules in ~/.claude/CLAUDE.md: found from any folder of any project."""
-    from .install import Target, hook_command, hooks_target, program, server_target
+    from .install import Target, hook_groups, hooks_target, program, server_target
 
-    groups = {e: {"hooks": [{"type": "command", "command": hook_command(cmd, NAME, e),
-                             "timeout": 30}]} for e in HOOK_EVENTS}
+    groups = hook_groups(cmd, NAME, HOOK_EVENTS, 30, MATCHERS)
     exe, args = program(cmd, "mcp", "--agent", NAME)
     server = {"type": "stdio", "command": exe, "args": args, "alwaysLoad": True}
     return [

@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 
 NAME = "codex"
 EVENTS = {"sessionstart": "start", "userpromptsubmit": "prompt", "precompact": "compact",
-          "stop": "stop", "sessionend": "end"}
-HOOK_EVENTS = ("SessionStart", "UserPromptSubmit", "PreCompact", "Stop", "SessionEnd")
+          "stop": "stop", "sessionend": "end",
+          "posttooluse": "file"}
+HOOK_EVENTS = ("SessionStart", "UserPromptSubmit", "PreCompact", "Stop", "SessionEnd", "PostToolUse")
+MATCHERS = {"PostToolUse": "Bash|apply_patch|Edit|Write"}
 EMPTY = ""
 RESUME_KEEPS_CONTEXT = True  # `codex exec resume` replays the history, briefing included
 # A call to a memtree write tool in Codex's rollout file: the tool name, then its namespace.
@@ -60,10 +62,9 @@ def _guard(text: str) -> None:
 
 
 def targets(cmd: str) -> list[Target]:
-    from .install import Target, hook_command, hooks_target  # installs only
+    from .install import Target, hook_groups, hooks_target  # installs only
 
-    groups = {e: {"hooks": [{"type": "command", "command": hook_command(cmd, NAME, e),
-                             "timeout": 30}]} for e in HOOK_EVENTS}
+    groups = hook_groups(cmd, NAME, HOOK_EVENTS, 30, MATCHERS)
     return [
         hooks_target(".codex/hooks.json", groups),
         Target(".codex/config.toml", "toml", _server_block(cmd), guard=_guard),

@@ -28,8 +28,10 @@ if TYPE_CHECKING:
 
 NAME = "gemini"
 EVENTS = {"sessionstart": "start", "beforeagent": "prompt", "precompress": "compact",
-          "afteragent": "stop", "sessionend": "end"}
-HOOK_EVENTS = ("SessionStart", "BeforeAgent", "PreCompress", "AfterAgent", "SessionEnd")
+          "afteragent": "stop", "sessionend": "end",
+          "aftertool": "file"}
+HOOK_EVENTS = ("SessionStart", "BeforeAgent", "PreCompress", "AfterAgent", "SessionEnd", "AfterTool")
+MATCHERS = {"AfterTool": "^(read_file|write_file|replace|read_many_files)$"}
 EMPTY = "{}"
 # A call to a memtree write tool in Gemini's chat file (it holds no tool definitions).
 WRITE_CALL = (r'"name":\s*"mcp_memtree_(?:add|update|link|supersede|archive)"'
@@ -61,10 +63,9 @@ def remind(event: str, text: str) -> str:
 
 
 def targets(cmd: str) -> list[Target]:
-    from .install import Target, hook_command, hooks_target, program, server_target  # installs only
+    from .install import Target, hook_groups, hooks_target, program, server_target  # installs only
 
-    groups = {e: {"hooks": [{"type": "command", "command": hook_command(cmd, NAME, e),
-                             "timeout": 30000}]} for e in HOOK_EVENTS}
+    groups = hook_groups(cmd, NAME, HOOK_EVENTS, 30000, MATCHERS)
     exe, args = program(cmd, "mcp", "--agent", NAME)
     server = {"command": exe, "args": args}
     return [

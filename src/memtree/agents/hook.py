@@ -93,6 +93,8 @@ def handle(agent: Agent, event: str, payload: dict[str, Any], root: Path) -> str
         text = _start(memory, agent, event, payload, state, opts)
     elif action == "prompt":
         text = _prompt(memory, agent, event, payload, state, opts)
+    elif action == "file":
+        text = _file(memory, agent, event, payload, state, opts)
     elif action == "compact":
         state.compacted = True
         state.injected.clear()
@@ -144,13 +146,33 @@ def _prompt(memory: Any, agent: Agent, event: str, payload: dict[str, Any],
                               "memtree: pinned project rules:")
         parts.append(_deliver(memory, agent, event, state, opts, again, {"source": "compact"},
                               signal=False, wrap=False))
-    shot = inject.for_prompt(memory, prompt, opts, exclude=set(state.seen(opts.observe)))
+    shot = inject.for_prompt(memory, prompt, opts, exclude=set(state.seen(opts.observe)),
+                             files=state.files)
     parts.append(_deliver(memory, agent, event, state, opts, shot,
-                          {"prompt": journal.digest(prompt)}, signal=True, wrap=False))
+                          {"prompt": journal.digest(prompt),
+                           **({"context_files": state.files[-20:]} if state.files else {})},
+                          signal=True, wrap=False))
     from ..framing import frame
 
     text = frame(parts)
     return agent.context(event, text) if text else ""
+
+
+def _file(memory: Any, agent: Agent, event: str, payload: dict[str, Any],
+          state: journal.SessionState, opts: inject.Options) -> str:
+    """A tool call read or edited project files: remember them, give the entries about them."""
+    from . import files_context
+
+    files = files_context.files_of(payload, memory.root)
+    if not files:
+        return ""
+    state.files = files_context.remember(state.files, files)
+    shot = files_context.for_files(memory, files, opts, set(state.seen(opts.observe)))
+    text = _deliver(memory, agent, event, state, opts, shot,
+                    {"tool": str(payload.get("tool_name")), "files": files}, signal=True, wrap=False)
+    from ..framing import frame
+
+    return agent.context(event, frame([text])) if text else ""
 
 
 def _deliver(memory: Any, agent: Agent, event: str, state: journal.SessionState,

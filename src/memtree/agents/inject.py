@@ -180,6 +180,14 @@ def _held(root: Path, path: str, entry_id: str, known: dict[str, str]) -> bool:
     return item is None or vetting.held(root, item, text, known)
 
 
+def held_back(root: Path, pairs: list[tuple[Entry, str]], opts: Options) -> list[tuple[Entry, str]]:
+    """`pairs` (entry, why) without the entries waiting for approval (with `require_approval`)."""
+    if not opts.require_approval:
+        return pairs
+    known = vetting.approvals(root)
+    return [(e, why) for e, why in pairs if not _held(root, e.path, e.id, known)]
+
+
 def codec_entry(text: str, path: str) -> Entry | None:
     """The entry a file holds (its frontmatter decides pinned and core), None if it is broken."""
     from ..entries import codec
@@ -224,13 +232,16 @@ def wants_memory(prompt: str) -> bool:
 
 
 def for_prompt(memory: Memory, prompt: str, opts: Options, exclude: Collection[str],
-               now: dt.datetime | None = None) -> Injection:
+               now: dt.datetime | None = None, files: Sequence[str] = ()) -> Injection:
     """The few entries most relevant to a prompt, not given earlier, within the budget (`now`:
-    the clock entries are aged by, the wall clock by default)."""
+    the clock entries are aged by, the wall clock by default; `files`: the project files the
+    session read or edited, a second signal besides the text, retrieval/touched.py)."""
     if not wants_memory(prompt) or opts.limit == 0:
         return Injection(budget=opts.budget)
-    pack = memory.context(prompt, budget=min(opts.budget, MAX_CHARS // 4), limit=opts.limit,
-                          exclude=exclude, now=now, min_evidence=opts.min_evidence)
+    from ..retrieval import packs
+
+    pack = packs.build(memory.ws, prompt, budget=min(opts.budget, MAX_CHARS // 4), limit=opts.limit,
+                       exclude=exclude, now=now, min_evidence=opts.min_evidence, files=files)
     chosen = [i for i in pack.items if i.score >= opts.min_score]
     if opts.require_approval:
         known = vetting.approvals(memory.root)

@@ -193,6 +193,18 @@ def hook_command(cmd: str, agent: str, event: str) -> str:
     return " ".join(shlex.quote(a) for a in (exe, *args))
 
 
+def hook_groups(cmd: str, agent: str, events: tuple[str, ...], timeout: int,
+                matchers: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    """One group per event running `memtree hook AGENT EVENT`; an event in `matchers` runs for
+    the tools its pattern names only (the agent's `matcher`)."""
+    out: dict[str, dict[str, Any]] = {}
+    for event in events:
+        hook = {"type": "command", "command": hook_command(cmd, agent, event), "timeout": timeout}
+        matcher = (matchers or {}).get(event)
+        out[event] = {**({"matcher": matcher} if matcher else {}), "hooks": [hook]}
+    return out
+
+
 def is_ours(group: Any) -> bool:
     """A hook group (or single hook) that runs `memtree hook …`."""
     if not isinstance(group, dict):

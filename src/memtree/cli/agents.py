@@ -148,6 +148,10 @@ def _injections(records: list[dict[str, Any]]) -> None:
         mark = " (observe)" if r.get("observe") else ""
         print(f"{r.get('time')}  {r.get('agent')}  {r.get('session')}  {r.get('event')}{mark}  "
               f"{r.get('tokens')} tokens")
+        files = r.get("files") or r.get("context_files") or []  # a file tool call, or context
+        if files:
+            label = "files" if r.get("files") else "with files"
+            print(f"    {label}: {', '.join(map(str, files))}")
         for e in r.get("entries", []):
             print(f"    {e.get('tier'):<8} {e.get('score'):>6}  {e.get('path')}")
     if not records:

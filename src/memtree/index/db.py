@@ -308,7 +308,7 @@ class Index:
         conn.execute("BEGIN IMMEDIATE")
         try:
             if rebuild:  # in the same transaction: readers keep the old index until commit
-                for table in ("files", "folders", "entries", "links", "fts", "terms"):
+                for table in ("files", "folders", "entries", "links", "touches", "fts", "terms"):
                     conn.execute(f"DELETE FROM {table}")
             known = ingest.recorded(conn, scope)  # inside the write transaction
             stats = ingest.apply(conn, self.root, scope.seen, known, progress)

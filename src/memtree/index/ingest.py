@@ -12,7 +12,15 @@ from pathlib import Path
 from ..entries.layout import Stamp
 from .freshness import RACY_NS, UNSETTLED, Scope, stored_stamp
 from .schema import COLUMNS, CONTEXT_RADIUS
-from .source import Prepared, entry_row, first_context, natural, prepare_all, sequential
+from .source import (
+    Prepared,
+    entry_row,
+    file_refs,
+    first_context,
+    natural,
+    prepare_all,
+    sequential,
+)
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
@@ -119,6 +127,7 @@ def forget(conn: Connection, path: str) -> None:
                          [(t,) for t in set(" ".join(own or ()).split())])
         conn.execute("DELETE FROM fts WHERE rowid=?", (row[0],))
         conn.execute("DELETE FROM links WHERE src=?", (row[0],))
+        conn.execute("DELETE FROM touches WHERE src=?", (row[0],))
         conn.execute("DELETE FROM entries WHERE rowid=?", (row[0],))
     conn.execute("DELETE FROM files WHERE path=?", (path,))
 
@@ -162,7 +171,8 @@ class Batch:
         self.next = int(conn.execute("SELECT coalesce(max(rowid), 0) FROM entries")
                         .fetchone()[0]) + 1
         self.rows: dict[str, list[tuple[object, ...]]] = {k: [] for k in
-                                                           ("entries", "fts", "links", "files")}
+                                                           ("entries", "fts", "links", "files",
+                                                            "touches")}
         self.df: Counter[str] = Counter()  # document frequency of terms in an entry's own fields
 
     def problem(self, path: str, stamp: Stamp, message: str) -> None:
@@ -175,6 +185,7 @@ class Batch:
         self.rows["fts"].append((rowid, *texts[:-1], context[0]))
         self.df.update(set(" ".join(texts[:-1]).split()))
         self.rows["links"].extend((rowid, target, kind) for kind, target in links)
+        self.rows["touches"].extend((rowid, file, kind) for file, kind in file_refs(item).items())
         self.rows["files"].append((path, *stamp, rowid, None, _folder(path)))
         if len(self.rows["fts"]) >= self.SIZE:
             self.flush()
@@ -183,6 +194,7 @@ class Batch:
         sql = {"entries": "INSERT INTO entries VALUES(" + ",".join("?" * 24) + ")",
                "fts": f"INSERT INTO fts(rowid, {', '.join(COLUMNS)}) VALUES(?,?,?,?,?,?,?,?)",
                "links": "INSERT INTO links VALUES(?,?,?)",
+               "touches": "INSERT INTO touches VALUES(?,?,?)",
                "files": "INSERT INTO files VALUES(?,?,?,?,?,?)"}
         for table, rows in self.rows.items():
             if rows:

@@ -4,7 +4,7 @@ built with another shape rebuild itself. Data only; the only sqlite3 user is db.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 7  # 7: files_problem, so listing unreadable files (every query) reads only them
+SCHEMA_VERSION = 8  # 7: files_problem, so listing unreadable files (every query) reads only them; 8: touches
 APPLICATION_ID = 0x6D747265  # "mtre" in the database header: this file is memtree's index
 # BM25 column weights, in column order: title, aliases, tags, summary, body, path, and context
 # (the bodies of the CONTEXT_RADIUS entries before and after this one in its folder).
@@ -43,6 +43,9 @@ CREATE TABLE terms(term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE links(src INTEGER NOT NULL, target TEXT NOT NULL, type TEXT NOT NULL);
 CREATE INDEX links_src ON links(src);
 CREATE INDEX links_target ON links(target);
+CREATE TABLE touches(src INTEGER NOT NULL, file TEXT NOT NULL, kind TEXT NOT NULL);
+CREATE INDEX touches_file ON touches(file);
+CREATE INDEX touches_src ON touches(src);
 CREATE VIRTUAL TABLE fts USING fts5({", ".join(COLUMNS)}, tokenize='{TOKENIZE}');
 """
 

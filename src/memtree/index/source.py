@@ -144,6 +144,18 @@ def _source(text: str) -> Source:
                   tuple(src.get("files", ())))
 
 
+def file_refs(item: Entry) -> dict[str, str]:
+    """The project files an entry is about, for the `touches` table: `file -> kind`, its anchors
+    (`anchor`) before the files of its provenance (`source`); paths as written, `./` dropped."""
+    out: dict[str, str] = {}
+    for path, kind in [*((a.path, "anchor") for a in item.anchors),
+                       *((f, "source") for f in item.source.files)]:
+        clean = path.strip().removeprefix("./")
+        if clean:
+            out.setdefault(clean, kind)
+    return out
+
+
 def entry_row(item: Entry) -> tuple[object, ...]:
     """The `entries` columns after rowid, in schema order."""
     return (item.path, item.id, item.slug, item.title, item.title.lower(), item.summary,

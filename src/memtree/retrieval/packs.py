@@ -5,7 +5,7 @@ Deterministic for the same tree and query. Reads only.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import field
 
 from ..entries import store
@@ -77,16 +77,22 @@ MIN_ITEM_TOKENS = 24  # below this a cut entry says too little to be worth its p
 
 def build(ws: Workspace, text: str, budget: int = 800, limit: int = 8,
           exclude: Collection[str] = (), now: dt.datetime | None = None,
-          min_evidence: float = 0.0) -> Pack:
+          min_evidence: float = 0.0, files: Sequence[str] = ()) -> Pack:
     """Pack the top hits for `text` into `budget` tokens, skipping ids in `exclude`.
 
     Hits come best first (ties by path), so the same tree and query give the same pack. An
     entry too long for what is left is cut at a word boundary; one that cannot keep even its
     heading and a few words is left out and named in `omitted`. Full-text hits whose evidence
     (the share of the query's information, idf-weighted, held in their own fields) is below
-    `min_evidence` are not packed at all.
+    `min_evidence` are not packed at all. `files` (project files the agent has open) rank as a
+    signal of their own (touched.py).
     """
-    result = query(ws, text, limit=limit * 2, now=now)
+    if files:
+        from .touched import search
+
+        result = search(ws, text, files, limit * 2, now)
+    else:
+        result = query(ws, text, limit=limit * 2, now=now)
     items: list[PackItem] = []
     omitted: list[str] = []
     used = 0
