@@ -1,11 +1,8 @@
-"""Codex's trust in a project's hooks, asked of Codex itself: `codex exec` runs a project hook
-only once the user trusted its exact definition (`[hooks.state."<key>"] trusted_hash` in
-`$CODEX_HOME/config.toml`, written by the TUI's hook review). Codex's app server (`codex
-app-server`, JSON-RPC on stdio) lists each hook with its key, current hash and trust status, and
-writes config values with Codex's own TOML editor; memtree uses both, never its own hashing.
-
-`memtree install codex` trusts memtree's own hooks (only those whose command is exactly what it
-wrote); `memtree doctor` reports memtree hooks Codex does not trust yet.
+"""Codex's trust in a project's hooks, asked of Codex itself: `codex exec` runs a project hook only
+once the user trusted its exact definition (`hooks.state."<key>".trusted_hash` in Codex's config).
+Codex's app server (`codex app-server`, JSON-RPC on stdio) lists hooks with key, hash and trust
+status and writes config with Codex's own editor; memtree never hashes or edits that file itself.
+Used by `memtree install codex` (trusts only the commands it wrote) and `memtree doctor`.
 """
 
 from __future__ import annotations
