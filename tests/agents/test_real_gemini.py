@@ -7,12 +7,15 @@ Deselect with `-m "not agents"`.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from agents_real import GEMINI, Project, agent_program, base_env, make_project, run_agent
+from conftest import MEMTREE
 from memtree.agents.inject import REMINDER
 from memtree.agents.journal import digest
 from model_server import Logged, ModelServer
@@ -46,11 +49,11 @@ class Gemini:
         (settings / "trustedFolders.json").write_text(json.dumps({str(project.root): "TRUST_FOLDER"}))
         self.started = False
 
-    def run(self, prompt: str, *args: str) -> list[Logged]:
+    def run(self, prompt: str, *args: str, cwd: Path | None = None) -> list[Logged]:
         before = len(self.server.requests)
         resume = ["--resume", "latest"] if self.started else []
         run_agent([str(self.program), "-m", MODEL, "-p", prompt, "--output-format", "json", *resume,
-                   *args], self.project, self.env)
+                   *args], self.project, self.env, cwd=cwd)
         self.started = True
         assert self.project.hook_errors() == ""
         return [r for r in self.server.of("gemini")[before:] if ":stream" in r.path]
@@ -104,3 +107,27 @@ def test_reminder_once_no_repeated_pinned_rules_and_add_as_gemini(gemini: Path, 
     assert [r.text.count(PINNED_BODY) for r in first + second + third] == [1] * len(first + second + third), [(r.text.count(PINNED_BODY), r.text.count("<hook_context>")) for r in first + second + third]
     prompts = [r for r in project.injections() if r["event"] == "BeforeAgent"]
     assert digest(REMINDER) not in {r["prompt"] for r in prompts}  # the retry was not searched
+
+
+@pytest.mark.parametrize("user_level", [False, True], ids=["project-install", "user-install"])
+def test_started_from_a_project_subfolder(gemini: Path, server: ModelServer, tmp_path: Path,
+                                          user_level: bool) -> None:
+    """Gemini reads .gemini/settings.json only in the folder it starts in: from a subfolder
+    only a user-level install (~/.gemini/settings.json) brings memtree's hooks and server."""
+    project = make_project(tmp_path, "gemini")
+    sub = project.root / "src" / "pkg"
+    sub.mkdir(parents=True)
+    agent = Gemini(gemini, project, server)
+    if user_level:
+        subprocess.run([str(MEMTREE), "install", "gemini", "--user"], cwd=project.root, check=True,
+                       env={**os.environ, "HOME": str(project.home)}, capture_output=True, timeout=60)
+    prompt = 'How do our refresh tokens rotate?\ncall:query {"text": "refresh tokens rotate"}'
+    requests = agent.run(prompt, cwd=sub)
+    if not user_level:
+        assert project.injections() == [] and _tools(requests[0]) & {"mcp_memtree_query"} == set()
+        return
+    assert [r["event"] for r in project.injections()] == ["SessionStart", "BeforeAgent"]
+    assert requests[0].text.count(PINNED_BODY) == 1
+    (answer,) = [p["functionResponse"] for p in _newest(requests[-1]) if "functionResponse" in p]
+    expected = project.memory.context("refresh tokens rotate", budget=600, limit=3)
+    assert expected.items and all(i.path in json.dumps(answer["response"]) for i in expected.items)

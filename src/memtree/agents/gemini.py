@@ -60,17 +60,30 @@ def remind(event: str, text: str) -> str:
     return json.dumps({"decision": "deny", "reason": text})
 
 
-def targets(cmd: str) -> list[Target]:
-    from .install import Target, hook_command, hooks_target, program, server_target  # installs only
+def _settings(cmd: str) -> Target:
+    """`.gemini/settings.json`: the MCP server and one hook group per event."""
+    from .install import hook_command, hooks_target, program, server_target  # installs only
 
     groups = {e: {"hooks": [{"type": "command", "command": hook_command(cmd, NAME, e),
                              "timeout": 30000}]} for e in HOOK_EVENTS}
     exe, args = program(cmd, "mcp", "--agent", NAME)
     server = {"command": exe, "args": args}
-    return [
-        server_target(".gemini/settings.json", server, also=hooks_target("", groups)),
-        Target("GEMINI.md", "markdown", RULES),
-    ]
+    return server_target(".gemini/settings.json", server, also=hooks_target("", groups))
+
+
+def targets(cmd: str) -> list[Target]:
+    from .install import Target
+
+    return [_settings(cmd), Target("GEMINI.md", "markdown", RULES)]
+
+
+def user_level_targets(cmd: str) -> list[Target]:
+    """`install --user`: Gemini reads a project's .gemini/settings.json only in the folder it
+    starts in; the user's ~/.gemini/settings.json holds the hooks and server for every folder
+    (the rules in ~/.gemini/GEMINI.md, the read-only policy as for a project install)."""
+    from .install import Target
+
+    return [_settings(cmd), Target(".gemini/GEMINI.md", "markdown", RULES), *user_targets()]
 
 
 def user_targets() -> list[Target]:
