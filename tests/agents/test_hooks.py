@@ -123,8 +123,8 @@ def test_stop_reminds_once_and_not_after_memory_was_written(run: Run, tmp_path: 
     body["transcript_path"] = str(transcript)
     quiet = run("hook", "claude-code", "Stop", input=json.dumps(body))
     assert quiet.returncode == 0 and quiet.stdout == ""
-    reminded = json.loads(_hook(run, "claude-code", "Stop", project))
-    assert reminded["decision"] == "block" and "record" in reminded["reason"]
+    reminded = json.loads(_hook(run, "claude-code", "Stop", project))["hookSpecificOutput"]
+    assert reminded["hookEventName"] == "Stop" and "record" in reminded["additionalContext"]
     assert _hook(run, "claude-code", "Stop", project) == ""
 
 
