@@ -51,9 +51,37 @@ def prompt_of(payload: dict[str, Any]) -> str:
 
 
 def is_compaction(payload: dict[str, Any]) -> bool:
-    """Gemini fires PreCompress before every model call, before deciding whether to compress
-    (the `auto` trigger); only `/compress` (`manual`) always compresses."""
-    return payload.get("trigger") == "manual"
+    """Never from PreCompress alone: Gemini fires it (`auto`) before every model call, before
+    deciding whether to compress, and even `/compress` (`manual`) may leave the history as it
+    was (nothing to compress, or a summary longer than the history). A compression that happened
+    is seen in the transcript instead (`compression_mark`)."""
+    return False
+
+
+SUMMARY_ACK = "Got it. Thanks for the additional context!"  # Gemini's turn after its summary
+# memtree's pinned entries in a turn: the briefing's opening line, or the heading they come back with
+PINNED_GIVEN = ("Pinned entries follow in full", "memtree: pinned project rules:")
+
+
+def compression_mark(transcript: str) -> str:
+    """Gemini's latest history compression in its chat file (JSONL), as the id of its summary; ""
+    when none, or when a turn it kept still holds the pinned entries. A compression, automatic or
+    `/compress`, rewrites the history with a `$set` record: the session context, the summary,
+    Gemini's fixed acknowledgement, then the turns kept."""
+    for line in reversed(transcript.splitlines()):
+        if not line.startswith('{"$set"') or SUMMARY_ACK not in line:
+            continue
+        try:
+            messages = json.loads(line)["$set"]["messages"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        for at, (summary, ack) in enumerate(zip(messages, messages[1:])):
+            if isinstance(ack, dict) and SUMMARY_ACK in json.dumps(ack.get("content")):
+                kept = json.dumps(messages[at + 2:])
+                if not isinstance(summary, dict) or any(m in kept for m in PINNED_GIVEN):
+                    return ""
+                return str(summary.get("id") or "")
+    return ""
 
 
 def remind(event: str, text: str) -> str:

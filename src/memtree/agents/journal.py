@@ -46,6 +46,7 @@ class SessionState:
     prompts: int = 0
     reminded: bool = False
     compacted: bool = False
+    mark: str = ""  # the agent's latest history compression seen in its transcript (Gemini)
 
     def seen(self, observe: bool) -> list[str]:
         return self.observed if observe else self.injected
@@ -66,14 +67,16 @@ def load_state(root: Path, agent: str, session: str) -> SessionState:
         raw = json.loads(statepaths.read_text(file) or "")
         return SessionState(agent, session, list(raw.get("injected", [])),
                             list(raw.get("observed", [])), int(raw.get("prompts", 0)),
-                            bool(raw.get("reminded", False)), bool(raw.get("compacted", False)))
+                            bool(raw.get("reminded", False)), bool(raw.get("compacted", False)),
+                            str(raw.get("mark", "")))
     except (OSError, ValueError, TypeError, AttributeError):
         return SessionState(agent, session)
 
 
 def save_state(root: Path, state: SessionState) -> None:
     data = {k: getattr(state, k) for k in
-            ("agent", "session", "injected", "observed", "prompts", "reminded", "compacted")}
+            ("agent", "session", "injected", "observed", "prompts", "reminded", "compacted",
+              "mark")}
     statepaths.write(_state_file(root, state.agent, state.session, create=True),
                      json.dumps(data) + "\n")
 
