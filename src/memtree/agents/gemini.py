@@ -75,7 +75,7 @@ def compression_mark(transcript: str) -> str:
             messages = json.loads(line)["$set"]["messages"]
         except (ValueError, KeyError, TypeError):
             continue
-        for at, (summary, ack) in enumerate(zip(messages, messages[1:])):
+        for at, (summary, ack) in enumerate(zip(messages, messages[1:], strict=False)):
             if isinstance(ack, dict) and SUMMARY_ACK in json.dumps(ack.get("content")):
                 kept = json.dumps(messages[at + 2:])
                 if not isinstance(summary, dict) or any(m in kept for m in PINNED_GIVEN):
