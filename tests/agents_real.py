@@ -78,6 +78,7 @@ class Project:
 
     root: Path
     home: Path
+    installed: str = ""  # what `memtree install` printed
 
     @property
     def memory(self) -> Memory:
@@ -96,11 +97,12 @@ class Project:
         return [memory.get(p).title for p in paths]
 
 
-def make_project(tmp_path: Path, agent: str) -> Project:
-    """`memtree init` (with known entries) and `memtree install AGENT` in a fresh git project."""
+def make_project(tmp_path: Path, agent: str, env: dict[str, str] | None = None) -> Project:
+    """`memtree init` (with known entries) and `memtree install AGENT` in a fresh git project
+    (`env`: more environment for install; the agent's home is tmp_path/agent-home)."""
     root = tmp_path / "project"
     home = tmp_path / "agent-home"
-    home.mkdir()
+    home.mkdir(exist_ok=True)
     root.mkdir()
     subprocess.run(["git", "init", "-q"], cwd=root, check=True)
     build_tree(root)
@@ -109,9 +111,9 @@ def make_project(tmp_path: Path, agent: str) -> Project:
     config = root / ".memory" / "config.toml"
     config.write_text(config.read_text() + "\n[agents]\nmin_evidence = 0.2\n")
     done = subprocess.run([str(MEMTREE), "install", agent], cwd=root, capture_output=True,
-                          text=True, timeout=60, env={**os.environ, "HOME": str(home)})
+                          text=True, timeout=60, env={**os.environ, "HOME": str(home), **(env or {})})
     assert done.returncode == 0, done.stderr
-    return Project(root, home)
+    return Project(root, home, done.stdout + done.stderr)
 
 
 def base_env(project: Project) -> dict[str, str]:

@@ -220,7 +220,7 @@ class ModelServer:
 
     def __init__(self) -> None:
         self.requests: list[Logged] = []
-        self.gemini_prompt_tokens = 0  # reported usage: large values make Gemini compress
+        self.gemini_prompt_tokens = 0  # reported usage, for one streamed answer: Gemini compresses
         self.openai_input_tokens = 0  # the same for Codex's auto-compact limit, for one answer
         self._lock = threading.Lock()
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -275,7 +275,10 @@ def _handler(server: ModelServer) -> type[BaseHTTPRequestHandler]:
                 self._json({"totalTokens": 100})
             elif ":streamGenerateContent" in path or ":generateContent" in path:
                 server.log(Logged("gemini", self.path, body))
-                answer = gemini_json(body, server.gemini_prompt_tokens)
+                tokens = 0
+                if ":stream" in path:
+                    tokens, server.gemini_prompt_tokens = server.gemini_prompt_tokens, 0
+                answer = gemini_json(body, tokens)
                 if ":stream" in path:
                     self._sse([("", answer)], named=False)
                 else:

@@ -39,7 +39,8 @@ def test_a_fifo_as_transcript_never_hangs_the_stop_hook(run: Run, tmp_path: Path
     started = time.perf_counter()
     out = run("hook", "claude-code", "Stop", input=json.dumps(body))  # run() times out at 60 s
     assert out.returncode == 0 and time.perf_counter() - started < 20
-    assert json.loads(out.stdout)["decision"] == "block"  # read as empty: the reminder is due
+    reminded = json.loads(out.stdout)["hookSpecificOutput"]  # read as empty: the reminder is due
+    assert reminded["hookEventName"] == "Stop" and reminded["additionalContext"]
 
 
 def test_only_the_end_of_a_big_transcript_is_read(tmp_path: Path) -> None:

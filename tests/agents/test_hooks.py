@@ -15,6 +15,7 @@ import pytest
 
 from agents_support import GOLDEN, build_tree, payload, stable
 from conftest import Run
+from memtree.agents import gemini
 
 SESSIONS = {
     "claude-code": ["SessionStart", "UserPromptSubmit", "UserPromptSubmit", "PreCompact",
@@ -123,8 +124,8 @@ def test_stop_reminds_once_and_not_after_memory_was_written(run: Run, tmp_path: 
     body["transcript_path"] = str(transcript)
     quiet = run("hook", "claude-code", "Stop", input=json.dumps(body))
     assert quiet.returncode == 0 and quiet.stdout == ""
-    reminded = json.loads(_hook(run, "claude-code", "Stop", project))
-    assert reminded["decision"] == "block" and "record" in reminded["reason"]
+    reminded = json.loads(_hook(run, "claude-code", "Stop", project))["hookSpecificOutput"]
+    assert reminded["hookEventName"] == "Stop" and "record" in reminded["additionalContext"]
     assert _hook(run, "claude-code", "Stop", project) == ""
 
 
@@ -215,22 +216,40 @@ def test_map_names_the_biggest_topics_of_each_domain() -> None:
     assert lines[1] == "- small (1): one (1)"
 
 
-def test_gemini_automatic_precompress_forgets_nothing_and_manual_does(run: Run, tmp_path: Path) -> None:
-    """Gemini fires PreCompress (trigger auto) before every model call, compressing or not."""
+def test_gemini_pinned_rules_come_back_after_a_compression_seen_in_its_chat_file(
+        run: Run, tmp_path: Path) -> None:
+    """Gemini fires PreCompress before every model call, compressing or not (even `/compress`
+    may keep the history): only a compression in its chat file makes the pinned rules due."""
     project = tmp_path / "project"
     build_tree(project)
+    chat = tmp_path / "session.jsonl"
+    chat.write_text('{"sessionId": "g1"}\n')
 
     def hook(event: str, **extra: str) -> str:
-        body = {"session_id": "g1", "cwd": str(project), "hook_event_name": event, **extra}
+        body = {"session_id": "g1", "cwd": str(project), "hook_event_name": event,
+                "transcript_path": str(chat), **extra}
         out = run("hook", "gemini", event, input=json.dumps(body))
         assert out.returncode == 0 and out.stderr == ""
         return out.stdout
 
-    assert "Secrets live in the team vault" in hook("SessionStart", source="startup")
+    def compressed(summary: str, kept: str) -> None:
+        messages = [{"id": "ctx", "type": "user", "content": [{"text": "<session_context>"}]},
+                    {"id": summary, "type": "user", "content": [{"text": "the summary"}]},
+                    {"id": "ack", "type": "gemini", "content": [{"text": gemini.SUMMARY_ACK}]},
+                    {"id": "k", "type": "user", "content": [{"text": kept}]}]
+        with chat.open("a") as out:
+            out.write(json.dumps({"$set": {"messages": messages}}) + "\n")
+
+    pinned = "Secrets live in the team vault"
+    assert pinned in hook("SessionStart", source="startup")
     hook("PreCompress", trigger="auto")
-    assert "Secrets live in the team vault" not in hook("BeforeAgent", prompt="how are jwt tokens signed")
     hook("PreCompress", trigger="manual")
-    assert "Secrets live in the team vault" in hook("BeforeAgent", prompt="what about refresh tokens")
+    assert pinned not in hook("BeforeAgent", prompt="how are jwt tokens signed")
+    compressed("s1", kept="memtree: pinned project rules: (a kept turn)")
+    assert pinned not in hook("BeforeAgent", prompt="what about refresh tokens")
+    compressed("s2", kept="a turn without memtree")
+    assert pinned in hook("BeforeAgent", prompt="what about refresh tokens")
+    assert pinned not in hook("BeforeAgent", prompt="and the release build for arm")
 
 
 def test_prompt_entries_need_absolute_evidence(tmp_path: Path) -> None:

@@ -110,6 +110,16 @@ def test_user_level_install_writes_only_the_users_files_and_uninstall_removes_th
                    check=True, capture_output=True, timeout=60)
     assert json.loads((home / ".claude.json").read_text()) == {"numStartups": 3}
     assert not (home / ".claude/settings.json").exists() and not (home / ".claude/CLAUDE.md").exists()
+    done = subprocess.run([str(MEMTREE), "install", "gemini", "--user", "--json"], cwd=project,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert {f["path"] for f in json.loads(done.stdout)["files"]} == {
+        "~/.gemini/settings.json", "~/.gemini/GEMINI.md", "~/.gemini/policies/memtree.toml"}
+    settings = json.loads((home / ".gemini/settings.json").read_text())
+    assert "memtree" in settings["mcpServers"] and "BeforeAgent" in settings["hooks"]
+    subprocess.run([str(MEMTREE), "uninstall", "gemini", "--user"], cwd=project, env=env,
+                   check=True, capture_output=True, timeout=60)
+    assert not (home / ".gemini/settings.json").exists()
+    assert sorted(p.name for p in project.iterdir()) == [".memory"]
     refused = subprocess.run([str(MEMTREE), "install", "codex", "--user"], cwd=project, env=env,
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "no user-level install" in refused.stderr

@@ -100,3 +100,42 @@ def test_a_stateless_probe_is_refused_and_the_handshake_then_works(tmp_path: Pat
     answers = _talk([str(MEMTREE), "mcp"], project, [probe, *HELLO, call], {1, 2, 3, 5})
     assert answers["probe"]["code"] == -32601  # type: ignore[index]
     assert answers[5]["structuredContent"]["items"], answers[5]
+
+
+def _call(ident: int, name: str, **arguments: Any) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": ident, "method": "tools/call",
+            "params": {"name": name, "arguments": arguments}}
+
+
+def _steady(answer: Any) -> Any:
+    """A tool result without its timing (`took_ms` differs from run to run)."""
+    if isinstance(answer, dict):
+        return {k: _steady(v) for k, v in answer.items() if k != "took_ms"}
+    if isinstance(answer, list):
+        return [_steady(v) for v in answer]
+    if isinstance(answer, str) and answer.startswith("{"):
+        return _steady(json.loads(answer))
+    return answer
+
+
+def test_read_only_calls_are_answered_before_the_sdk_loads_as_the_sdk_answers(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    build_tree(project)
+    reads = [_call(10, "query", text="jwt signing"), _call(11, "query", text="jwt", budget=0),
+             _call(12, "get", ref="security/rules/never-commit-secrets"),
+             _call(13, "get", ref="no/such/entry"), _call(14, "list", domain="security"),
+             _call(15, "tree"), _call(16, "list", status=None)]
+    left = [_call(20, "add", title="A", path="dev/tools"),  # a write: the SDK's
+            _call(21, "query", text="jwt", limit="x"),  # arguments the SDK has to judge
+            _call(22, "get")]
+    slow = tmp_path / "slow-sdk" / "mcp"  # an `mcp` package first on the path that never loads
+    slow.mkdir(parents=True)
+    (slow / "__init__.py").write_text("import time\ntime.sleep(120)\n")
+    wanted = {1, 10, 11, 12, 13, 14, 15, 16, 20, 21, 22}
+    fast = _talk([str(MEMTREE), "mcp"], project, [*HELLO, *reads, *left], wanted,
+                 env={"PYTHONPATH": str(slow.parent)}, limit=20)
+    assert set(fast) == {1, 2, 3, 10, 11, 12, 13, 14, 15, 16}
+    sdk = _talk(SDK_ONLY, project, [*HELLO, *reads], {10, 11, 12, 13, 14, 15, 16})
+    assert {k: _steady(v) for k, v in fast.items() if k >= 10} == {
+        k: _steady(v) for k, v in sdk.items() if k >= 10}
+    assert fast[13]["isError"] and not fast[12]["isError"]

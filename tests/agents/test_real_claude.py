@@ -66,6 +66,11 @@ def _tool_results(request: Logged) -> list[dict[str, Any]]:
     return [b for b in last if isinstance(b, dict) and b.get("type") == "tool_result"]
 
 
+def _transcript(project: Project, session: str | None) -> list[dict[str, Any]]:
+    (file,) = (project.home / ".claude" / "projects").rglob(f"{session}.jsonl")
+    return [json.loads(line) for line in file.read_text().splitlines() if line.strip()]
+
+
 def _newest_turn_has(request: Logged, text: str) -> bool:
     return text in json.dumps(_user_turns(request)[-1])
 
@@ -123,7 +128,12 @@ def test_reminder_once_and_pinned_entries_once_after_compaction(
     agent.run("Look at how the release build works today, please.")
     _, second = agent.run("Now check the runner images for the release workflow.")
     reminded = [r for r in second if _newest_turn_has(r, REMINDER)]
-    assert len(reminded) == 1  # the Stop hook blocked once; the model answered it
+    assert len(reminded) == 1  # the Stop hook continued the turn once; the model answered it
+    # What the interactive view draws from: the transcript's stop-hook summary holds the reminder
+    # as feedback ("Stop hook feedback: …"), not as an error ("Stop hook error: …").
+    (summary,) = [s for s in _transcript(project, agent.session) if s.get("subtype") == "stop_hook_summary"
+                  and s.get("hookAdditionalContext")]
+    assert summary["hookErrors"] == [] and summary["hookAdditionalContext"] == [REMINDER]
     _, third = agent.run("Check the test setup in conftest as well.")
     assert not any(_newest_turn_has(r, REMINDER) for r in third)
     agent.run("/compact")

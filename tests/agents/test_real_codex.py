@@ -1,20 +1,23 @@
 """Codex itself (the pinned npm release, `codex exec`) against the loopback model server (OpenAI
 Responses), in a project set up by `memtree install codex`, trusted as a user would trust it.
 
-`codex exec` runs a project's hooks only once each is trusted (in the TUI); the tests pass
-`--dangerously-bypass-hook-trust`, Codex's switch for automation that vets its hooks itself.
+`codex exec` runs a project's hooks only once each is trusted; `memtree install codex`, run with
+codex on PATH, trusts memtree's own hooks through Codex's app server, so no test bypasses trust.
 Deselect with `-m "not agents"`.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from agents_real import CODEX, Project, agent_program, base_env, make_project, run_agent
+from conftest import MEMTREE
 from memtree.agents.inject import REMINDER
 from model_server import Logged, ModelServer
 
@@ -35,24 +38,33 @@ def server() -> Any:
         yield running
 
 
+def codex_project(tmp_path: Path, program: Path, server: ModelServer) -> Project:
+    """A Codex user's set-up (provider, project trusted), then `memtree install codex` with codex
+    on PATH, which trusts memtree's hooks."""
+    home = tmp_path / "agent-home" / ".codex"
+    home.mkdir(parents=True)
+    (home / "config.toml").write_text(
+        'model = "gpt-5"\nmodel_provider = "loopback"\nmodel_auto_compact_token_limit = 5000\n\n'
+        '[model_providers.loopback]\nname = "loopback"\n'
+        f'base_url = "{server.url}/v1"\nwire_api = "responses"\nenv_key = "OPENAI_API_KEY"\n\n'
+        f'[projects."{tmp_path / "project"}"]\ntrust_level = "trusted"\n')
+    path = os.pathsep.join([str(program.parent), os.environ.get("PATH", "")])
+    project = make_project(tmp_path, "codex", {"PATH": path, "CODEX_HOME": str(home)})
+    assert "trusted 5 memtree hook(s)" in project.installed, project.installed
+    return project
+
+
 class Codex:
     def __init__(self, program: Path, project: Project, server: ModelServer) -> None:
         self.program, self.project, self.server = program, project, server
         home = project.home / ".codex"
-        home.mkdir(exist_ok=True)
-        (home / "config.toml").write_text(
-            'model = "gpt-5"\nmodel_provider = "loopback"\nmodel_auto_compact_token_limit = 5000\n\n'
-            '[model_providers.loopback]\nname = "loopback"\n'
-            f'base_url = "{server.url}/v1"\nwire_api = "responses"\nenv_key = "OPENAI_API_KEY"\n\n'
-            f'[projects."{project.root}"]\ntrust_level = "trusted"\n')
         self.env = {**base_env(project), "OPENAI_API_KEY": "test-key", "CODEX_HOME": str(home)}
         self.started = False
 
-    def run(self, prompt: str) -> list[Logged]:
+    def run(self, prompt: str, cwd: Path | None = None) -> list[Logged]:
         before = len(self.server.requests)
         resume = ["resume", "--last"] if self.started else []
-        run_agent([str(self.program), "exec", "--dangerously-bypass-hook-trust", *resume, prompt],
-                  self.project, self.env)
+        run_agent([str(self.program), "exec", *resume, prompt], self.project, self.env, cwd=cwd)
         self.started = True
         assert self.project.hook_errors() == ""
         return self.server.of("openai")[before:]
@@ -65,7 +77,7 @@ def _newest_texts(request: Logged) -> str:
 
 def test_briefing_prompt_entries_and_namespaced_tools(codex: Path, server: ModelServer,
                                                       tmp_path: Path) -> None:
-    project = make_project(tmp_path, "codex")
+    project = codex_project(tmp_path, codex, server)
     requests = Codex(codex, project, server).run(
         'How do our refresh tokens rotate?\ncall:query {"text": "refresh tokens rotate"}')
     first = requests[0]
@@ -81,8 +93,39 @@ def test_briefing_prompt_entries_and_namespaced_tools(codex: Path, server: Model
     assert expected.items and all(i.path in json.dumps(output) for i in expected.items)
 
 
+def test_doctor_reports_hook_trust(codex: Path, server: ModelServer, tmp_path: Path) -> None:
+    project = codex_project(tmp_path, codex, server)
+    env = {**base_env(project), "PATH": f"{codex.parent}{os.pathsep}{base_env(project)['PATH']}",
+           "CODEX_HOME": str(project.home / ".codex")}
+
+    def doctor() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(MEMTREE), "doctor"], cwd=project.root, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    assert doctor().returncode == 0
+    hooks = json.loads((project.root / ".codex" / "hooks.json").read_text())
+    hooks["hooks"]["Stop"][0]["hooks"][0]["timeout"] = 31  # a changed hook is trusted no more
+    (project.root / ".codex" / "hooks.json").write_text(json.dumps(hooks))
+    done = doctor()
+    assert done.returncode == 10 and "does not trust memtree's stop hook" in done.stdout, done.stdout
+
+
+def test_started_from_a_project_subfolder(codex: Path, server: ModelServer, tmp_path: Path) -> None:
+    project = codex_project(tmp_path, codex, server)
+    sub = project.root / "src" / "pkg"
+    sub.mkdir(parents=True)
+    requests = Codex(codex, project, server).run(
+        'How do our refresh tokens rotate?\ncall:query {"text": "refresh tokens rotate"}', cwd=sub)
+    records = project.injections()
+    assert [r["event"] for r in records] == ["SessionStart", "UserPromptSubmit"]
+    assert requests[0].text.count(PINNED_BODY) == 1
+    output = [i for i in requests[-1].body["input"] if i.get("type") == "function_call_output"]
+    expected = project.memory.context("refresh tokens rotate", budget=600, limit=3)
+    assert expected.items and all(i.path in json.dumps(output) for i in expected.items)
+
+
 def test_add_reminder_and_resume(codex: Path, server: ModelServer, tmp_path: Path) -> None:
-    project = make_project(tmp_path, "codex")
+    project = codex_project(tmp_path, codex, server)
     agent = Codex(codex, project, server)
     first = agent.run("Look at how the release build works today, please.")
     second = agent.run("Now check the runner images for the release workflow.")
@@ -98,7 +141,7 @@ def test_add_reminder_and_resume(codex: Path, server: ModelServer, tmp_path: Pat
 
 
 def test_pinned_entries_once_after_compaction(codex: Path, server: ModelServer, tmp_path: Path) -> None:
-    project = make_project(tmp_path, "codex")
+    project = codex_project(tmp_path, codex, server)
     server.openai_input_tokens = 200_000  # the first answer reports a context over the limit
     requests = Codex(codex, project, server).run(
         'How do our refresh tokens rotate?\ncall:query {"text": "refresh tokens rotate"}')

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
     class Agent(Protocol):
         """One coding agent: its name, hook events, payload readers, outputs and install targets.
-        Optional names read with getattr: `is_compaction`, `RESUME_KEEPS_CONTEXT`,
+        Optional names read with getattr: `is_compaction`, `compression_mark`, `RESUME_KEEPS_CONTEXT`,
         `WRITE_CALL`, `READ_TOOLS`, `user_level_targets`."""
 
         @property

@@ -1,12 +1,10 @@
 """Claude Code: hooks in .claude/settings.json, the MCP server in .mcp.json, rules in CLAUDE.md.
 
 Maps Claude Code's hook payloads and outputs (JSON `hookSpecificOutput.additionalContext`,
-Stop `decision: block`) onto memtree's injection actions; no memory logic here.
+Stop context too, shown as feedback) onto memtree's injection actions; no memory logic here.
 """
 
 from __future__ import annotations
-
-import json
 
 from .payload import (  # the agent's payload readers, re-exported for the Agent protocol
     context as context,
@@ -37,7 +35,9 @@ RESUME_KEEPS_CONTEXT = True  # `--resume` replays the history (briefing included
 
 
 def remind(event: str, text: str) -> str:
-    return json.dumps({"decision": "block", "reason": text})
+    """Stop context: Claude Code continues the turn with it and shows "Stop hook feedback"
+    (a `decision: block` continues too, but is shown as "Stop hook error")."""
+    return context(event, text)
 
 
 def targets(cmd: str) -> list[Target]:

@@ -53,25 +53,66 @@ def prompt_of(payload: dict[str, Any]) -> str:
 
 
 def is_compaction(payload: dict[str, Any]) -> bool:
-    """Gemini fires PreCompress before every model call, before deciding whether to compress
-    (the `auto` trigger); only `/compress` (`manual`) always compresses."""
-    return payload.get("trigger") == "manual"
+    """Never from PreCompress alone: Gemini fires it (`auto`) before every model call, before
+    deciding whether to compress, and even `/compress` (`manual`) may leave the history as it
+    was (nothing to compress, or a summary longer than the history). A compression that happened
+    is seen in the transcript instead (`compression_mark`)."""
+    return False
+
+
+SUMMARY_ACK = "Got it. Thanks for the additional context!"  # Gemini's turn after its summary
+# memtree's pinned entries in a turn: the briefing's opening line, or the heading they come back with
+PINNED_GIVEN = ("Pinned entries follow in full", "memtree: pinned project rules:")
+
+
+def compression_mark(transcript: str) -> str:
+    """Gemini's latest history compression in its chat file (JSONL), as the id of its summary; ""
+    when none, or when a turn it kept still holds the pinned entries. A compression, automatic or
+    `/compress`, rewrites the history with a `$set` record: the session context, the summary,
+    Gemini's fixed acknowledgement, then the turns kept."""
+    for line in reversed(transcript.splitlines()):
+        if not line.startswith('{"$set"') or SUMMARY_ACK not in line:
+            continue
+        try:
+            messages = json.loads(line)["$set"]["messages"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        for at, (summary, ack) in enumerate(zip(messages, messages[1:], strict=False)):
+            if isinstance(ack, dict) and SUMMARY_ACK in json.dumps(ack.get("content")):
+                kept = json.dumps(messages[at + 2:])
+                if not isinstance(summary, dict) or any(m in kept for m in PINNED_GIVEN):
+                    return ""
+                return str(summary.get("id") or "")
+    return ""
 
 
 def remind(event: str, text: str) -> str:
     return json.dumps({"decision": "deny", "reason": text})
 
 
-def targets(cmd: str) -> list[Target]:
-    from .install import Target, hook_groups, hooks_target, program, server_target  # installs only
+def _settings(cmd: str) -> Target:
+    """`.gemini/settings.json`: the MCP server and one hook group per event."""
+    from .install import hook_groups, hooks_target, program, server_target  # installs only
 
     groups = hook_groups(cmd, NAME, HOOK_EVENTS, 30000, MATCHERS)
     exe, args = program(cmd, "mcp", "--agent", NAME)
     server = {"command": exe, "args": args}
-    return [
-        server_target(".gemini/settings.json", server, also=hooks_target("", groups)),
-        Target("GEMINI.md", "markdown", RULES),
-    ]
+    return server_target(".gemini/settings.json", server, also=hooks_target("", groups))
+
+
+def targets(cmd: str) -> list[Target]:
+    from .install import Target
+
+    return [_settings(cmd), Target("GEMINI.md", "markdown", RULES)]
+
+
+def user_level_targets(cmd: str) -> list[Target]:
+    """`install --user`: Gemini reads a project's .gemini/settings.json only in the folder it
+    starts in; the user's ~/.gemini/settings.json holds the hooks and server for every folder
+    (the rules in ~/.gemini/GEMINI.md, the read-only policy as for a project install)."""
+    from .install import Target
+
+    return [_settings(cmd), Target(".gemini/GEMINI.md", "markdown", RULES), *user_targets()]
 
 
 def user_targets() -> list[Target]:

@@ -88,6 +88,9 @@ def handle(agent: Agent, event: str, payload: dict[str, Any], root: Path) -> str
     opts = inject.options(memory.ws.settings)
     session = str(agent.session_of(payload) or "unknown")
     state = journal.load_state(root, agent.NAME, session)
+    marker = getattr(agent, "compression_mark", None)
+    if marker is not None and action in ("start", "prompt", "stop"):
+        _compressed(state, marker(_tail(payload.get("transcript_path"))), action)
     text = ""
     if action == "start":
         text = _start(memory, agent, event, payload, state, opts)
@@ -110,6 +113,19 @@ def handle(agent: Agent, event: str, payload: dict[str, Any], root: Path) -> str
             enqueue(root, transcript, agent.NAME, session)
     journal.save_state(root, state)
     return text or str(agent.EMPTY)
+
+
+def _compressed(state: journal.SessionState, mark: str, action: str) -> None:
+    """The agent compressed its history since memtree last looked (Gemini's automatic compression,
+    seen in its transcript): what the session was given is gone, so pinned entries come back at
+    the next prompt (a session start gives the briefing anyway)."""
+    if mark == state.mark:
+        return
+    state.mark = mark
+    if mark and action != "start":
+        state.compacted = True
+        state.injected.clear()
+        state.observed.clear()
 
 
 def _with_pinned_bodies(memory: Any) -> list[Any]:

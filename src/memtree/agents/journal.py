@@ -47,6 +47,7 @@ class SessionState:
     reminded: bool = False
     compacted: bool = False
     files: list[str] = field(default_factory=list)  # project files read or edited, newest last
+    mark: str = ""  # the agent's latest history compression seen in its transcript (Gemini)
 
     def seen(self, observe: bool) -> list[str]:
         return self.observed if observe else self.injected
@@ -68,7 +69,8 @@ def load_state(root: Path, agent: str, session: str) -> SessionState:
         return SessionState(agent, session, list(raw.get("injected", [])),
                             list(raw.get("observed", [])), int(raw.get("prompts", 0)),
                             bool(raw.get("reminded", False)), bool(raw.get("compacted", False)),
-                            [str(f) for f in raw.get("files", [])])
+                            [str(f) for f in raw.get("files", [])],
+                            str(raw.get("mark", "")))
     except (OSError, ValueError, TypeError, AttributeError):
         return SessionState(agent, session)
 
@@ -76,7 +78,7 @@ def load_state(root: Path, agent: str, session: str) -> SessionState:
 def save_state(root: Path, state: SessionState) -> None:
     data = {k: getattr(state, k) for k in
             ("agent", "session", "injected", "observed", "prompts", "reminded", "compacted",
-             "files")}
+             "files", "mark")}
     statepaths.write(_state_file(root, state.agent, state.session, create=True),
                      json.dumps(data) + "\n")
 

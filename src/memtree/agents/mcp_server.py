@@ -15,12 +15,13 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from .. import __version__, config
+from .. import __version__
 from ..cli import output as render
-from ..entries.codec import new_id, render as render_entry
-from ..errors import MemtreeError, NoRoot
+from ..entries.codec import render as render_entry
+from ..errors import MemtreeError
 from ..memory import Memory
 from ..secretscan import mask
+from .mcp_fast import Agent as Who, read as read_tool
 from .review import AgentWork
 
 INSTRUCTIONS = """\
@@ -50,29 +51,18 @@ RelationType = Annotated[str, Field(description=(
     "relates_to, depends_on, part_of, contradicts, derived_from…"))]
 
 
-class Agent:
-    """Who is writing, and how to open the memory (per call, so config changes apply at once)."""
-
-    def __init__(self, root: str | None, name: str, session: str | None) -> None:
-        self.root = root
-        self.actor = name if ":" in name else f"agent:{name}"
-        self.session = session or f"mcp-{new_id()}"
-
-    def memory(self) -> Memory:
-        who = {"actor": self.actor, "tool": "mcp", "session": self.session}
-        try:
-            memory = Memory.open(self.root, **who)
-        except NoRoot:
-            project = config.env("CLAUDE_PROJECT_DIR")
-            if self.root or not project:
-                raise
-            memory = Memory.open(project, **who)
-        memory.index.watch()  # a long-lived process: file events keep the index fresh between calls
-        return memory
+class Agent(Who):
+    """The caller (agents/mcp_fast.py) with memtree's refusals as the SDK's tool errors."""
 
     def call(self, fn: Callable[[Memory], Any]) -> Any:
         try:
-            return render.to_data(fn(self.memory()))
+            return self.data(fn)
+        except MemtreeError as exc:
+            raise ToolError(exc.message + (f" (hint: {exc.hint})" if exc.hint else "")) from exc
+
+    def read(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return read_tool(self, name, args)
         except MemtreeError as exc:
             raise ToolError(exc.message + (f" (hint: {exc.hint})" if exc.hint else "")) from exc
 
@@ -100,14 +90,13 @@ def _reading_tools(server: MCPServer, who: Agent) -> None:
         limit: Annotated[int, Field(ge=1, le=50, description="At most this many entries.")] = 5,
         include_all: Annotated[bool, Field(description="Hits mode: superseded, archived too.")] = False,
     ) -> dict[str, Any]:
-        if budget:
-            return who.call(lambda m: m.context(text, budget=budget, limit=limit))  # type: ignore[no-any-return]
-        return who.call(lambda m: m.query(text, limit=limit, include_all=include_all))  # type: ignore[no-any-return]
+        return who.read("query", {"text": text, "budget": budget, "limit": limit,
+                                  "include_all": include_all})
 
     @server.tool(name="get", title="Read one entry", annotations=READ,
                  description="One entry in full: frontmatter fields, relations, provenance and body.")
     def get(ref: Ref) -> dict[str, Any]:
-        return who.call(lambda m: m.get(ref))  # type: ignore[no-any-return]
+        return who.read("get", {"ref": ref})
 
     @server.tool(name="list", title="List entries", annotations=READ, description=(
         "Entries (without bodies) matching every filter given; archived ones only with "
@@ -119,16 +108,13 @@ def _reading_tools(server: MCPServer, who: Agent) -> None:
         tag: Annotated[str | None, Field(description="Only entries with this tag.")] = None,
         status: Annotated[str | None, Field(description="active, superseded, archived or all.")] = None,
     ) -> dict[str, Any]:
-        found = who.call(lambda m: m.entries(domain=domain, topic=topic, type=type, tag=tag, status=status))
-        for item in found:
-            item.pop("body", None)
-        return {"entries": found, "count": len(found),
-                "problems": who.call(lambda m: m.unreadable())}
+        return who.read("list", {"domain": domain, "topic": topic, "type": type, "tag": tag,
+                                 "status": status})
 
     @server.tool(name="tree", title="Map of the memory", annotations=READ,
                  description="Domains, topics and entries as a nested tree with counts.")
     def tree() -> dict[str, Any]:
-        return who.call(lambda m: m.tree())  # type: ignore[no-any-return]
+        return who.read("tree", {})
 
 
 def _writing_tools(server: MCPServer, who: Agent) -> None:

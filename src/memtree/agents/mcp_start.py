@@ -1,8 +1,8 @@
 """`memtree mcp` start-up: `initialize`, `tools/list` and `ping` answered at once from a manifest
-generated from the SDK server (mcp_manifest.json), while a thread loads the SDK (~1 s) and gets
-every message too, in order; its answers to requests already answered are dropped. Headless
-agents that do not wait for a server so see memtree's tools. Only the handshake protocol is
-spoken (`server/discover` is refused). Imports only the standard library.
+generated from the SDK server (mcp_manifest.json), and read-only tool calls by mcp_fast.py, while
+a thread loads the SDK (~1 s) and gets every other message, in order; its answers to requests
+already answered are dropped. Only the handshake protocol is spoken (`server/discover` is
+refused). Imports only the standard library until a tool is called.
 """
 
 from __future__ import annotations
@@ -26,9 +26,12 @@ HANDSHAKE_WAIT = 120.0  # seconds the SDK may take to load and answer `initializ
 class Front:
     """Answers the early requests and keeps the wire consistent (one writer at a time)."""
 
-    def __init__(self, out: IO[bytes], manifest: dict[str, Any]) -> None:
+    def __init__(self, out: IO[bytes], manifest: dict[str, Any],
+                 who: tuple[str | None, str, str] = (None, "mcp", "mcp")) -> None:
         self.out = out
         self.manifest = manifest
+        self.who = who  # root, agent name, session: for read-only calls answered here
+        self.caller: Any = None
         self.lock = threading.Lock()
         self.dropped: set[Any] = set()  # ids of requests answered here, not by the SDK
         self.waiting: dict[Any, threading.Event] = {}  # `initialize` ids the SDK has to answer
@@ -67,6 +70,11 @@ class Front:
         if message.get("method") == "server/discover":
             self.send(message["id"], "error", {"code": -32601, "message": "Method not found"})
             return True
+        if message.get("method") == "tools/call" and not self.loaded.is_set():
+            answer = self.read_call(message.get("params"))
+            if answer is not None:
+                self.send(message["id"], "result", answer)
+            return answer is not None
         if message.get("method") not in EARLY or self.loaded.is_set():
             return False
         result = self.result(message["method"], message.get("params") or {})
@@ -74,6 +82,22 @@ class Front:
             self.dropped.add(message["id"])
         self.send(message["id"], "result", result)
         return False
+
+    def read_call(self, params: Any) -> dict[str, Any] | None:
+        """A read-only tool's result, answered here (None: the SDK answers the call)."""
+        if not isinstance(params, dict):
+            return None
+        tool = next((t for t in self.manifest["tools"] if t["name"] == params.get("name")), None)
+        if tool is None or tool.get("annotations", {}).get("readOnlyHint") is not True:
+            return None
+        try:
+            from . import mcp_fast
+
+            if self.caller is None:
+                self.caller = mcp_fast.Agent(*self.who, watch=False)
+            return mcp_fast.call(self.caller, tool, params.get("arguments", {}))
+        except Exception:  # noqa: BLE001 - anything unexpected: the SDK server answers instead
+            return None
 
     def send(self, ident: Any, key: str, value: dict[str, Any]) -> None:
         self.write(json.dumps({"jsonrpc": "2.0", "id": ident, key: value},
@@ -110,7 +134,9 @@ class Front:
 
 def serve(root: str | None, agent: str, session: str | None) -> None:
     """Serve MCP on stdin/stdout until the client closes stdin."""
-    front = Front(sys.stdout.buffer, json.loads(MANIFEST.read_text(encoding="utf-8")))
+    session = session or f"mcp-{os.urandom(5).hex()}"  # one session for both answerers
+    front = Front(sys.stdout.buffer, json.loads(MANIFEST.read_text(encoding="utf-8")),
+                  (root, agent, session))
     to_sdk_r, to_sdk_w = os.pipe()
     from_sdk_r, from_sdk_w = os.pipe()
     lines: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()

@@ -31,10 +31,32 @@ def install(agent: str, project: Path, command: str | None = None,
         changes += _user_files(module, remove=False)
         installer.record_version(project, module.NAME)
     notes = list(NOTES.get(module.NAME, []))
+    if module.NAME == "codex" and not user:
+        notes.append(_trust_codex(module, project, cmd))
     if cmd == installer.PORTABLE:
         notes.append(_record_command())
     return {"agent": module.NAME, "project": str(project.resolve()), "files": changes,
             "notes": notes}
+
+
+def _trust_codex(module: Any, project: Path, cmd: str) -> str:
+    """Trust memtree's own Codex hooks for this user, as the TUI's hook review would, so that
+    `codex exec` runs them; only hooks whose command is exactly what install wrote."""
+    from ..errors import MemtreeError
+    from ..health import codex_hooks
+
+    if codex_hooks.codex_program() is None:
+        return ("codex is not on PATH: trust memtree's hooks once in the Codex TUI (/hooks), or "
+                "run `memtree install codex` again where codex is on PATH.")
+    commands = {installer.hook_command(cmd, module.NAME, e) for e in module.HOOK_EVENTS}
+    try:
+        done = codex_hooks.trust(project.resolve(), commands)
+    except MemtreeError as exc:
+        return f"memtree's Codex hooks were not trusted ({exc}): trust them in the TUI (/hooks)."
+    if not done:
+        return "Codex already trusts memtree's hooks here."
+    return (f"trusted {len(done)} memtree hook(s) for Codex in your Codex config "
+            "(hooks.state); a changed hook needs trusting again.")
 
 
 def _home() -> Path:

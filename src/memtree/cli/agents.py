@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..agents.review import AgentWork
 
 AgentArg = Annotated[str, typer.Argument(help="claude-code, cursor, codex or gemini.")]
-UserOpt = Annotated[bool, typer.Option("--user", help="The user's own agent settings (every folder) instead of the project's (claude-code).")]
+UserOpt = Annotated[bool, typer.Option("--user", help="The user's own agent settings (every folder) instead of the project's (claude-code, gemini).")]
 ProjectOpt = Annotated[
     Path | None, typer.Option("--project", help="Project folder (default: the one holding .memory/, else here).")
 ]

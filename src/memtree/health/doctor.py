@@ -277,6 +277,8 @@ def _hooks(ws: Workspace) -> list[Finding]:
                                      "not exist", f"`memtree install {agent}` again"))
             else:
                 found.append(_hook_version(agent, name, len(commands), recorded.get(agent)))
+    if "memtree hook codex" in _read(project / ".codex/hooks.json"):
+        found += _codex_trust(project, ".codex/hooks.json")
     return found
 
 
@@ -307,6 +309,26 @@ def _hook_version(agent: str, name: str, count: int, record: Any) -> Finding:
                                                  f"an unrecorded memtree version (running {running})", fix)
     return Finding("hooks", "warning", name, f"{agent} hooks are stale: installed by memtree {got}, "
                                              f"running {running}", fix)
+
+
+def _codex_trust(project: Path, name: str) -> list[Finding]:
+    """memtree's Codex hooks that Codex does not trust yet (`codex exec` skips them silently);
+    asked of Codex itself, so only when codex is on PATH."""
+    from ..errors import MemtreeError
+    from . import codex_hooks
+
+    if codex_hooks.codex_program() is None:
+        return []
+    try:
+        hooks = codex_hooks.memtree_hooks(project)
+    except MemtreeError as exc:
+        return [Finding("hooks", "info", name, f"Codex hook trust not checked: {exc}")]
+    untrusted = sorted(h.event for h in hooks if h.status != "trusted")
+    if not untrusted:
+        return [Finding("hooks", "info", name, f"Codex trusts memtree's {len(hooks)} hook(s)")]
+    return [Finding("hooks", "warning", name,
+                    f"Codex does not trust memtree's {', '.join(untrusted)} hook(s): `codex exec` "
+                    "skips them", "`memtree install codex` again, or trust them in the Codex TUI (/hooks)")]
 
 
 def _read(file: Path) -> str:
