@@ -18,6 +18,9 @@ NOTES = {
     "gemini": ["older Gemini CLI releases need hooks enabled in settings (hooksConfig.enabled)."],
     "cursor": ["Cursor injects memory at session start only; the rules teach per-prompt queries."],
 }
+USER_NOTES = {  # `--user`: no project files, so no note about them
+    "gemini": NOTES["gemini"],
+}
 
 
 def install(agent: str, project: Path, command: str | None = None,
@@ -30,7 +33,7 @@ def install(agent: str, project: Path, command: str | None = None,
         changes = installer.apply(project, module.targets(cmd), remove=False)
         changes += _user_files(module, remove=False)
         installer.record_version(project, module.NAME)
-    notes = list(NOTES.get(module.NAME, []))
+    notes = list(NOTES.get(module.NAME, []) if not user else USER_NOTES.get(module.NAME, []))
     if module.NAME == "codex" and not user:
         notes.append(_trust_codex(module, project, cmd))
     if cmd == installer.PORTABLE:
