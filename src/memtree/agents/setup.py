@@ -127,8 +127,8 @@ def _untrust_codex(project: Path) -> str:
     if not (project / ".codex" / "hooks.json").exists():
         return ""
     if codex_hooks.codex_program() is None:
-        return ("codex is not on PATH: the trust records of memtree's hooks (hooks.state in "
-                "your Codex config) are left; Codex ignores them once the hooks are gone.")
+        return ("codex is not on PATH: trust records of memtree's hooks in your Codex config "
+                "(hooks.state), if any, are left; they name hooks that are gone.")
     try:
         done = codex_hooks.untrust(project.resolve())
     except MemtreeError as exc:
