@@ -248,13 +248,14 @@ def _git(ws: Workspace) -> list[Finding]:
 
 
 def _uncommitted(ws: Workspace, repo: Repo) -> list[str]:
-    """Changed memory files that `memtree commit` would take: the fix offered for them. Notes
+    """Changed entry files that `memtree commit` would take: the fix offered for them. Notes
     not adopted yet, files that do not parse and stray files have their own findings."""
     from ..errors import HistoryError
     from ..history import sync
 
     try:
-        return [f for f in sync.changed_files(repo) if sync.committable(ws.root, f)]
+        return [f for f in sync.changed_files(repo)
+                if f.endswith(".md") and sync.committable(ws.root, f)]
     except HistoryError:
         return []
 
