@@ -18,6 +18,7 @@ import pytest
 
 from agents_real import CODEX, Project, agent_program, base_env, make_project, run_agent
 from conftest import MEMTREE
+from memtree.agents import codex as codex_agent
 from memtree.agents.inject import REMINDER
 from model_server import Logged, ModelServer
 
@@ -50,7 +51,7 @@ def codex_project(tmp_path: Path, program: Path, server: ModelServer) -> Project
         f'[projects."{tmp_path / "project"}"]\ntrust_level = "trusted"\n')
     path = os.pathsep.join([str(program.parent), os.environ.get("PATH", "")])
     project = make_project(tmp_path, "codex", {"PATH": path, "CODEX_HOME": str(home)})
-    assert "trusted 5 memtree hook(s)" in project.installed, project.installed
+    assert f"trusted {len(codex_agent.HOOK_EVENTS)} memtree hook(s)" in project.installed, project.installed
     return project
 
 
