@@ -169,6 +169,17 @@ def test_errors_inside_a_tree_are_logged_there(run: Run, tmp_path: Path) -> None
     assert "[agents] budget must be a non-negative int" in logged
 
 
+def test_an_out_of_range_setting_is_logged_and_refused(run: Run, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    memory = build_tree(project)
+    (memory.root / "config.toml").write_text("format = 1\n[agents]\nmin_score = 5\n")
+    out = run("hook", "claude-code", "UserPromptSubmit",
+              input=payload("claude-code", "UserPromptSubmit", project))
+    assert out.returncode == 0 and out.stdout == ""
+    logged = (memory.root / ".local" / "hook-errors.log").read_text()
+    assert "[agents] min_score = 5 is out of range: it must be between 0 and 1" in logged
+
+
 def test_hook_path_imports_no_cli_or_heavy_library(tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -89,6 +89,12 @@ def test_set_checks_writes_and_commits(run: Run, project: Path) -> None:
     (("set", "llm.provider", "opneai"), 5, "llm.provider 'opneai': use one of anthropic, "),
     (("set", "llm.timeout", "inf"), 5, "llm.timeout: 'inf' is not a finite number"),
     (("set", "lifecycle.decay_per_day", "nan"), 5, "'nan' is not a finite number"),
+    (("set", "agents.min_score", "5"), 5, "agents.min_score: refused: config.toml: [agents] "
+     "min_score = 5 is out of range: it must be between 0 and 1"),
+    (("set", "agents.min_evidence", "1.5"), 5, "min_evidence = 1.5 is out of range"),
+    (("set", "agents.budget", "0"), 5, "agents.budget: refused: config.toml: [agents] budget = 0 "
+     "is out of range: it must be at least 1"),
+    (("set", "agents.limit", "0"), 5, "limit = 0 is out of range"),
 ])
 def test_bad_key_or_value_is_named_and_nothing_written(run: Run, project: Path,
                                                        args: tuple[str, ...], code: int,

@@ -48,8 +48,15 @@ class Options(Record):
     require_approval: bool = False  # pinned, core and instruction-like entries wait for a person
 
 
+# The valid range of each number in `[agents]` (inclusive; None: no upper bound).
+RANGES: dict[str, tuple[float, float | None]] = {
+    "budget": (1, None), "start_budget": (1, None), "pinned_budget": (1, None), "limit": (1, None),
+    "min_score": (0.0, 1.0), "min_evidence": (0.0, 1.0), "remind_after": (0, None),
+}
+
+
 def options(settings: Settings) -> Options:
-    """Read `[agents]` settings, naming any key of the wrong type."""
+    """Read `[agents]` settings, naming any key of the wrong type or out of its range."""
     defaults = Options()
     values: dict[str, Any] = {}
     for name, default in defaults.__dict__.items():
@@ -60,8 +67,18 @@ def options(settings: Settings) -> Options:
             value, ok = float(value), True
         if not ok or (kind in (int, float) and value < 0):
             raise InvalidEntry(f"config.toml: [agents] {name} must be a non-negative {kind.__name__}")
+        if name in RANGES:
+            _in_range(name, value)
         values[name] = value
     return Options(**values)
+
+
+def _in_range(name: str, value: float) -> None:
+    low, high = RANGES[name]
+    if value < low or (high is not None and value > high):
+        span = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
+        raise InvalidEntry(f"config.toml: [agents] {name} = {value:g} is out of range: "
+                           f"it must be {span}")
 
 
 @record
