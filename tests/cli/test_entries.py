@@ -177,3 +177,25 @@ def test_same_path_race_has_one_winner(run: Run, tmp_path: Path) -> None:
     assert codes == [0, 4, 4, 4]
     text = (tmp_path / "project/.memory/race/t/same.md").read_text()
     assert text.count("writer ") == 1
+
+
+@pytest.mark.git
+def test_rm_hard_leaves_nothing_in_the_search_index(run_process: Run, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    assert run_process("init").returncode == 0
+    for title, folder in (("Quokka smiles", "zoo/quokka"), ("Okapi stripes", "zoo/okapi"),
+                          ("Okapi diet", "zoo/okapi")):
+        assert run_process("add", title, "-p", folder, "--body", f"{title} marsupial").returncode == 0
+    assert len(json.loads(run_process("query", "marsupial", "--json").stdout)["hits"]) == 3
+    for ref in ("quokka-smiles", "okapi-stripes"):  # alone in its folder, and with a neighbour
+        assert run_process("rm", ref, "--hard").returncode == 0
+    findings = json.loads(run_process("doctor", "--json").stdout)["findings"]
+    assert not [f for f in findings if f["check"] == "index"], findings
+    import sqlite3
+
+    from memtree.index.db import db_file
+
+    with sqlite3.connect(db_file(project / ".memory")) as conn:
+        rows = {p for (p,) in conn.execute("SELECT path FROM files")}
+    assert rows == {"zoo/okapi/okapi-diet"}

@@ -390,7 +390,27 @@ def open_index(root: Path) -> Index:
 
 
 def touched(root: Path, paths: Iterable[str]) -> None:
-    """This process wrote these paths: an open, watching index looks at their folders next."""
+    """This process wrote these paths: an open, watching index looks at their folders next,
+    and entries the write removed (a delete, the old path of a move) leave the index now."""
+    paths = list(paths)
     idx = _OPEN.get(root) or _OPEN.get(root.resolve())
     if idx is not None:
         idx.touched(paths)
+    gone = [p for p in paths if "/" in p and not (root / f"{p}.md").exists()]
+    if gone and db_file(root).exists():
+        index = idx or open_index(root)
+        with contextlib.suppress(IndexError_):  # busy or unreadable: the next query catches up
+            index.using(lambda conn: _forget(conn, gone))
+
+
+def _forget(conn: sqlite3.Connection, paths: Sequence[str]) -> None:
+    """Drop these entries' rows in one transaction (a new generation, as a sync writes)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for path in paths:
+            ingest.forget(conn, path)
+        conn.execute("UPDATE meta SET value = value + 1 WHERE key='generation'")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
