@@ -65,3 +65,30 @@ def test_init_in_a_folder_the_project_ignores_makes_its_own_repository(tmp_path:
     assert done["repository"] == str(proj / "scratch" / ".memory")
     assert commits(proj) == before  # the project's history is not touched
     assert "standalone" in (proj / "scratch" / ".memory" / "config.toml").read_text()
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_init_rejected_by_a_hook_reports_what_it_made_then_exit_11(tmp_path: Path,
+                                                                  as_json: bool) -> None:
+    proj = project(tmp_path / "p")
+    hook = proj / ".git/hooks/pre-commit"
+    hook.write_text("#!/bin/sh\necho 'lint says no' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    head = git(proj, "rev-parse", "HEAD")
+    done = mt(proj, "init", *(["--json"] if as_json else []))
+    assert done.returncode == 11, done.stderr
+    root = proj / ".memory"
+    if as_json:
+        report = json.loads(done.stdout)
+        assert report["root"] == str(root) and report["git"]["commit"] is None
+    else:
+        assert f"memory root: {root}\n" in done.stdout
+        assert "nothing committed to git" in done.stdout and "rejected" in done.stdout
+    error = done.stderr.splitlines()[0]
+    assert error.startswith("memtree: error: ") and "pre-commit hook rejected" in error
+    assert "(lint says no)" in error and "queued for the next commit" in error
+    assert (root / "config.toml").is_file() and (root / ".gitignore").is_file()
+    assert git(proj, "rev-parse", "HEAD") == head
+    hook.unlink()
+    ok(proj, "commit")
+    assert ".memory/config.toml" in git(proj, "ls-files")

@@ -34,6 +34,11 @@ def init(
     made = Memory.init(folder, as_root=as_root, mode=mode, autocommit=False if no_autocommit else None)
     report = {**after_init(made.ws, run_import), "git": made.setup}
     common.out(report, json, lambda data: views.init_commit(data, render_init))
+    rejected = made.setup.get("rejected")
+    if rejected:  # reported above; the error and exit 11 come last
+        from ..errors import HistoryError
+
+        raise HistoryError(rejected["message"], hint=rejected["hint"])
 
 
 @app.command()

@@ -161,6 +161,8 @@ def init_commit(data: dict[str, Any], rest: Callable[[dict[str, Any]], None]) ->
     if not done.get("commit"):
         if done.get("repository"):
             why = "autocommit is off" if done.get("autocommit") is False else "nothing new"
+            if done.get("rejected"):
+                why = "a hook rejected the commit; the change is queued"
             print(f"nothing committed to git in {done['repository']} ({why})")
         return
     first = " (the first commit of this repository)" if done.get("first_commit") else ""

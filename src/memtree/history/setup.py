@@ -36,10 +36,13 @@ class Done:
     first: bool = False
     repository: str | None = None
     autocommit: bool = True
+    rejected: HistoryError | None = None  # a hook refused the commit: the change is queued
 
     def to_dict(self) -> dict[str, object]:
+        refusal = None if self.rejected is None else \
+            {"message": self.rejected.message, "hint": self.rejected.hint}
         return {"commit": self.commit, "files": list(self.files), "first_commit": self.first,
-                "repository": self.repository, "autocommit": self.autocommit}
+                "repository": self.repository, "autocommit": self.autocommit, "rejected": refusal}
 
 
 def setup(ws: Workspace, mode: str | None = None, auto: bool | None = None) -> Done:
@@ -76,7 +79,12 @@ def setup(ws: Workspace, mode: str | None = None, auto: bool | None = None) -> D
     first = head(repo) is None
     what = Change("init", ("config.toml", ".gitignore", ".gitattributes"),
                   f"init memory ({chosen} mode)", actor=ws.actor, tool=ws.tool)
-    sha = commit(ws, repo, [what])
+    from .hooks import HookRejected
+
+    try:
+        sha = commit(ws, repo, [what])
+    except HookRejected as exc:  # the files are written and the change queued: say so, then fail
+        return Done(ws.settings, repository=str(repo.top), rejected=exc)
     if sha is None:
         return Done(ws.settings, repository=str(repo.top))
     files = git(repo.top, "diff-tree", "-r", "--root", "--no-commit-id", "--name-only", "-z", sha)
