@@ -74,3 +74,42 @@ def test_hand_edits_are_indexed_checked_and_committed(tmp_path: Path) -> None:
     query = subprocess.run([str(MEMTREE), "query", "pool", "--json"], cwd=project,
                            capture_output=True, text=True, check=True)
     assert [h["path"] for h in json.loads(query.stdout)["hits"]] == ["ops/db/pool"]
+
+
+def _drain(events: queue.Queue[tuple[float, dict[str, str]]], seconds: float) -> list[dict[str, str]]:
+    out, end = [], time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            out.append(events.get(timeout=0.1)[1])
+        except queue.Empty:
+            continue
+    return out
+
+
+def test_each_shell_edit_is_reported_once(tmp_path: Path) -> None:
+    project = tmp_path / "watched"
+    project.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run([str(MEMTREE), "init"], cwd=project, check=True, capture_output=True)
+    folder = project / ".memory" / "ops" / "db"
+    folder.mkdir(parents=True)
+    entry = folder / "pool.md"
+    entry.write_text(ENTRY.format(id="01HWATCHPOOL00000000000000", title="Pool size", body="20"))
+    watch = subprocess.Popen([str(MEMTREE), "watch", "--json", "--quiet", "1", "--for", "22"],
+                             cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    events: queue.Queue[tuple[float, dict[str, str]]] = queue.Queue()
+    threading.Thread(target=_lines, args=(watch.stdout, events), daemon=True).start()
+    try:
+        time.sleep(1.5)  # the watch is up
+        _drain(events, 0.5)
+        text = ENTRY.format(id="01HWATCHPOOL00000000000000", title="Pool size", body="30")
+        for command in (*[f"echo more >> {entry.name}"] * 4,
+                        *[f"printf '%s' '{text}' > {entry.name}"] * 3, f"echo '---' > {entry.name}"):
+            subprocess.run(["sh", "-c", command], cwd=folder, check=True)
+            seen = [e for e in _drain(events, 1.5) if e["event"] != "committed"]
+            assert len(seen) == 1, (command, seen)
+            assert seen[0]["path"].startswith("ops/db/pool.md")
+            assert seen[0]["event"] == ("invalid" if command.startswith("echo '---'") else "indexed")
+    finally:
+        watch.wait(timeout=20)
+    assert watch.returncode == 0, watch.stderr.read() if watch.stderr else ""
