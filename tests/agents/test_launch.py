@@ -125,3 +125,28 @@ def test_user_level_install_writes_only_the_users_files_and_uninstall_removes_th
     refused = subprocess.run([str(MEMTREE), "install", "codex", "--user"], cwd=project, env=env,
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "no user-level install" in refused.stderr
+
+
+def test_user_level_uninstall_restores_the_users_settings_byte_for_byte(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    build_tree(project)
+    home = tmp_path / "home"
+    settings = home / ".claude/settings.json"
+    settings.parent.mkdir(parents=True)
+    mine = '{\n    "hooks": {},\n    "model": "opus",\n    "permissions": {"allow": ["Bash(ls)"]}\n}'
+    settings.write_bytes(mine.encode())
+    state = '{"numStartups":3,  "theme": "dark"}\r\n'
+    (home / ".claude.json").write_bytes(state.encode())
+    env = {**os.environ, "HOME": str(home)}
+    env.pop("XDG_CONFIG_HOME", None)
+    for verb in ("install", "uninstall"):
+        done = subprocess.run([str(MEMTREE), verb, "claude-code", "--user"], cwd=project,
+                              env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        if verb == "install":
+            assert "memtree" in settings.read_text()
+            kept = home / ".config/memtree/install-originals/.claude/settings.json"
+            assert kept.read_bytes() == mine.encode()
+    assert settings.read_bytes() == mine.encode()
+    assert (home / ".claude.json").read_bytes() == state.encode()
+    assert not (home / ".config/memtree/install-originals").exists()

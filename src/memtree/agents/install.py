@@ -102,22 +102,25 @@ def removed_text(target: Target, text: str | None, where: str) -> str | None:
     return None if OWNED_MARK in text else text
 
 
-def apply(project: Path, targets: list[Target], remove: bool) -> list[dict[str, str]]:
-    """Install (or remove) every target; all are checked before any file is written."""
+def apply(project: Path, targets: list[Target], remove: bool,
+          originals: Path | None = None) -> list[dict[str, str]]:
+    """Install (or remove) every target; all are checked before any file is written.
+    `originals`: where JSON files' original texts are kept (default: the project's
+    `.memory/.local/install-originals/`, when there is one)."""
     plans = []
     for target in targets:
         file = (project / target.path).resolve()
         if project.resolve() not in file.parents:
             raise UnsafePath(f"{target.path}: outside the project folder")
         if target.kind == "json":
-            _keep_file(project, target, create=False)  # a linked .local/ is refused before any write
+            _keep_file(project, target, False, originals)  # a linked .local/ is refused first
         old = _read(file)
         new = (removed_text if remove else installed_text)(target, old, target.path)
         plans.append((target, file, old, new))
     report = []
     for target, file, old, new in plans:
         if target.kind == "json":
-            new = _originals(project, target, old, new, remove)
+            new = _originals(project, target, old, new, remove, originals)
         if new == old:
             report.append({"path": target.path, "action": "unchanged"})
         elif new is None:
@@ -130,8 +133,11 @@ def apply(project: Path, targets: list[Target], remove: bool) -> list[dict[str, 
     return report
 
 
-def _keep_file(project: Path, target: Target, create: bool) -> Path:
-    """Where a JSON file's original text is kept: under `.memory/.local/`, never through a link."""
+def _keep_file(project: Path, target: Target, create: bool, originals: Path | None) -> Path:
+    """Where a JSON file's original text is kept: under `.memory/.local/` (or `originals`),
+    never through a link."""
+    if originals is not None:
+        return originals / target.path
     *folders, name = Path(target.path).parts
     if not (project / ORIGINALS).parent.parent.is_dir():
         return project / ORIGINALS / target.path
@@ -139,11 +145,11 @@ def _keep_file(project: Path, target: Target, create: bool) -> Path:
 
 
 def _originals(project: Path, target: Target, old: str | None, new: str | None,
-               remove: bool) -> str | None:
+               remove: bool, originals: Path | None) -> str | None:
     """JSON is re-serialised, so the user's exact text is kept aside (in .memory/.local/, when
-    there is one) and put back on uninstall if the data is still the same."""
-    has_root = (project / ORIGINALS).parent.parent.is_dir()
-    keep = _keep_file(project, target, create=not remove and has_root)
+    there is one, or `originals`) and put back on uninstall if the data is still the same."""
+    has_root = originals is not None or (project / ORIGINALS).parent.parent.is_dir()
+    keep = _keep_file(project, target, not remove and has_root, originals)
     if not remove:
         pristine = old is not None and "memtree" not in old and not statepaths.check_file(keep)
         if pristine and new != old and has_root:
@@ -153,7 +159,7 @@ def _originals(project: Path, target: Target, old: str | None, new: str | None,
     if saved is None:
         return new
     keep.unlink()
-    store.prune_empty(project / ".memory", keep.parent)
+    store.prune_empty(originals.parent if originals else project / ".memory", keep.parent)
     assert target.put is not None and target.drop is not None
     # Same data apart from memtree's part: the original text comes back as it was.
     base = target.drop(target.put(files.load_json(saved, target.path)))

@@ -74,7 +74,15 @@ def _user_files(module: Any, remove: bool) -> list[dict[str, str]]:
     targets = module.user_targets() if hasattr(module, "user_targets") else []
     if not targets:
         return []
-    return [{**c, "path": f"~/{c['path']}"} for c in installer.apply(_home(), targets, remove)]
+    return [{**c, "path": f"~/{c['path']}"}
+            for c in installer.apply(_home(), targets, remove, _user_originals())]
+
+
+def _user_originals() -> Path:
+    """Where a user-level install keeps the original text of the JSON files it edits."""
+    from .. import config
+
+    return config.user_config_file().parent / "install-originals"
 
 
 def _user_level(module: Any, cmd: str, remove: bool) -> list[dict[str, str]]:
@@ -85,7 +93,8 @@ def _user_level(module: Any, cmd: str, remove: bool) -> list[dict[str, str]]:
     if not hasattr(module, "user_level_targets"):
         raise UsageError(f"{module.NAME}: no user-level install; install it in the project")
     targets = module.user_level_targets(cmd)
-    return [{**c, "path": f"~/{c['path']}"} for c in installer.apply(_home(), targets, remove)]
+    return [{**c, "path": f"~/{c['path']}"}
+            for c in installer.apply(_home(), targets, remove, _user_originals())]
 
 
 def _record_command() -> str:
