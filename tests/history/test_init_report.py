@@ -52,3 +52,16 @@ def test_standalone_init_says_it_makes_the_first_commit_of_its_own_repository(tm
     done = json.loads(ok(plain, "init", "--json"))["git"]
     assert done["first_commit"] is True and done["repository"] == str(plain / ".memory")
     assert sorted(done["files"]) == [".gitattributes", ".gitignore", "config.toml"]
+
+
+def test_init_in_a_folder_the_project_ignores_makes_its_own_repository(tmp_path: Path) -> None:
+    proj = project(tmp_path / "p")
+    (proj / ".gitignore").write_text("scratch/\n")
+    git(proj, "add", ".gitignore")
+    git(proj, "commit", "-q", "-m", "ignore scratch")
+    (proj / "scratch").mkdir()
+    before = commits(proj)
+    done = json.loads(ok(proj / "scratch", "init", "--json"))["git"]
+    assert done["repository"] == str(proj / "scratch" / ".memory")
+    assert commits(proj) == before  # the project's history is not touched
+    assert "standalone" in (proj / "scratch" / ".memory" / "config.toml").read_text()

@@ -93,3 +93,15 @@ def test_cli_conflicts(run: Run) -> None:
     assert len(data) == 1 and data[0]["kind"] == "negation"
     text = run("conflicts")
     assert "ops/http/retry-policy-for-http <> ops/net/retry-policy" in text.stdout
+
+
+def test_a_word_most_titles_share_pairs_nothing_but_rare_words_still_do() -> None:
+    from memtree.lifecycle.conflicts import _candidates
+
+    crowd = [entry(f"e{i}", f"Fix parser case {i}", f"The parser case {i} is fixed.") for i in range(400)]
+    pair = [entry("x", "Fix pgbouncer timeout", "The pgbouncer timeout is 30 seconds."),
+            entry("y", "Fix pgbouncer pool timeout", "The pgbouncer timeout is 60 seconds.")]
+    pairs = {(a.id, b.id) for a, b in _candidates(crowd + pair)}
+    assert ("x", "y") in pairs
+    assert len(pairs) < 400 * 25  # "fix", "parser", "case" (in 400 titles) pair no one; all pairs: 80,000
+    assert [(c.a, c.b, c.kind) for c in find(crowd + pair)] == [("ops/t/x", "ops/t/y", "values")]

@@ -52,7 +52,8 @@ def setup(ws: Workspace, mode: str | None = None, auto: bool | None = None) -> D
     if mode and current and mode != current:
         raise HistoryError(f"{root}: already set up in {current} mode (asked for {mode})")
     enclosing = None if (root / ".git").exists() else try_git(root, "rev-parse", "--show-toplevel")
-    chosen = mode or current or ("embedded" if enclosing else "standalone")
+    ignored = bool(enclosing) and try_git(root, "check-ignore", "-q", str(root)) is not None
+    chosen = mode or current or ("embedded" if enclosing and not ignored else "standalone")
     if chosen == "embedded" and not enclosing:
         raise HistoryError(f"--mode embedded: {root} is not inside a git work tree",
                            hint="run `git init` in the project first, or use --mode standalone")

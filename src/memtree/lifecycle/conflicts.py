@@ -132,16 +132,29 @@ def _negation_clash(fa: _Facts, fb: _Facts, params: Params) -> str | None:
 
 
 def _candidates(entries: list[Entry]) -> Iterable[tuple[Entry, Entry]]:
-    """Pairs sharing at least one title or alias word (an inverted index, not all pairs)."""
+    """Pairs sharing a name, or a title or alias word, that few entries share (an inverted index,
+    not all pairs). A word or name in more than `_common(n)` titles names no one subject ("fix",
+    "add"): pairing on it would make the work quadratic in the tree's size."""
     by_word: dict[str, list[int]] = defaultdict(list)
+    by_name: dict[str, list[int]] = defaultdict(list)
     for i, item in enumerate(entries):
         for word in words(" ".join((item.title, *item.aliases))):
             by_word[word].append(i)
+        for name in {x.lower() for x in (item.title, *item.aliases)}:
+            by_name[name].append(i)
+    cap = _common(len(entries))
     pairs: set[tuple[int, int]] = set()
-    for members in by_word.values():
+    for members in (*by_name.values(), *by_word.values()):
+        if len(members) > cap:
+            continue
         pairs.update(combinations(members, 2))
     for i, j in sorted(pairs):
         yield entries[i], entries[j]
+
+
+def _common(n: int) -> int:
+    """How many titles a word may appear in and still pair entries: 25, or √n in a larger tree."""
+    return max(25, int(n ** 0.5))
 
 
 def find(entries: list[Entry], params: Params = DEFAULT) -> list[Conflict]:
