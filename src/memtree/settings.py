@@ -107,6 +107,8 @@ def parse(key: str, text: str, default: Any) -> Any:
         except ValueError:
             what = "an integer" if kind is int else "a number"
             raise InvalidEntry(f"config {key}: {text!r} is not {what}") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise InvalidEntry(f"config {key}: {text!r} is not a finite number")
         return number
     if kind is list:
         return [part.strip() for part in text.split(",") if part.strip()]
@@ -128,6 +130,17 @@ def _check(key: str, raw: dict[str, Any]) -> None:
             readers[section](settings)
         except InvalidEntry as exc:
             raise InvalidEntry(f"config {key}: refused: {exc.message}") from exc
+    if key == "llm.provider":
+        _check_provider(settings.get("llm", {}).get("provider", ""))
+
+
+def _check_provider(name: str) -> None:
+    """The `[llm]` reader takes any name (a plugin may bring it); `set` checks it exists."""
+    from . import llm
+
+    if name and not llm.known(name):
+        raise InvalidEntry(f"config llm.provider {name!r}: use one of {', '.join(llm.names())} "
+                           "(or \"\" for none)")
 
 
 def set_value(ws: Workspace, key: str, text: str, user: bool = False) -> Value:

@@ -101,6 +101,8 @@ def test_user_level_install_writes_only_the_users_files_and_uninstall_removes_th
     paths = {f["path"]: f["action"] for f in json.loads(done.stdout)["files"]}
     assert paths == {"~/.claude/settings.json": "created", "~/.claude.json": "updated",
                      "~/.claude/CLAUDE.md": "created"}
+    notes = " ".join(json.loads(done.stdout)["notes"])
+    assert ".mcp.json" not in notes  # the project's file: a user install does not write it
     assert sorted(p.name for p in project.iterdir()) == [".memory"]
     state = json.loads((home / ".claude.json").read_text())
     assert state["numStartups"] == 3 and state["mcpServers"]["memtree"]["alwaysLoad"] is True

@@ -39,19 +39,24 @@ def server() -> Any:
         yield running
 
 
+def user_config(tmp_path: Path, server: ModelServer) -> str:
+    """A Codex user's own config: a provider, this project trusted."""
+    return ('model = "gpt-5"\nmodel_provider = "loopback"\nmodel_auto_compact_token_limit = 5000\n\n'
+            '[model_providers.loopback]\nname = "loopback"\n'
+            f'base_url = "{server.url}/v1"\nwire_api = "responses"\nenv_key = "OPENAI_API_KEY"\n\n'
+            f'[projects."{tmp_path / "project"}"]\ntrust_level = "trusted"\n')
+
+
 def codex_project(tmp_path: Path, program: Path, server: ModelServer) -> Project:
     """A Codex user's set-up (provider, project trusted), then `memtree install codex` with codex
     on PATH, which trusts memtree's hooks."""
     home = tmp_path / "agent-home" / ".codex"
     home.mkdir(parents=True)
-    (home / "config.toml").write_text(
-        'model = "gpt-5"\nmodel_provider = "loopback"\nmodel_auto_compact_token_limit = 5000\n\n'
-        '[model_providers.loopback]\nname = "loopback"\n'
-        f'base_url = "{server.url}/v1"\nwire_api = "responses"\nenv_key = "OPENAI_API_KEY"\n\n'
-        f'[projects."{tmp_path / "project"}"]\ntrust_level = "trusted"\n')
+    (home / "config.toml").write_text(user_config(tmp_path, server))
     path = os.pathsep.join([str(program.parent), os.environ.get("PATH", "")])
     project = make_project(tmp_path, "codex", {"PATH": path, "CODEX_HOME": str(home)})
-    assert f"trusted {len(codex_agent.HOOK_EVENTS)} memtree hook(s)" in project.installed, project.installed
+    trusted = f"trusted {len(codex_agent.HOOK_EVENTS)} memtree hook(s)"
+    assert trusted in project.installed, project.installed
     return project
 
 
@@ -111,6 +116,23 @@ def test_doctor_reports_hook_trust(codex: Path, server: ModelServer, tmp_path: P
     assert done.returncode == 10 and "does not trust memtree's stop hook" in done.stdout, done.stdout
 
 
+def test_uninstall_drops_the_trust_records_install_wrote(codex: Path, server: ModelServer,
+                                                        tmp_path: Path) -> None:
+    """Install trusted memtree's hooks in the user's Codex config (`hooks.state`); uninstall
+    removes those records through Codex itself, and the user's config comes back byte for byte."""
+    project = codex_project(tmp_path, codex, server)
+    config = project.home / ".codex" / "config.toml"
+    assert "[hooks.state." in config.read_text()
+    env = {**base_env(project), "PATH": f"{codex.parent}{os.pathsep}{base_env(project)['PATH']}",
+           "CODEX_HOME": str(project.home / ".codex")}
+    done = subprocess.run([str(MEMTREE), "uninstall", "codex"], cwd=project.root, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"untrusted {len(codex_agent.HOOK_EVENTS)} memtree hook(s)" in done.stderr, done.stderr
+    assert config.read_text() == user_config(tmp_path, server)
+    assert not (project.root / ".codex" / "hooks.json").exists()
+
+
 def test_started_from_a_project_subfolder(codex: Path, server: ModelServer, tmp_path: Path) -> None:
     project = codex_project(tmp_path, codex, server)
     sub = project.root / "src" / "pkg"
@@ -152,3 +174,16 @@ def test_pinned_entries_once_after_compaction(codex: Path, server: ModelServer, 
     assert after and all(r.text.count(PINNED_BODY) == 1 for r in after)
     starts = [r["source"] for r in project.injections() if r["event"] == "SessionStart"]
     assert starts == ["startup", "compact"]
+
+
+def test_install_in_a_project_codex_does_not_trust_says_so(codex: Path, tmp_path: Path) -> None:
+    """Codex lists no project hook where the project is not trusted: install must not claim
+    that Codex already trusts memtree's hooks there."""
+    home = tmp_path / "agent-home" / ".codex"
+    home.mkdir(parents=True)
+    (home / "config.toml").write_text('model = "gpt-5"\n')
+    path = os.pathsep.join([str(codex.parent), os.environ.get("PATH", "")])
+    project = make_project(tmp_path, "codex", {"PATH": path, "CODEX_HOME": str(home)})
+    assert "already trusts" not in project.installed, project.installed
+    assert "Codex lists no memtree hook here" in project.installed, project.installed
+    assert (home / "config.toml").read_text() == 'model = "gpt-5"\n'

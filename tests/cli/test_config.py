@@ -86,6 +86,9 @@ def test_set_checks_writes_and_commits(run: Run, project: Path) -> None:
     (("set", "secrets.on_write", "maybe"), 5, "secrets.on_write 'maybe'"),
     (("set", "agents.observe", "yes"), 5, "'yes' is not true or false"),
     (("set", "history.mode", "standalone"), 2, "memtree init --mode"),
+    (("set", "llm.provider", "opneai"), 5, "llm.provider 'opneai': use one of anthropic, "),
+    (("set", "llm.timeout", "inf"), 5, "llm.timeout: 'inf' is not a finite number"),
+    (("set", "lifecycle.decay_per_day", "nan"), 5, "'nan' is not a finite number"),
 ])
 def test_bad_key_or_value_is_named_and_nothing_written(run: Run, project: Path,
                                                        args: tuple[str, ...], code: int,
@@ -107,3 +110,9 @@ def test_set_user_writes_the_user_file(run: Run, project: Path, tmp_path: Path) 
     assert _user_file(tmp_path).read_text() == '[llm]\nprovider = "openai"\n'
     assert config.read_bytes() == before
     assert _values(run, **env)["llm.provider"]["source"] == "user"
+
+
+def test_a_known_provider_and_none_are_accepted(run: Run, project: Path) -> None:
+    assert run("config", "set", "llm.provider", "openai").returncode == 0
+    assert run("config", "get", "llm.provider").stdout.strip() == "openai"
+    assert run("config", "set", "llm.provider", "").returncode == 0

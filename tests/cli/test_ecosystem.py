@@ -53,6 +53,7 @@ def _fill(root: Path, count: int) -> None:
     "memtree list | head -1",
     "memtree log --json | head -1",
     "memtree query bulk --limit 500 --json | head -1",
+    "memtree context bulk --budget 200000 --limit 500 | head -1",  # printed through rich
 ])
 def test_closed_pipe_exits_zero_quietly(tmp_path: Path, pipeline: str) -> None:
     project = tmp_path / "piped"

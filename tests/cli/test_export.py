@@ -99,3 +99,19 @@ def test_import_bundle_command_loads_an_export_into_an_empty_root(run: Run, tmp_
     assert (empty.root / entry).read_bytes() == (made.root / entry).read_bytes()
     again = run("--root", str(empty.root), "import", "bundle", str(out), "--format", "json", "--json")
     assert again.returncode == 0 and json.loads(again.stdout)["written"] == []
+
+
+@pytest.mark.parametrize("where", ["a-file", "memory-inside"])
+def test_export_to_a_file_or_into_the_memory_is_refused(run: Run, tree: Path, tmp_path: Path,
+                                                       where: str) -> None:
+    """OUT is a folder outside the memory: a file there (or /dev/stdout) is a one-line usage
+    error, exit 2, and a folder inside the root would plant copies of every entry in it."""
+    out = tmp_path / "taken.txt" if where == "a-file" else tree / "auth" / "bundle"
+    if where == "a-file":
+        out.write_text("keep me\n")
+    before = tree_files(tree)
+    done = run("export", str(out), "--format", "json")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"memtree: error: {out}") and len(done.stderr.splitlines()) == 1
+    assert tree_files(tree) == before
+    assert out.read_text() == "keep me\n" if where == "a-file" else not out.exists()

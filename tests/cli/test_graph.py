@@ -88,3 +88,13 @@ def test_html_in_headless_chromium(run: Run, linked: None, tmp_path: Path) -> No
     assert result["afterDomain"] == "2 entries, 2 links"
     assert result["afterType"] == "1 entries, 0 links"
     assert result["zoomed"] is True
+
+
+@pytest.mark.parametrize("where", ["folder", "missing-parent"])
+def test_output_that_cannot_be_a_file_is_one_line_exit_2(run: Run, linked: None, tmp_path: Path,
+                                                         where: str) -> None:
+    out = tmp_path if where == "folder" else tmp_path / "no-such-folder" / "graph.html"
+    done = run("graph", "--format", "html", "-o", str(out))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"memtree: error: {out}: ") and "internal" not in done.stderr
+    assert len(done.stderr.splitlines()) == 1

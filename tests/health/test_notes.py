@@ -115,3 +115,27 @@ def test_fix_adopts_the_safe_notes(run: Run, vault: Path) -> None:
     _, again = _findings(run, "--fix")
     assert "auth/tokens/Fresh note.md" in {f["path"] for f in again if f["fixed"]}
     assert (vault / "auth/tokens/fresh-note.md").read_text().endswith("Still typing\n")
+
+
+def test_git_warns_only_of_files_memtree_commit_would_take(run: Run, tmp_path: Path) -> None:
+    """A note at the top of the root and a README there are left alone by `memtree commit`, so
+    `doctor` must not warn 'not committed' with `memtree commit` as the fix (it would fail
+    forever); a valid entry written by hand in a new folder is counted, and committed by the fix."""
+    project = tmp_path / "project"
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    assert run("init").returncode == 0
+    memory = project / ".memory"
+    (memory / "Untitled.md").write_text("Made where Obsidian puts new notes.\n")
+    (memory / "README.md").write_text("About this memory.\n")
+    code, found = _findings(run)
+    assert not [f for f in found if f["check"] == "git"], found
+    assert code == 0, found
+    entry = memory / "ops" / "deploys" / "by-hand.md"
+    entry.parent.mkdir(parents=True)
+    entry.write_text("---\nid: 0123456789\ntitle: By hand\n---\nWritten in an editor.\n")
+    code, found = _findings(run)
+    git = [f for f in found if f["check"] == "git"]
+    assert code == 10 and len(git) == 1 and "1 memory file(s) not committed" in str(git[0]["message"])
+    assert run("commit").returncode == 0
+    code, found = _findings(run)
+    assert code == 0 and not [f for f in found if f["check"] == "git"], found

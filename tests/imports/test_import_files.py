@@ -163,3 +163,20 @@ def test_an_unreadable_file_is_skipped_with_a_note(shop: Memory, run: Run) -> No
     assert done.returncode == 0, done.stderr
     assert "GEMINI.md: skipped: not readable UTF-8" in done.stderr
     assert "imported: 20 add, 2 supersede" in done.stdout
+
+
+def test_imported_entries_pass_validate_and_doctor(shop: Memory, run: Run) -> None:
+    """`imported` is memtree's own documented field: no `unknown field` warning for it, so
+    `doctor` and `validate --strict` stay clean right after an import; a typo still warns."""
+    assert run("import").returncode == 0
+    assert run("import", "git").returncode == 0
+    strict = run("validate", "--strict")
+    assert "unknown field 'imported'" not in strict.stdout + strict.stderr, strict.stdout
+    assert strict.returncode == 0, strict.stdout
+    doctor = json.loads(run("doctor", "--json").stdout)
+    assert not [f for f in doctor["findings"] if f["check"] == "invalid"], doctor["findings"]
+    one = next(iter(entries(shop).values()))
+    path = shop.root / f"{one.path}.md"  # type: ignore[attr-defined]
+    path.write_text(path.read_text().replace("imported:", "importd:", 1))
+    out = run("validate", "--strict")
+    assert out.returncode == 10 and "unknown field 'importd' (did you mean 'imported'?)" in out.stdout

@@ -118,3 +118,22 @@ def test_file_names_are_read_as_written(repo: Path) -> None:
     menu = episodes(memory)["#77: Add the café menu"]
     assert menu.source.files == ("src/shop/café/menu.py",)  # type: ignore[attr-defined]
     assert menu.path.startswith("shop/caf")  # type: ignore[attr-defined]
+
+
+def test_a_long_subject_cut_at_a_space_reimports_unchanged(tmp_path: Path) -> None:
+    """A title cut at 200 characters that ends on a space was read back without it, so the
+    next run called the untouched episode `edited`."""
+    project = tmp_path / "project"
+    project.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=project, check=True)
+    prefix = "Changes to src/shop/billing/tax.py: "
+    pad = next(k for k in range(5) if (prefix + "x" * k + " abcd" * 60)[199] == " ")
+    subject = "x" * pad + " abcd" * 60
+    commit(project, {"src/shop/billing/tax.py": "RATE = 1\n"}, subject, "2025-03-01T10:00:00Z",
+           "Alice")
+    memory = Memory.init(project)
+    first = import_git(memory.ws)
+    assert first.counts() == {"add": 1}
+    (title,) = episodes(memory)
+    assert len(title) <= 200 and title == title.strip()
+    assert import_git(memory.ws).counts() == {"unchanged": 1}

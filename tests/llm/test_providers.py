@@ -137,6 +137,14 @@ def test_settings_of_the_wrong_type_name_the_key(memory: Memory) -> None:
         client.resolve(Workspace.at(memory.root))
 
 
+def test_an_endless_timeout_written_by_hand_is_refused(memory: Memory) -> None:
+    configure(memory.root, "openai", "http://127.0.0.1:9")
+    config = memory.root / "config.toml"
+    config.write_text(config.read_text() + "timeout = inf\n")
+    with pytest.raises(InvalidEntry, match=r"\[llm\] timeout must be a positive number"):
+        client.resolve(Workspace.at(memory.root))
+
+
 def test_unknown_provider(memory: Memory) -> None:
     configure(memory.root, "nope", "http://127.0.0.1:9")
     with pytest.raises(LLMError, match="provider 'nope': expected one of"):

@@ -18,6 +18,9 @@ NOTES = {
     "gemini": ["older Gemini CLI releases need hooks enabled in settings (hooksConfig.enabled)."],
     "cursor": ["Cursor injects memory at session start only; the rules teach per-prompt queries."],
 }
+USER_NOTES = {  # `--user`: no project files, so no note about them
+    "gemini": NOTES["gemini"],
+}
 
 
 def install(agent: str, project: Path, command: str | None = None,
@@ -30,7 +33,7 @@ def install(agent: str, project: Path, command: str | None = None,
         changes = installer.apply(project, module.targets(cmd), remove=False)
         changes += _user_files(module, remove=False)
         installer.record_version(project, module.NAME)
-    notes = list(NOTES.get(module.NAME, []))
+    notes = list(NOTES.get(module.NAME, []) if not user else USER_NOTES.get(module.NAME, []))
     if module.NAME == "codex" and not user:
         notes.append(_trust_codex(module, project, cmd))
     if cmd == installer.PORTABLE:
@@ -52,7 +55,8 @@ def _trust_codex(module: Any, project: Path, cmd: str) -> str:
     try:
         done = codex_hooks.trust(project.resolve(), commands)
     except MemtreeError as exc:
-        return f"memtree's Codex hooks were not trusted ({exc}): trust them in the TUI (/hooks)."
+        return (f"memtree's Codex hooks were not trusted ({exc}): trust them in the TUI (/hooks), "
+                "or trust the project and run `memtree install codex` again.")
     if not done:
         return "Codex already trusts memtree's hooks here."
     return (f"trusted {len(done)} memtree hook(s) for Codex in your Codex config "
@@ -102,10 +106,31 @@ def _record_command() -> str:
 
 def uninstall(agent: str, project: Path, user: bool = False) -> dict[str, Any]:
     module = get(agent)
+    notes = []
     if user:
         changes = _user_level(module, "memtree", remove=True)
     else:
+        if module.NAME == "codex":  # first: Codex lists the hooks only while they exist
+            notes.append(_untrust_codex(project))
         changes = installer.apply(project, module.targets("memtree"), remove=True)
         changes += _user_files(module, remove=True)
         installer.record_version(project, module.NAME, remove=True)
-    return {"agent": module.NAME, "project": str(project.resolve()), "files": changes, "notes": []}
+    return {"agent": module.NAME, "project": str(project.resolve()), "files": changes,
+            "notes": [n for n in notes if n]}
+
+
+def _untrust_codex(project: Path) -> str:
+    """Drop the trust records install wrote into the user's Codex config."""
+    from ..errors import MemtreeError
+    from ..health import codex_hooks
+
+    if not (project / ".codex" / "hooks.json").exists():
+        return ""
+    if codex_hooks.codex_program() is None:
+        return ("codex is not on PATH: trust records of memtree's hooks in your Codex config "
+                "(hooks.state), if any, are left; they name hooks that are gone.")
+    try:
+        done = codex_hooks.untrust(project.resolve())
+    except MemtreeError as exc:
+        return f"the trust records of memtree's Codex hooks were left ({exc})."
+    return f"untrusted {len(done)} memtree hook(s) in your Codex config (hooks.state)." if done else ""

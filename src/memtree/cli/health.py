@@ -89,6 +89,8 @@ def graph(
     """The relation graph: Mermaid, Graphviz DOT, or one self-contained HTML page to explore."""
     from ..export.graph import render
 
+    if output is not None:
+        _check_output(output)
     memory = common.memory()
     with views.progress("drawing"):
         entries, _ = memory.load(archived=False)
@@ -104,6 +106,18 @@ def graph(
     from .output import note
 
     note(f"wrote {output}")
+
+
+def _check_output(output: str) -> None:
+    """`-o FILE` names a file in an existing folder (checked before the graph is drawn)."""
+    from pathlib import Path
+
+    from ..errors import UsageError
+
+    if Path(output).is_dir():
+        raise UsageError(f"{output}: a folder; name the file to write (e.g. {output}/graph.html)")
+    if not Path(output).resolve().parent.is_dir():
+        raise UsageError(f"{output}: the folder {Path(output).parent} does not exist")
 
 
 @app.command()

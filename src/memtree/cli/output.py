@@ -60,10 +60,16 @@ def console(stderr: bool = False) -> Any:
     at 80 columns when the output goes to a pipe or a file."""
     from rich.console import Console
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            """rich exits 1 when the reader closes the pipe; the CLI's boundary ends with 0."""
+            self.quiet = True
+            raise BrokenPipeError
+
     stream = sys.stderr if stderr else sys.stdout
     tty = hasattr(stream, "isatty") and stream.isatty()
-    return Console(stderr=stderr, highlight=False, soft_wrap=True,
-                   width=None if tty else 1_000_000)
+    return _Console(stderr=stderr, highlight=False, soft_wrap=True,
+                    width=None if tty else 1_000_000)
 
 
 def usage_error(message: str, command: str | None) -> None:

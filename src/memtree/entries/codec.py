@@ -41,6 +41,9 @@ KNOWN_FIELDS = (
     "source",
     "anchors",
 )
+# Fields memtree's own tools write after the known ones, kept as extra (docs/format.md):
+# `imported` by `memtree import` (imports/apply.py). Validation does not call them unknown.
+TOOL_FIELDS = ("imported",)
 WIKILINK = r"\[\[([^\]|#]+)(?:[#|][^\]]*)?\]\]"  # compiled on first use (re caches it)
 
 

@@ -93,8 +93,9 @@ def _unknown_fields(ws: Workspace, path: str) -> list[Problem]:
     except (MemtreeError, OSError):
         return []  # already reported
     found = []
-    for key in (k for k in meta if k not in codec.KNOWN_FIELDS):
-        close = difflib.get_close_matches(str(key), codec.KNOWN_FIELDS, n=1)
+    known = codec.KNOWN_FIELDS + codec.TOOL_FIELDS
+    for key in (k for k in meta if k not in known):
+        close = difflib.get_close_matches(str(key), known, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else " (kept as is)"
         at = re.search(rf"^{re.escape(str(key))}\s*:", text, re.MULTILINE)
         line = text.count("\n", 0, at.start()) + 1 if at else 0

@@ -51,6 +51,7 @@ Progress = Callable[[int, int], None]
 
 def dump(ws: Workspace, out: Path, fmt: str, progress: Progress | None = None) -> Outcome:
     writer, _ = _codec(fmt)
+    _check_out(ws, out)
     out.mkdir(parents=True, exist_ok=True)
     done = Outcome(fmt, str(out))
     files = writer(tree_files(ws.root))
@@ -62,6 +63,14 @@ def dump(ws: Workspace, out: Path, fmt: str, progress: Progress | None = None) -
         if progress is not None:
             progress(count, len(files))
     return done
+
+
+def _check_out(ws: Workspace, out: Path) -> None:
+    """OUT is a folder (made when missing) outside the memory root."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: not a folder; export writes a folder of files (name a new one)")
+    if out.resolve().is_relative_to(ws.root.resolve()):
+        raise UsageError(f"{out}: inside the memory root {ws.root}; export to a folder outside it")
 
 
 def load(ws: Workspace, folder: Path, fmt: str, progress: Progress | None = None) -> Outcome:

@@ -2,7 +2,8 @@
 once the user trusted its exact definition (`hooks.state."<key>".trusted_hash` in Codex's config).
 Codex's app server (`codex app-server`, JSON-RPC on stdio) lists hooks with key, hash and trust
 status and writes config with Codex's own editor; memtree never hashes or edits that file itself.
-Used by `memtree install codex` (trusts only the commands it wrote) and `memtree doctor`.
+Used by `memtree install codex` (trusts only the commands it wrote), `memtree uninstall codex`
+(drops those trust records again) and `memtree doctor`.
 """
 
 from __future__ import annotations
@@ -48,17 +49,35 @@ def memtree_hooks(project: Path, program: str | None = None) -> list[Hook]:
 
 def trust(project: Path, commands: set[str], program: str | None = None) -> list[Hook]:
     """Trust the project's hooks whose command is one of `commands` (what install wrote) and
-    that Codex does not trust yet; returns the hooks trusted. Any other hook is left alone."""
-    todo = [h for h in memtree_hooks(project, program)
-            if h.command in commands and h.status != "trusted"]
-    if any('"' in h.key or "\\" in h.key for h in todo):
-        raise MemtreeError(f"{project}: a path with quotes or backslashes; trust the hooks in "
+    that Codex does not trust yet; returns the hooks trusted. Any other hook is left alone.
+    Codex lists no project hook in a project it does not trust: that is an error here."""
+    listed = memtree_hooks(project, program)
+    if not listed:
+        raise MemtreeError("Codex lists no memtree hook here; it reads .codex/ only in a "
+                           "project you trust in Codex")
+    todo = [h for h in listed if h.command in commands and h.status != "trusted"]
+    _write_state(project, program, [(h, h.hash) for h in todo])
+    return todo
+
+
+def untrust(project: Path, program: str | None = None) -> list[Hook]:
+    """Drop the trust records (`hooks.state`) of the project's memtree hooks, as `uninstall`
+    removes the hooks: Codex deletes a key written as null. Other hooks' records stay."""
+    todo = [h for h in memtree_hooks(project, program) if h.status in ("trusted", "modified")]
+    _write_state(project, program, [(h, None) for h in todo])
+    return todo
+
+
+def _write_state(project: Path, program: str | None, values: list[tuple[Hook, str | None]]) -> None:
+    """Set (or, with None, delete) `hooks.state."<key>".trusted_hash` through Codex's editor."""
+    if any('"' in h.key or "\\" in h.key for h, _ in values):
+        raise MemtreeError(f"{project}: a path with quotes or backslashes; review the hooks in "
                            "the Codex TUI (/hooks) instead")
-    writes = [("config/value/write", {"keyPath": f'hooks.state."{h.key}".trusted_hash',
-                                      "value": h.hash, "mergeStrategy": "replace"}) for h in todo]
+    writes = [("config/value/write", {"keyPath": f'hooks.state."{h.key}"' + (
+        ".trusted_hash" if value is not None else ""), "value": value, "mergeStrategy": "replace"})
+        for h, value in values]
     if writes:
         _exchange(project, program, writes)
-    return todo
 
 
 def _exchange(project: Path, program: str | None,

@@ -79,9 +79,10 @@ def git_bytes(cwd: Path, *args: str, env: dict[str, str] | None = None) -> bytes
     except GitCommandNotFound as exc:
         raise HistoryError("git is not installed or not on PATH") from exc
     except GitCommandError as exc:
-        detail = str(exc.stderr or "").strip().strip("'").strip()
-        last = detail.splitlines()[-1] if detail else f"exit {exc.status}"
-        raise HistoryError(f"git {args[0]} failed in {cwd}: {last.removeprefix('stderr: ')}") from exc
+        # GitPython quotes what git said: "stderr: '…'" (one quote each end, lines between)
+        detail = str(exc.stderr or "").strip().removeprefix("stderr:").strip().strip("'").strip()
+        last = detail.splitlines()[-1].strip() if detail else f"exit {exc.status}"
+        raise HistoryError(f"git {args[0]} failed in {cwd}: {last}") from exc
     return out if isinstance(out, bytes) else str(out).encode()
 
 

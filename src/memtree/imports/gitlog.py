@@ -165,7 +165,7 @@ def episode(key: str, commits: list[Commit]) -> Draft:
     authors = list(dict.fromkeys(c.author for c in reversed(ordered)))
     folder = areas.most_common(1)[0][0] if areas else "project/general"
     return Draft(
-        key=f"git:{key}", title=title[:200], folder=folder,
+        key=f"git:{key}", title=title[:200].rstrip(), folder=folder,
         slug=slug, body=_body(ordered, files, len(touched), authors), type="episode",
         summary=_summary(ordered, authors), tags=("imported", "git", *(f"ref-{n}" for n in refs)),
         aliases=aliases, files=files[:SOURCE_FILES], anchors=files[:MAX_ANCHORS],

@@ -54,6 +54,13 @@ def names() -> list[str]:
     return sorted(set(_REGISTRY) | set(BUILT_IN))
 
 
+def known(name: str) -> bool:
+    """Whether a provider of that name exists: built in, registered or a plugin's."""
+    if name not in _REGISTRY and name not in BUILT_IN:
+        _plugins()
+    return name in _REGISTRY or name in BUILT_IN
+
+
 def make(settings: LLMSettings) -> Provider:
     """The provider `settings.provider` names (its module imported now, registering itself)."""
     from ..errors import LLMError

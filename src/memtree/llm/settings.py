@@ -80,7 +80,7 @@ def _checked(name: str, value: Any, default: Any) -> Any:
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
-    if not ok or (kind in (int, float) and value <= 0):
+    if not ok or (kind in (int, float) and not 0 < value < float("inf")):
         what = "a positive number" if kind in (int, float) else f"a {kind.__name__}"
         raise InvalidEntry(f"config.toml: [llm] {name} must be {what}")
     return value
