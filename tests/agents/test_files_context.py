@@ -189,14 +189,17 @@ def test_the_prompt_hook_ranks_with_the_files_the_session_touched(run_process: R
                                                                   project: Path) -> None:
     memory = Memory(project / ".memory")
     text = "Retries back off exponentially and stop after five"
-    memory.add("Retry policy", "billing/invoices", text + ".", type="decision")
+    # The one naming the file first: should a second pass between the two, recency favours the
+    # other one, as a tie on the path does.
     memory.add("Retry policy", "integrations/webhooks", text + " (src/integrations/webhooks.py).",
                type="decision")
+    memory.add("Retry policy", "billing/invoices", text + ".", type="decision")
     code = project / "src" / "integrations"
     code.mkdir()
     (code / "webhooks.py").write_text("RETRIES = 5\n")
     prompt = "what is our retry policy"
-    # Alike on their text: the first by path. With the file the session read: the one naming it.
+    # Alike on their text: the first by path (or the newer). With the file the session read: the
+    # one naming it.
     assert memory.query(prompt, limit=2).hits[0].path == "billing/invoices/retry-policy"
     found = touched.search(memory.ws, prompt, ["src/app.py", "src/integrations/webhooks.py"], limit=2)
     assert found.hits[0].path == "integrations/webhooks/retry-policy"

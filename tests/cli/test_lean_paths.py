@@ -38,7 +38,7 @@ HEAVY = {"tempfile", "shutil", "random", "secrets", "getpass", "subprocess", "tr
          "memtree.cli.app", "memtree.cli.main", "memtree.cli.common", "memtree.history",
          "memtree.agents.install", "memtree.cli.views"}
 QUERY_HEAVY = HEAVY | {"memtree.memory", "memtree.entries.store", "memtree.entries.codec", "memtree.agents",
-                       "hashlib"}
+                       "hashlib", "inspect", "ast", "dis", "tokenize"}
 HOOK_HEAVY = HEAVY | ({"hashlib"} if importlib.util.find_spec("_sha256") else set())
 
 
@@ -90,6 +90,19 @@ def test_piped_query_text_is_written_without_rich(project: Path, extra: list[str
         assert out.stdout.startswith(("1. ", "nothing found for")), out.stdout
         assert not unwanted(names, QUERY_HEAVY), text
         assert "memtree.cli.plainview" in names
+
+
+def test_a_deferred_module_loads_at_its_first_use_and_replaces_its_stand_in() -> None:
+    code = ("import sys; from memtree.cli.fastquery import defer; defer('inspect'); "
+            "import inspect; assert 'ast' not in sys.modules; "
+            "from dataclasses import dataclass; "
+            "Point = dataclass(type('Point', (), {'__annotations__': {'x': int}})); "
+            "assert Point.__doc__ == 'Point(x: int)', Point.__doc__; "
+            "assert sys.modules['inspect'] is not inspect and 'ast' in sys.modules; "
+            "assert inspect.isfunction(defer)")
+    out = subprocess.run([str(MEMTREE.with_name("python")), "-c", code], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
 
 
 @pytest.mark.parametrize("event", ["SessionStart", "UserPromptSubmit", "PreCompact", "Stop",

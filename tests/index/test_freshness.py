@@ -122,6 +122,49 @@ def test_racy_same_size_rewrite_is_not_missed(memory: Memory) -> None:
     assert top(memory, "hut") == "ops/deploy/canary"
 
 
+def _edit_keeping_stamp(file: Path, old: str, new: str) -> None:
+    """An edit in place of the same size whose mtime is then set back to what it was."""
+    assert len(old) == len(new)
+    before = file.stat()
+    file.write_text(file.read_text().replace(old, new))
+    os.utime(file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = file.stat()
+    assert (after.st_mtime_ns, after.st_size) == (before.st_mtime_ns, before.st_size)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the change time is POSIX's")
+def test_settled_same_size_edit_with_its_mtime_set_back_is_found_by_the_rotation(
+        big: Memory) -> None:
+    file = big.root / "area/f2/note-29.md"
+    _edit_keeping_stamp(file, "plain words 29", "plain zebra 29")
+    rounds = 30 // freshness.RECHECK_FILES + 1
+    seen = [top(big, "zebra") for _ in range(rounds)]
+    assert seen[-1] == "area/f2/note-29", f"not found after {rounds} queries"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the change time is POSIX's")
+def test_settled_same_size_edit_of_a_hit_with_its_mtime_set_back_is_never_shown_stale(
+        big: Memory) -> None:
+    file = big.root / "area/f1/note-04.md"
+    assert "area/f1/note-04" in found(big, "note 4")
+    _edit_keeping_stamp(file, "plain words 4", "plain quartz4")
+    assert top(big, "note 4") == "area/f1/note-04"  # a hit: re-checked by its change time
+    assert top(big, "quartz4") == "area/f1/note-04"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the change time is POSIX's")
+def test_gate_sees_a_new_file_in_a_folder_whose_mtime_was_set_back(big: Memory) -> None:
+    folder = big.root / "area/f1"
+    before = folder.stat()
+    write_entry(big.root, "area/f1/canary", "Canary deploys", "ship to one pod")
+    os.utime(folder, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert folder.stat().st_mtime_ns == before.st_mtime_ns
+    assert top(big, "canary pod") == "area/f1/canary"
+    (big.root / "area/f1/canary.md").unlink()
+    os.utime(folder, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert "area/f1/canary" not in found(big, "canary pod")
+
+
 def test_quick_syncs_agree_with_a_full_rebuild(big: Memory) -> None:
     root = big.root
     write_entry(root, "area/f0/new-a", "New A", "alpha words")

@@ -136,3 +136,46 @@ def test_a_question_about_any_time_does_not_age_episodes(memory: Memory) -> None
     task = memory.query("camping by the lake with the kids", now=now).hits
     life = {h.path: dict(h.parts)["lifecycle"] for h in task}
     assert life["trips/log/camping-11"] > life["trips/log/camping-03"]  # a task: age counts
+
+
+# Texts built from every word the date patterns hold, in several cases and spacings: the quick
+# word test before the patterns must never turn away a text that one of them matches.
+_PIECES = ["in", "since", "last", "past", "this", "previous", "early", "mid-", "of", "the",
+           "ago", "a few", "two", "3", "days", "week", "weekend", "month", "year", "today",
+           "tonight", "yesterday", "last night", "May", "june", "Sept.", "dec", "spring", "Fall",
+           "2023", "1999", "13th", "2023-10-13", "what", "When", "  how", "who", "recently",
+           "still", "so far", "yet", "fix", "deploy", "?", ",", "ſpring", "WHICH"]
+
+
+def _texts() -> list[str]:
+    import random
+
+    rng = random.Random(7)
+    out = []
+    for _ in range(3000):
+        words = rng.sample(_PIECES, rng.randint(1, 5))
+        text = " ".join(w.upper() if rng.random() < 0.2 else w for w in words)
+        out.append(text)
+    return out
+
+
+def test_the_word_test_never_skips_a_text_a_pattern_matches() -> None:
+    for text in _texts():
+        if not dates._holds(text, dates._DATED, digits=True):
+            assert not any(dates._rx(k).search(text) for k in (*dates._ABSOLUTE, "near", "ago",
+                                                                "last")), text
+        if not dates._holds(text.lstrip()[:5], dates._QUESTIONS):
+            assert not dates._rx("question").match(text), text
+        if not dates._holds(text, dates._NOWS):
+            assert not dates._rx("now").search(text), text
+
+
+def test_a_text_without_a_date_word_compiles_no_pattern() -> None:
+    import subprocess
+    import sys
+
+    code = ("import datetime as dt; from memtree.retrieval import dates; "
+            "dates.named('fix the retry loop', dt.datetime.now(dt.UTC)); "
+            "assert dates.current('fix the retry loop'); print(len(dates._compiled))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"

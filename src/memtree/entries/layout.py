@@ -175,7 +175,19 @@ def walk(root: Path, archived: bool = True, misplaced: bool = False) -> Iterator
 
 # ---------------------------------------------------------------- the walk (one walker)
 
-Stamp = tuple[int, int]  # (mtime_ns, size)
+Stamp = tuple[int, int]  # (change time in ns, size): see changed_ns
+
+
+def changed_ns(st: os.stat_result) -> int:
+    """When a file or folder last changed, as the index records it. On POSIX the inode's change
+    time (ctime): every write, rename, link or unlink inside a folder, and every `touch -d` or
+    `os.utime` moves it, and no program can set it back, so an edit in place that keeps the size
+    and restores the old mtime is still seen. Elsewhere (Windows: ctime is the creation time) the
+    modification time."""
+    return st.st_ctime_ns if POSIX else st.st_mtime_ns
+
+
+POSIX = os.name == "posix"
 
 
 def depth_of(rel: str) -> int:
@@ -211,7 +223,7 @@ def scan_folder(root: Path, rel: str) -> tuple[int, dict[str, Stamp], list[str]]
             listing = list(items)
     except OSError:
         return None
-    mtime = st.st_mtime_ns
+    mtime = changed_ns(st)
     depth, prefix = depth_of(rel), rel + "/" if rel else ""
     files: dict[str, Stamp] = {}
     subfolders: list[str] = []
@@ -233,7 +245,7 @@ def scan_folder(root: Path, rel: str) -> tuple[int, dict[str, Stamp], list[str]]
                 continue
             if not S_ISREG(st.st_mode):  # a FIFO or device named *.md would block a reader
                 continue
-            files[prefix + shown_name(name)[:-3]] = (st.st_mtime_ns, st.st_size)
+            files[prefix + shown_name(name)[:-3]] = (changed_ns(st), st.st_size)
     return mtime, files, subfolders
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..entries import statepaths
-from ..entries.layout import Stamp, allowed, scan, scan_folder
+from ..entries.layout import Stamp, allowed, changed_ns, scan, scan_folder
 from .source import restat
 
 # A folder or file whose mtime is this close to the moment it was read may change again within
@@ -68,13 +68,14 @@ def whole(root: Path) -> Scope:
 
 
 def changed_folders(root: Path, known: dict[str, int]) -> list[str]:
-    """The gate: recorded folders whose mtime moved (a file added, removed, renamed or replaced
-    by an atomic save), that vanished, or that were left unsettled. One stat per folder."""
+    """The gate: recorded folders whose change time (`changed_ns`) moved (a file added, removed,
+    renamed or replaced by an atomic save), that vanished, or that were left unsettled. One stat
+    per folder."""
     base = str(root)
     out = []
     for rel, mtime in known.items():
         try:
-            now = os.stat(f"{base}/{rel}" if rel else base).st_mtime_ns
+            now = changed_ns(os.stat(f"{base}/{rel}" if rel else base))
         except OSError:
             now = None
         if now != mtime:

@@ -33,7 +33,7 @@ def restat(root: Path, paths: Iterable[str]) -> dict[str, Stamp]:
             st = os.stat(f"{base}/{tree.disk_name(path)}.md")
         except OSError:
             continue
-        out[path] = (st.st_mtime_ns, st.st_size)
+        out[path] = (tree.changed_ns(st), st.st_size)
     return out
 
 

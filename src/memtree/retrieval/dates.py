@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from ..record import Record, record
 
 MONTHS = {name: n for n, names in enumerate((
     ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
@@ -27,35 +28,57 @@ _MONTH = r"(?P<{g}>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<{g}>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<{g}>(?:19[7-9]|20\d)\d)"
 _END = r"(?![\w/.-]*\w)"  # not the start of an identifier, version or path
-_PATTERNS = (
-    ("iso_day", re.compile(r"(?<![\w.-])" + _YEAR.format(g="y") + r"-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)"
-                           + _END)),
-    ("day_month", re.compile(r"\b" + _DAY.format(g="d") + r"(?: of)? " + _MONTH.format(g="m")
-                             + r"(?:,? " + _YEAR.format(g="y") + r")?" + _END, re.I)),
-    ("month_day", re.compile(r"\b" + _MONTH.format(g="m") + r" " + _DAY.format(g="d")
-                             + r"(?:,? " + _YEAR.format(g="y") + r")?" + _END, re.I)),
-    ("month_year", re.compile(r"\b" + _MONTH.format(g="m") + r",? (?:of )?" + _YEAR.format(g="y")
-                              + _END, re.I)),
-    ("season", re.compile(r"\b(?P<s>spring|summer|autumn|fall|winter),? (?:of )?"
-                          + _YEAR.format(g="y") + _END, re.I)),
-    ("month", re.compile(r"\b(?:in|during|since|until|by|before|after|early|late|mid|of|last|this|"
-                         r"next|from|through) (?:early |late |mid-?)?" + _MONTH.format(g="m")
-                         + r"(?![\w-])", re.I)),
-    ("year", re.compile(r"\b(?:in|during|since|until|by|before|after|early|late|mid|of|year|from|"
-                        r"through|spring|summer|autumn|fall|winter) (?:early |late |mid-?)?"
-                        + _YEAR.format(g="y") + _END, re.I)),
-)
-_AGO = re.compile(r"\b(?P<n>\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|(?:a )?few|"
-                  r"several) (?P<u>day|week|month|year)s? ago\b", re.I)
-_LAST = re.compile(r"\b(?P<w>last|past|previous|this) (?P<u>day|week|weekend|month|year)\b", re.I)
-_QUESTION = re.compile(r"\s*(?:what|when|where|who|whom|whose|which|why|how)\b", re.I)
-_NOW = re.compile(r"\b(?:latest|newest|recent|recently|lately|currently|current|now|still|again|"
-                  r"last time|so far|yet)\b", re.I)
-_NEAR = re.compile(r"\b(?P<w>today|tonight|yesterday|last night)\b", re.I)
+# Compiled on first use (`_rx`): most queries name no date and never need them.
+_SOURCES: dict[str, tuple[str, int]] = {
+    "iso_day": (r"(?<![\w.-])" + _YEAR.format(g="y") + r"-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)" + _END, 0),
+    "day_month": (r"\b" + _DAY.format(g="d") + r"(?: of)? " + _MONTH.format(g="m")
+                  + r"(?:,? " + _YEAR.format(g="y") + r")?" + _END, re.I),
+    "month_day": (r"\b" + _MONTH.format(g="m") + r" " + _DAY.format(g="d")
+                  + r"(?:,? " + _YEAR.format(g="y") + r")?" + _END, re.I),
+    "month_year": (r"\b" + _MONTH.format(g="m") + r",? (?:of )?" + _YEAR.format(g="y") + _END,
+                   re.I),
+    "season": (r"\b(?P<s>spring|summer|autumn|fall|winter),? (?:of )?" + _YEAR.format(g="y")
+               + _END, re.I),
+    "month": (r"\b(?:in|during|since|until|by|before|after|early|late|mid|of|last|this|"
+              r"next|from|through) (?:early |late |mid-?)?" + _MONTH.format(g="m") + r"(?![\w-])",
+              re.I),
+    "year": (r"\b(?:in|during|since|until|by|before|after|early|late|mid|of|year|from|"
+             r"through|spring|summer|autumn|fall|winter) (?:early |late |mid-?)?"
+             + _YEAR.format(g="y") + _END, re.I),
+    "ago": (r"\b(?P<n>\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|(?:a )?few|"
+            r"several) (?P<u>day|week|month|year)s? ago\b", re.I),
+    "last": (r"\b(?P<w>last|past|previous|this) (?P<u>day|week|weekend|month|year)\b", re.I),
+    "question": (r"\s*(?:what|when|where|who|whom|whose|which|why|how)\b", re.I),
+    "now": (r"\b(?:latest|newest|recent|recently|lately|currently|current|now|still|again|"
+            r"last time|so far|yet)\b", re.I),
+    "near": (r"\b(?P<w>today|tonight|yesterday|last night)\b", re.I),
+}
+_ABSOLUTE = ("iso_day", "day_month", "month_day", "month_year", "season", "month", "year")
+# A word every match of a pattern holds (after casefold), or any digit: a text with none of them
+# cannot match, so it is not searched and the patterns are not compiled (about 3 ms at start).
+_DATED = (*MONTHS, *SEASONS, "ago", "last", "past", "previous", "this", "today", "tonight",
+          "yesterday")
+_QUESTIONS = ("what", "when", "where", "who", "which", "why", "how")
+_NOWS = ("latest", "newest", "recent", "lately", "current", "now", "still", "again", "last time",
+         "so far", "yet")
+_compiled: dict[str, re.Pattern[str]] = {}
 
 
-@dataclass(frozen=True)
-class Period:
+def _rx(name: str) -> re.Pattern[str]:
+    pattern = _compiled.get(name)
+    if pattern is None:
+        pattern = _compiled[name] = re.compile(*_SOURCES[name])
+    return pattern
+
+
+def _holds(text: str, words: tuple[str, ...], digits: bool = False) -> bool:
+    """Could `text` match a pattern whose every match holds one of `words` (or a digit)?"""
+    folded = text.casefold()
+    return any(w in folded for w in words) or (digits and any(c.isdigit() for c in text))
+
+
+@record
+class Period(Record):
     """A span of time [start, end); `yearly` when no year was named (that month, any year)."""
 
     start: dt.datetime
@@ -70,8 +93,10 @@ def named(text: str, now: dt.datetime) -> tuple[Period, ...]:
         now = now.replace(tzinfo=dt.UTC)
     found: list[Period] = []
     taken: list[tuple[int, int]] = []
-    for kind, pattern in _PATTERNS:
-        for match in pattern.finditer(text):
+    if not _holds(text, _DATED, digits=True):
+        return ()
+    for kind in _ABSOLUTE:
+        for match in _rx(kind).finditer(text):
             if any(a < match.end() and match.start() < b for a, b in taken):
                 continue
             if match.groupdict().get("m") and not _capitalised(match.group("m")):
@@ -87,8 +112,9 @@ def current(text: str) -> bool:
     """Is the query about the work at hand? A task or statement is ("fix the retry loop", "do not
     retry twice"); a question (a wh-word first, or a `?` at the end: "When did we…", "What did
     Caroline say…") asks about any time, unless it asks for the latest ("current", "recently")."""
-    question = text.rstrip().endswith("?") or bool(_QUESTION.match(text))
-    return not question or bool(_NOW.search(text))
+    question = text.rstrip().endswith("?") or (
+        _holds(text.lstrip()[:5], _QUESTIONS) and bool(_rx("question").match(text)))
+    return not question or (_holds(text, _NOWS) and bool(_rx("now").search(text)))
 
 
 def _capitalised(word: str) -> bool:
@@ -133,16 +159,16 @@ def _relative(text: str, now: dt.datetime) -> tuple[Period, ...]:
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     day = dt.timedelta(days=1)
     out = []
-    for match in _NEAR.finditer(text):
+    for match in _rx("near").finditer(text):
         back = 0 if match.group("w").lower() in ("today", "tonight") else 1
         out.append(Period(today - back * day, today - back * day + day))
-    for match in _AGO.finditer(text):
+    for match in _rx("ago").finditer(text):
         n = match.group("n").lower()
         count = int(n) if n.isdigit() else NUMBERS.get(n, 1)
         span = UNITS[match.group("u").lower()] * day
         centre = today - count * span
         out.append(Period(centre - span / 2, centre + span / 2 + day))
-    for match in _LAST.finditer(text):
+    for match in _rx("last").finditer(text):
         unit = match.group("u").lower()
         span = 7 * day if unit == "weekend" else UNITS[unit] * day
         if match.group("w").lower() == "this":

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..index.source import author_of
 from ..lifecycle.scores import DEFAULT, Params, Usage, lifecycle_factor, parse_time
 from ..model import Entry, Hit, Status, Tier
+from ..record import Record, record
 from . import dates
 
 ACTOR_BONUS = 0.4        # added (x top BM25) to entries whose author the query names
@@ -30,8 +31,8 @@ GAP_FULL = 0.25          # a gap of 25 % between #1 and #2 counts as fully clear
 ESCALATE_BELOW = 0.45    # confidence under this: a query would go to the LLM tier
 
 
-@dataclass(frozen=True)
-class Candidate:
+@record
+class Candidate(Record):
     """An entry the full-text search found, with its raw BM25 and which query terms it holds."""
 
     entry: Entry

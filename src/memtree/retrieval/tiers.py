@@ -10,7 +10,6 @@ import math
 import re
 import time
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..index import tokens
@@ -18,6 +17,7 @@ from ..index.db import Index, open_index
 from ..lifecycle import signals
 from ..lifecycle.scores import DEFAULT, Params, params_of
 from ..model import Entry, Hit, Result, Tier
+from ..record import Record, record
 from . import dates, rank
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
@@ -35,8 +35,8 @@ RECENCY_QUESTIONS = False  # ... for questions about any time too (off: only the
 DATES = True             # a query naming a date prefers entries of that time (retrieval.dates)
 
 
-@dataclass(frozen=True)
-class Filters:
+@record
+class Filters(Record):
     """What a query is restricted to; hidden entries (superseded, archived) need include_all."""
 
     include_all: bool = False
