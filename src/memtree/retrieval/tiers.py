@@ -18,7 +18,7 @@ from ..lifecycle import signals
 from ..lifecycle.scores import DEFAULT, Params, params_of
 from ..model import Entry, Hit, Result, Tier
 from ..record import Record, record
-from . import dates, rank
+from . import dates, proximity, rank
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ POSTINGS_PER_ENTRY = 3   # stay within max(POSTINGS_BUDGET, entries x POSTINGS_P
 RECENCY = True           # episodes and bugs get a recency prior (rank.recency_prior)
 RECENCY_QUESTIONS = False  # ... for questions about any time too (off: only the work at hand)
 DATES = True             # a query naming a date prefers entries of that time (retrieval.dates)
+PROXIMITY = True         # consecutive query words held close count more (retrieval.proximity)
 
 
 @record
@@ -262,7 +263,9 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int, wanted: in
         names[found.entry.path] = names[found.entry.id] = found.entry.path
     names.pop("", None)
     links = [(f.entry.path, names[t]) for f in kept for t in f.links if t in names]
-    cands = [rank.Candidate(f.entry, f.bm25) for f in kept]
+    close = proximity.near(idx, groups, [f.rowid for f in kept],
+                           _informations(idx, groups)) if PROXIMITY else {}
+    cands = [rank.Candidate(f.entry, f.bm25, near=close.get(f.rowid, 0.0)) for f in kept]
     clock = now or dt.datetime.now(dt.UTC)
     current = RECENCY_QUESTIONS or dates.current(text)
     newest = idx.reads.newest(rank.RECENCY_DEPTH) if RECENCY and current else ()

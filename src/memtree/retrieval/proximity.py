@@ -1,0 +1,48 @@
+"""Proximity: query words that stand together in an entry count more than the same words apart.
+
+BM25 scores each query word on its own, so an entry that holds `filesystem` in one paragraph and
+`monitor` in another ties with one that says `filesystem monitor`. Each pair of consecutive query
+words is looked for as an FTS5 `NEAR` group (at most WINDOW words between them, in one field) in
+the best candidates only, on the scratch copy of their fields that coverage uses (index/reads.py
+`holding`), so the cost does not grow with the index. An entry earns, per pair it holds close,
+the smaller of the two words' information (their idf): a pair of rare words counts most.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from ..index.db import Index
+
+WINDOW = 2    # at most this many other words between the two query words
+DEPTH = 30    # candidates (best BM25 first) looked at; the rest earn nothing
+
+
+def phrase(group: Sequence[str]) -> str:
+    """One query word as an FTS5 phrase: a plain term, or an identifier's parts in a row (which
+    the identifier itself holds, as the index splits it the same way)."""
+    return '"' + " ".join(group[:-1] if len(group) > 1 else group) + '"'
+
+
+def pairs(groups: Sequence[Sequence[str]]) -> list[tuple[int, int]]:
+    """The consecutive query words (by position in the query), as indexes into `groups`."""
+    return [(n, n + 1) for n in range(len(groups) - 1)]
+
+
+def near(idx: Index, groups: Sequence[Sequence[str]], rowids: Sequence[int],
+         info: Mapping[str, float]) -> dict[int, float]:
+    """Per rowid of `rowids` (the first DEPTH), the summed information of the consecutive query
+    word pairs it holds within WINDOW words of each other; rowids holding none are left out."""
+    chosen = pairs(groups)
+    if not chosen or not rowids:
+        return {}
+    exprs = [f"NEAR({phrase(groups[a])} {phrase(groups[b])}, {WINDOW})" for a, b in chosen]
+    held = idx.reads.holding(exprs, list(rowids[:DEPTH]))
+    out: dict[int, float] = {}
+    for (a, b), rows in zip(chosen, held, strict=True):
+        worth = min(info.get(groups[a][-1], 0.0), info.get(groups[b][-1], 0.0))
+        for rowid in rows:
+            out[rowid] = out.get(rowid, 0.0) + worth
+    return out
