@@ -12,12 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
-if TYPE_CHECKING:
-    from ..index.db import Index
-
 WINDOW = 2    # at most this many other words between the two query words
-DEPTH = 30    # candidates (best BM25 first) looked at; the rest earn nothing
+DEPTH = 10    # candidates (best BM25 first) looked at; the rest earn nothing
 
 
 def phrase(group: Sequence[str]) -> str:
@@ -31,17 +27,18 @@ def pairs(groups: Sequence[Sequence[str]]) -> list[tuple[int, int]]:
     return [(n, n + 1) for n in range(len(groups) - 1)]
 
 
-def near(idx: Index, groups: Sequence[Sequence[str]], rowids: Sequence[int],
-         info: Mapping[str, float]) -> dict[int, float]:
-    """Per rowid of `rowids` (the first DEPTH), the summed information of the consecutive query
-    word pairs it holds within WINDOW words of each other; rowids holding none are left out."""
-    chosen = pairs(groups)
-    if not chosen or not rowids:
-        return {}
-    exprs = [f"NEAR({phrase(groups[a])} {phrase(groups[b])}, {WINDOW})" for a, b in chosen]
-    held = idx.reads.holding(exprs, list(rowids[:DEPTH]))
+def exprs(groups: Sequence[Sequence[str]]) -> list[str]:
+    """One FTS5 `NEAR` expression per pair of consecutive query words (`pairs` order)."""
+    return [f"NEAR({phrase(groups[a])} {phrase(groups[b])}, {WINDOW})" for a, b in pairs(groups)]
+
+
+def scores(groups: Sequence[Sequence[str]], held: Sequence[set[int]],
+           info: Mapping[str, float]) -> dict[int, float]:
+    """Per rowid, the summed information of the pairs it holds close (`held`: for each pair of
+    `exprs`, the rowids matching it); each pair is worth the smaller of its two words'
+    information. Rowids holding none are left out."""
     out: dict[int, float] = {}
-    for (a, b), rows in zip(chosen, held, strict=True):
+    for (a, b), rows in zip(pairs(groups), held, strict=True):
         worth = min(info.get(groups[a][-1], 0.0), info.get(groups[b][-1], 0.0))
         for rowid in rows:
             out[rowid] = out.get(rowid, 0.0) + worth
