@@ -16,7 +16,7 @@ from ..model import Entry, Hit, Status, Tier
 from ..record import Record, record
 from . import dates
 
-PROXIMITY_GAIN = 0.5     # added to bm25 x the information of query word pairs held close
+PROXIMITY_GAIN = 0.25    # added to bm25 x the information of query word pairs held close
 ACTOR_BONUS = 0.4        # added (x top BM25) to entries whose author the query names
 FOLDER_BONUS = 0.0       # added (x top BM25) x how strongly the entry's folder matched (off)
 FOLDER_TOP = 3           # a folder's strength: the sum of its best 3 BM25 scores / 3
