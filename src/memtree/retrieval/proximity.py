@@ -1,11 +1,9 @@
 """Proximity: query words that stand together in an entry count more than the same words apart.
 
-BM25 scores each query word on its own, so an entry that holds `filesystem` in one paragraph and
-`monitor` in another ties with one that says `filesystem monitor`. Each pair of consecutive query
-words is looked for as an FTS5 `NEAR` group (at most WINDOW words between them, in one field) in
-the best candidates only, on the scratch copy of their fields that coverage uses (index/reads.py
-`holding`), so the cost does not grow with the index. An entry earns, per pair it holds close,
-the smaller of the two words' information (their idf): a pair of rare words counts most.
+Each pair of consecutive query words is looked for as an FTS5 `NEAR` group (at most WINDOW words
+between them, in one field) in the best DEPTH candidates, on the scratch copy of their fields that
+coverage uses (index/reads.py `holding`): its cost does not grow with the index. An entry earns,
+per pair held close, the smaller of the two words' idf (as BM25's), added to its BM25 (rank.py).
 """
 
 from __future__ import annotations

@@ -286,7 +286,7 @@ def _probe_best(idx: Index, groups: list[list[str]],
     for n, rows in enumerate(found[:len(groups)]):
         for rowid in rows:
             held[rowid].add(n)
-    return held, proximity.scores(groups, found[len(groups):], _informations(idx, groups))
+    return held, proximity.scores(groups, found[len(groups):], _informations(idx, groups, True))
 
 
 def _people(idx: Index, text: str, groups: list[list[str]]) -> tuple[list[list[str]], frozenset[str]]:
@@ -320,16 +320,18 @@ def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
     return chosen
 
 
-def _informations(idx: Index, groups: list[list[str]]) -> dict[str, float]:
+def _informations(idx: Index, groups: list[list[str]], bm25: bool = False) -> dict[str, float]:
     """How much each query word tells: its idf, ln(1 + (N - n + 0.5) / (n + 0.5)), n the entries
     holding it (an identifier: its rarest term held, else 0). A word no entry holds tells the
-    most, and no entry explains it."""
+    most, and no entry explains it. `bm25`: FTS5's form, ln((N - n + 0.5) / (n + 0.5)) and 0 for
+    a word most entries hold, on the scale of the BM25 it is added to."""
     df = idx.reads.doc_freq(t for g in groups for t in g)
     size = idx.reads.size()
     out = {}
     for group in groups:
         n = min((df[t] for t in group if df.get(t)), default=0)
-        out[group[-1]] = math.log(1 + (size - n + 0.5) / (n + 0.5))
+        ratio = (size - n + 0.5) / (n + 0.5)
+        out[group[-1]] = max(0.0, math.log(ratio)) if bm25 else math.log(1 + ratio)
     return out
 
 
