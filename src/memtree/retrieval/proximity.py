@@ -32,9 +32,9 @@ def exprs(groups: Sequence[Sequence[str]]) -> list[str]:
 
 def scores(groups: Sequence[Sequence[str]], held: Sequence[set[int]],
            info: Mapping[str, float]) -> dict[int, float]:
-    """Per rowid, the summed information of the pairs it holds close (`held`: for each pair of
+    """Per rowid, the summed idf of the pairs it holds close (`held`: for each pair of
     `exprs`, the rowids matching it); each pair is worth the smaller of its two words'
-    information. Rowids holding none are left out."""
+    idf (BM25's). Rowids holding none are left out."""
     out: dict[int, float] = {}
     for (a, b), rows in zip(pairs(groups), held, strict=True):
         worth = min(info.get(groups[a][-1], 0.0), info.get(groups[b][-1], 0.0))

@@ -16,7 +16,7 @@ from ..model import Entry, Hit, Status, Tier
 from ..record import Record, record
 from . import dates
 
-PROXIMITY_GAIN = 0.25    # added to bm25 x the information of query word pairs held close
+PROXIMITY_GAIN = 0.25    # added to bm25 x the summed idf of query word pairs held close
 ACTOR_BONUS = 0.4        # added (x top BM25) to entries whose author the query names
 FOLDER_BONUS = 0.0       # added (x top BM25) x how strongly the entry's folder matched (off)
 FOLDER_TOP = 3           # a folder's strength: the sum of its best 3 BM25 scores / 3
@@ -35,7 +35,7 @@ ESCALATE_BELOW = 0.45    # confidence under this: a query would go to the LLM ti
 @record
 class Candidate(Record):
     """An entry the full-text search found, with its raw BM25, which query terms it holds and
-    the information of the consecutive query word pairs it holds close (retrieval.proximity)."""
+    the summed idf of the consecutive query word pairs it holds close (retrieval.proximity)."""
 
     entry: Entry
     bm25: float
