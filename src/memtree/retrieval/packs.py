@@ -126,7 +126,8 @@ def leading(hits: Sequence[Hit], min_evidence: float = 0.0, min_score: float = 0
     """The hits ahead of the first that fails the gate: evidence (full-text hits) at least
     `min_evidence`, score at least `min_score` and at least (1 - `margin`) x the first hit's.
     A pack never reaches past a weak hit to a lower one: on the coding benchmark the entries
-    taken from below a failing hit were earlier work on the same problem 0-15 % of the time."""
+    once taken from below a failing hit were earlier work on the same problem 10-17 % of the
+    time, the first hit 38-67 % (benchmarks/RESULTS.md)."""
     if not hits:
         return []
     floor = max(min_score, (1.0 - margin) * hits[0].score)
