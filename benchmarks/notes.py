@@ -12,7 +12,11 @@ memtree (`Memory.query`, limit 50) is scored beside plain BM25 (title, body and 
 coding.py), and the prompt hook's choice (agents/inject.py) by its precision and how often it
 injects. The set depends on the packages installed: the output names its size and a digest.
 
-    python benchmarks/notes.py [--man DIR] [--every 4] [--json OUT] [--set MODULE.NAME=VALUE]
+    python benchmarks/notes.py [--man DIR] [--every 4] [--json OUT] [--dump OUT.jsonl]
+                               [--set MODULE.NAME=VALUE]
+
+`--dump` writes one line per question: its gold commands, the first gold rank of each system
+(0: not in the first 50) and each system's first five commands, to study where they differ.
 """
 
 from __future__ import annotations
@@ -128,13 +132,18 @@ def build(notes: list[dict[str, str]], root: Path) -> tuple[Memory, BM25, dict[s
     return memory, bm25, index_of
 
 
-def run(notes: list[dict[str, str]]) -> dict[str, Any]:
+def first_rank(ranked: list[int], gold: list[int]) -> int:
+    return next((n for n, i in enumerate(ranked, 1) if i in gold), 0)
+
+
+def run(notes: list[dict[str, str]], dump: Path | None = None) -> dict[str, Any]:
     gold_of: dict[str, list[int]] = defaultdict(list)
     for n, note in enumerate(notes):
         gold_of[note["summary"].lower()].append(n)
     rows: dict[str, list[dict[str, float]]] = defaultdict(list)
     hook: list[float | None] = []
     took: list[float] = []
+    lines: list[str] = []
     with tempfile.TemporaryDirectory(prefix="memtree-notes-") as tmp:
         memory, bm25, index_of = build(notes, Path(tmp) / "memory")
         options = inject.options(memory.ws.settings)
@@ -142,10 +151,19 @@ def run(notes: list[dict[str, str]]) -> dict[str, Any]:
             started = time.perf_counter()
             hits = memory.query(summary, limit=DEPTH).hits
             took.append((time.perf_counter() - started) * 1000)
-            rows["memtree"].append(score([index_of[h.path] for h in hits], gold, []))
-            rows["bm25"].append(score(bm25.search(summary, DEPTH), gold, []))
+            ranked = {"memtree": [index_of[h.path] for h in hits],
+                      "bm25": bm25.search(summary, DEPTH)}
+            for system, found in ranked.items():
+                rows[system].append(score(found, gold, []))
+            if dump:
+                lines.append(json.dumps({
+                    "question": summary, "gold": [notes[g]["command"] for g in gold],
+                    **{f"{s}_rank": first_rank(r, gold) for s, r in ranked.items()},
+                    **{f"{s}_top": [notes[i]["command"] for i in r[:5]] for s, r in ranked.items()}}))
             chosen = inject.for_prompt(memory, summary, options, ())
             hook.append(precision([index_of[i["path"]] for i in chosen.items], gold))
+    if dump:
+        dump.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     made = [p for p in hook if p is not None]
     names = "\n".join(n["command"] for n in notes).encode()
     return {"notes": len(notes), "questions": len(gold_of),
@@ -162,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--man", type=Path, default=Path("/usr/share/man/man1"))
     parser.add_argument("--every", type=int, default=1, help="keep every n-th page")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--dump", type=Path, help="write each question's ranks here (JSON lines)")
     parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
                         help="override a ranking constant, as in locomo.py")
     args = parser.parse_args(argv)
@@ -171,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--man {args.man}: not a folder")
     for item in args.set:
         override(item)
-    report = run(corpus(args.man, args.every))
+    report = run(corpus(args.man, args.every), args.dump)
     text = json.dumps(report, indent=2)
     print(text)
     if args.json:

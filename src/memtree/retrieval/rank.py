@@ -16,6 +16,7 @@ from ..model import Entry, Hit, Status, Tier
 from ..record import Record, record
 from . import dates
 
+PROXIMITY_GAIN = 0.25    # added to bm25 x the summed idf of query word pairs held close
 ACTOR_BONUS = 0.4        # added (x top BM25) to entries whose author the query names
 FOLDER_BONUS = 0.0       # added (x top BM25) x how strongly the entry's folder matched (off)
 FOLDER_TOP = 3           # a folder's strength: the sum of its best 3 BM25 scores / 3
@@ -33,11 +34,13 @@ ESCALATE_BELOW = 0.45    # confidence under this: a query would go to the LLM ti
 
 @record
 class Candidate(Record):
-    """An entry the full-text search found, with its raw BM25 and which query terms it holds."""
+    """An entry the full-text search found, with its raw BM25, which query terms it holds and
+    the summed idf of the consecutive query word pairs it holds close (retrieval.proximity)."""
 
     entry: Entry
     bm25: float
     matched: frozenset[str] = field(default_factory=frozenset)
+    near: float = 0.0
 
 
 def is_hidden(item: Entry) -> bool:
@@ -62,18 +65,20 @@ def text_scores(cands: Sequence[Candidate], n_terms: int,
                 actors: frozenset[str] = frozenset()) -> list[dict[str, float]]:
     """Per candidate, the parts of its text relevance; `text` is scaled so the best is 1.
 
-    relevance = (bm25/top + ACTOR_BONUS x [query names its author] + FOLDER_BONUS x folder
-    strength) / the best such value. Coverage (share of query words held) is reported, not used.
+    relevance = (text + ACTOR_BONUS x [query names its author] + FOLDER_BONUS x folder
+    strength) / the best such value, text = (bm25 + PROXIMITY_GAIN x near) / the best such sum.
+    Coverage (share of query words held) is reported, not used.
     """
-    top = max((c.bm25 for c in cands), default=0.0) or 1.0
+    sums = [c.bm25 + PROXIMITY_GAIN * c.near for c in cands]
+    top = max(sums, default=0.0) or 1.0
     folders: dict[str, list[float]] = {}
-    for cand in sorted(cands, key=lambda c: -c.bm25):
-        folders.setdefault(folder_of(cand.entry), []).append(cand.bm25 / top)
+    for cand, total in sorted(zip(cands, sums, strict=True), key=lambda p: -p[1]):
+        folders.setdefault(folder_of(cand.entry), []).append(total / top)
     strength = {f: sum(v[:FOLDER_TOP]) / FOLDER_TOP for f, v in folders.items()}
     best_folder = max(strength.values(), default=0.0) or 1.0
     out = []
-    for cand in cands:
-        parts = {"text": cand.bm25 / top,
+    for cand, total in zip(cands, sums, strict=True):
+        parts = {"text": total / top, "proximity": cand.near,
                  "coverage": len(cand.matched) / n_terms if n_terms else 1.0,
                  "actor": 1.0 if actors and author_of(cand.entry) in actors else 0.0,
                  "folder": strength[folder_of(cand.entry)] / best_folder}

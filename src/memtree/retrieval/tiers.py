@@ -18,7 +18,7 @@ from ..lifecycle import signals
 from ..lifecycle.scores import DEFAULT, Params, params_of
 from ..model import Entry, Hit, Result, Tier
 from ..record import Record, record
-from . import dates, rank
+from . import dates, proximity, rank
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ POSTINGS_PER_ENTRY = 3   # stay within max(POSTINGS_BUDGET, entries x POSTINGS_P
 RECENCY = True           # episodes and bugs get a recency prior (rank.recency_prior)
 RECENCY_QUESTIONS = False  # ... for questions about any time too (off: only the work at hand)
 DATES = True             # a query naming a date prefers entries of that time (retrieval.dates)
+PROXIMITY = True         # consecutive query words held close count more (retrieval.proximity)
 
 
 @record
@@ -262,14 +263,30 @@ def fulltext_tier(idx: Index, text: str, filters: Filters, pool: int, wanted: in
         names[found.entry.path] = names[found.entry.id] = found.entry.path
     names.pop("", None)
     links = [(f.entry.path, names[t]) for f in kept for t in f.links if t in names]
-    cands = [rank.Candidate(f.entry, f.bm25) for f in kept]
+    held, close = _probe_best(idx, groups, [f.rowid for f in kept[:proximity.DEPTH]])
+    cands = [rank.Candidate(f.entry, f.bm25, near=close.get(f.rowid, 0.0)) for f in kept]
     clock = now or dt.datetime.now(dt.UTC)
     current = RECENCY_QUESTIONS or dates.current(text)
     newest = idx.reads.newest(rank.RECENCY_DEPTH) if RECENCY and current else ()
     hits = rank.rank(cands, len(groups), clock, links, actors, usage, wanted + len(skip), params,
                      newest, dates.named(text, clock) if DATES else (), current)
     hits = [h for h in hits if h.path not in skip][:wanted]
-    return _explain(idx, hits, groups, {f.entry.path: f.rowid for f in kept})
+    return _explain(idx, hits, groups, {f.entry.path: f.rowid for f in kept}, held)
+
+
+def _probe_best(idx: Index, groups: list[list[str]],
+                best: list[int]) -> tuple[dict[int, set[int]], dict[int, float]]:
+    """One scratch copy of the best candidates answers both which query words each holds (its
+    coverage, `_explain`) and which consecutive words it holds close (retrieval.proximity):
+    (rowid -> indexes of the groups it holds, rowid -> proximity)."""
+    if not PROXIMITY or len(groups) < 2:
+        return {}, {}
+    found = idx.reads.holding([_group_expr(g) for g in groups] + proximity.exprs(groups), best)
+    held: dict[int, set[int]] = {rowid: set() for rowid in best}
+    for n, rows in enumerate(found[:len(groups)]):
+        for rowid in rows:
+            held[rowid].add(n)
+    return held, proximity.scores(groups, found[len(groups):], _informations(idx, groups, True))
 
 
 def _people(idx: Index, text: str, groups: list[list[str]]) -> tuple[list[list[str]], frozenset[str]]:
@@ -303,16 +320,18 @@ def _within_budget(idx: Index, groups: list[list[str]]) -> list[list[str]]:
     return chosen
 
 
-def _informations(idx: Index, groups: list[list[str]]) -> dict[str, float]:
+def _informations(idx: Index, groups: list[list[str]], bm25: bool = False) -> dict[str, float]:
     """How much each query word tells: its idf, ln(1 + (N - n + 0.5) / (n + 0.5)), n the entries
     holding it (an identifier: its rarest term held, else 0). A word no entry holds tells the
-    most, and no entry explains it."""
+    most, and no entry explains it. `bm25`: FTS5's form, ln((N - n + 0.5) / (n + 0.5)) and 0 for
+    a word most entries hold, on the scale of the BM25 it is added to."""
     df = idx.reads.doc_freq(t for g in groups for t in g)
     size = idx.reads.size()
     out = {}
     for group in groups:
         n = min((df[t] for t in group if df.get(t)), default=0)
-        out[group[-1]] = math.log(1 + (size - n + 0.5) / (n + 0.5))
+        ratio = (size - n + 0.5) / (n + 0.5)
+        out[group[-1]] = max(0.0, math.log(ratio)) if bm25 else math.log(1 + ratio)
     return out
 
 
@@ -325,11 +344,17 @@ def _matches(group: Sequence[str], df: Mapping[str, int]) -> int:
 
 
 def _explain(idx: Index, hits: list[Hit], groups: list[list[str]],
-             rowids_of: dict[str, int]) -> list[Hit]:
-    """Say which query words each hit holds in its own fields (its coverage, used by the gate)."""
-    held = idx.reads.holding([_group_expr(g) for g in groups], [rowids_of[h.path] for h in hits])
-    matched = {h.path: [g[-1] for g, rows in zip(groups, held, strict=True)
-                        if rowids_of[h.path] in rows] for h in hits}
+             rowids_of: dict[str, int], known: Mapping[int, set[int]]) -> list[Hit]:
+    """Say which query words each hit holds in its own fields (its coverage, used by the gate);
+    `known` already says it for some rowids (the best candidates, `_probe_best`)."""
+    rest = [rowids_of[h.path] for h in hits if rowids_of[h.path] not in known]
+    held = idx.reads.holding([_group_expr(g) for g in groups], rest)
+    holds = {rowid: set(found) for rowid, found in known.items()}
+    for n, rows in enumerate(held):
+        for rowid in rows:
+            holds.setdefault(rowid, set()).add(n)
+    matched = {h.path: [g[-1] for n, g in enumerate(groups)
+                        if n in holds.get(rowids_of[h.path], ())] for h in hits}
     weight = _informations(idx, groups)
     total = sum(weight.values()) or 1.0
     out = []
