@@ -13,7 +13,8 @@ side in one run, for the variants `text` and `+files`; so is what the prompt hoo
 
 `--data` is one repository folder (commits.jsonl, queries.jsonl) or a folder holding several;
 with one repository `--json` writes {setting: {variant: {system: {metric: value}}}}, with several
-{repository: {setting: ...}}. memtree's dict also holds `hook_precision`, `hook_share` and `ms`;
+{repository: {setting: ...}}. memtree's dict also holds `hook_precision`, `hook_share`,
+`hook_hit` (the share of prompts given at least one gold entry) and `ms`;
 under `files-context` also `file_hook_precision`, `file_hook_share`, `file_hook_entries`.
 """
 
@@ -207,6 +208,7 @@ def summarise(settings: tuple[str, ...], rows: dict[tuple[str, str, str], list[d
             made = [p for p in hook[(setting, variant)] if p is not None]
             cell["memtree"]["hook_precision"] = sum(made) / len(made) if made else 0.0
             cell["memtree"]["hook_share"] = len(made) / len(hook[(setting, variant)])
+            cell["memtree"]["hook_hit"] = sum(1 for p in made if p > 0) / len(hook[(setting, variant)])
             cell["memtree"]["ms"] = statistics.median(times[(setting, variant)])
             cell["memtree"]["queries"] = len(rows[(setting, variant, "memtree")])
             given = files_hook.get((setting, variant))
@@ -233,7 +235,8 @@ def table(name: str, found: dict[str, Any], every: int) -> str:
         for variant, cells in variants.items():
             mem = cells["memtree"]
             lines.append(f"\nhook ({variant}): precision {mem['hook_precision']:.3f} where it injects, "
-                         f"injects for {mem['hook_share']:.0%} of prompts; memtree query p50 {mem['ms']:.1f} ms")
+                         f"injects for {mem['hook_share']:.0%} of prompts, earlier work on the same problem "
+                         f"for {mem['hook_hit']:.0%}; memtree query p50 {mem['ms']:.1f} ms")
             if "file_hook_share" in mem:
                 lines.append(f"file hook ({variant}): precision {mem['file_hook_precision']:.3f} "
                              f"where it injects, injects for {mem['file_hook_share']:.0%} of "

@@ -7,7 +7,9 @@ hold it; entries are written through the entry codec as `benchmarks/coding.py` d
 are asked through `Memory.query` with the clock one day after the last session (they are asked
 after the conversation). `--undated` builds through `Memory.add` instead (every entry stamped
 with the wall clock, the clock the wall clock), the way this benchmark ran before 2026-11-28.
-Reports turn-level R@5, R@10 and MRR per category and overall (1-4).
+Reports turn-level R@5, R@10 and MRR per category and overall (1-4), and what the prompt hook
+(agents/inject.py `for_prompt`) would inject for each question of categories 1-4: its precision
+(the share of injected turns that are evidence) where it injects, and how often it does.
 
     python benchmarks/locomo.py --data ../shared/data/locomo/locomo-dev.json [--json OUT]
 """
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from memtree import Memory
+from memtree.agents import inject
 from memtree.entries.codec import from_mapping, render
 from memtree.entries.layout import file_for
 from memtree.retrieval.dates import named
@@ -133,6 +136,14 @@ def ranked_turns(memory: Memory, question: str, paths: dict[str, str],
     return out
 
 
+def hook_precision(memory: Memory, question: str, paths: dict[str, str], gold: list[str],
+                   now: dt.datetime | None = None) -> float | None:
+    """The share of the turns the prompt hook would inject that are evidence; None if none."""
+    given = inject.for_prompt(memory, question, inject.options(memory.ws.settings), (), now=now)
+    turns = [paths.get(i["path"], "") for i in given.items]
+    return sum(1 for t in turns if t in gold) / len(turns) if turns else None
+
+
 def score(ranked: list[str], gold: list[str]) -> dict[str, float]:
     first = next((i for i, t in enumerate(ranked, 1) if t in gold), 0)
     return {"r@5": len(set(ranked[:5]) & set(gold)) / len(gold),
@@ -149,6 +160,7 @@ def run(data: list[dict[str, Any]], dated: bool = True) -> dict[str, Any]:
     per_cat: dict[int, list[dict[str, float]]] = defaultdict(list)
     dated_q: dict[bool, list[dict[str, float]]] = defaultdict(list)
     skipped, build_s, query_s = 0, 0.0, 0.0
+    hook: list[float | None] = []
     for sample in data:
         with tempfile.TemporaryDirectory(prefix="memtree-locomo-") as tmp:
             started = time.perf_counter()
@@ -170,9 +182,11 @@ def run(data: list[dict[str, Any]], dated: bool = True) -> dict[str, Any]:
                 found = score(ranked, gold)
                 per_cat[int(qa["category"])].append(found)
                 if int(qa["category"]) in (1, 2, 3, 4):
+                    hook.append(hook_precision(memory, str(qa["question"]), paths, gold, now))
                     clock = now or dt.datetime.now(dt.UTC)
                     dated_q[bool(named(str(qa["question"]), clock))].append(found)
     main_rows = [r for c in (1, 2, 3, 4) for r in per_cat[c]]
+    made = [p for p in hook if p is not None]
     return {
         "overall_1_4": mean(main_rows),
         "per_category": {f"{c} {CATEGORIES.get(c, '?')}": {**mean(rows), "questions": len(rows)}
@@ -180,6 +194,9 @@ def run(data: list[dict[str, Any]], dated: bool = True) -> dict[str, Any]:
         "questions": len(main_rows),
         "naming_a_date_1_4": {**mean(dated_q[True]), "questions": len(dated_q[True])},
         "naming_no_date_1_4": {**mean(dated_q[False]), "questions": len(dated_q[False])},
+        "hook_precision": round(sum(made) / len(made), 4) if made else 0.0,
+        "hook_share": round(len(made) / len(hook), 4) if hook else 0.0,
+        "hook_hit": round(sum(1 for p in made if p > 0) / len(hook), 4) if hook else 0.0,
         "skipped_without_valid_evidence": skipped,
         "conversations": len(data),
         "build_seconds": round(build_s, 2),

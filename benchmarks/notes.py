@@ -171,6 +171,7 @@ def run(notes: list[dict[str, str]], dump: Path | None = None) -> dict[str, Any]
             **{system: mean(found) for system, found in rows.items()},
             "hook_precision": round(sum(made) / len(made), 4) if made else 0.0,
             "hook_share": round(len(made) / len(hook), 4) if hook else 0.0,
+            "hook_hit": round(sum(1 for p in made if p > 0) / len(hook), 4) if hook else 0.0,
             "query_ms_mean": round(sum(took) / len(took), 2) if took else 0.0}
 
 

@@ -73,3 +73,23 @@ def test_locomo_turns_are_dated_when_said(tmp_path: Path) -> None:
     asked = locomo.ranked_turns(memory, "Where did Ann go camping in July 2023?", paths, now)
     assert asked[0] == "D2:1"
     assert locomo.ranked_turns(memory, "Where did Ann go camping in May 2023?", paths, now)[0] == "D1:1"
+
+
+def test_locomo_reports_what_the_prompt_hook_injects(tmp_path: Path) -> None:
+    sample = {"sample_id": "t", "conversation": {
+        "speaker_a": "Ann", "speaker_b": "Bo",
+        "session_1": [{"speaker": "Ann", "dia_id": "D1:1", "text": "We went camping by the lake."},
+                      {"speaker": "Bo", "dia_id": "D1:2", "text": "Lovely, which lake?"},
+                      {"speaker": "Ann", "dia_id": "D1:3", "text": "My sister adopted a puppy."}],
+        "session_1_date_time": "1:56 pm on 8 May, 2023"},
+        "qa": [{"question": "Where did Ann go camping?", "evidence": ["D1:1"], "category": 4},
+               {"question": "What did the sister of Ann adopt?", "evidence": ["D1:3"],
+                "category": 1},
+               {"question": "Which zebra sang opera?", "evidence": ["D1:2"], "category": 5}]}
+    data = tmp_path / "locomo.json"
+    data.write_text(json.dumps([sample]))
+    out = tmp_path / "out.json"
+    assert locomo.main(["--data", str(data), "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["questions"] == 2  # category 5 is not scored, nor asked of the hook
+    assert (report["hook_precision"], report["hook_share"], report["hook_hit"]) == (1.0, 1.0, 1.0)

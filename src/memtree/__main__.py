@@ -9,6 +9,9 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["hook"] and not {"--help", "-h"} & set(args):
         # Runs on every agent prompt: skip the CLI (typer, rich) and import only the hook path.
+        from . import startup
+
+        startup.lean()
         from .agents.hook import main as hook
 
         return hook(args[1:])

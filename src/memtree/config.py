@@ -7,7 +7,6 @@ Precedence for the root: explicit argument (--root) > MEMTREE_ROOT > the nearest
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import field
 from pathlib import Path
 
@@ -189,17 +188,12 @@ def merged(low: dict[str, Any], high: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-# One line of flat TOML: blank, a [table] or a `key = value`, then an optional comment. Control
-# characters other than tab are refused, as tomllib refuses them.
-_FLAT_LINE = (
-    r"[ \t]*(?:"
-    r"\[[ \t]*(?P<table>[A-Za-z0-9_-]+)[ \t]*\]"
-    r"|(?P<key>[A-Za-z0-9_-]+)[ \t]*=[ \t]*(?P<value>"
-    r'"[^"\\\x00-\x08\x0a-\x1f\x7f]*"'  # "text" without escapes
-    r"|'[^'\x00-\x08\x0a-\x1f\x7f]*'"  # 'text'
-    r"|true|false|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?"  # a boolean, an integer or a decimal
-    r"))?[ \t]*(?:#[^\x00-\x08\x0a-\x1f\x7f]*)?"
-)
+# Flat TOML, one line: blank, a [table] or a `key = value`, then an optional comment. Control
+# characters other than tab are refused, as tomllib refuses them. Read with string methods: the
+# regular expression this replaced took 2-4 ms to compile in every query and hook process.
+_NAME = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+_CONTROL = frozenset(map(chr, (*range(0x09), *range(0x0A, 0x20), 0x7F)))
+_DIGITS = frozenset("0123456789")
 
 
 def flat_toml(text: str) -> dict[str, Any] | None:
@@ -210,19 +204,61 @@ def flat_toml(text: str) -> dict[str, Any] | None:
     table = data
     lines = text.split("\n")
     for number, line in enumerate(lines, 1):
-        found = re.fullmatch(_FLAT_LINE, line.removesuffix("\r") if number < len(lines) else line)
+        found = _flat_line(line.removesuffix("\r") if number < len(lines) else line)
         if found is None:
             return None
-        name, key, value = found.group("table", "key", "value")
+        name, key, value = found
         if name is not None:
             if name in data:
                 return None  # defined twice: tomllib names the error
             table = data[name] = {}
-        elif key is not None:
+        elif key is not None and value is not None:
             if key in table:
                 return None
             table[key] = _flat_value(value)
     return data
+
+
+def _flat_line(line: str) -> tuple[str | None, str | None, str | None] | None:
+    """(table, key, value text) of one flat line, each None where absent; None if not flat."""
+    rest = line.lstrip(" \t")
+    table = key = value = None
+    if rest[:1] == "[":
+        end = rest.find("]")
+        table = rest[1:end].strip(" \t") if end > 0 else ""
+        if not table or not _NAME.issuperset(table):
+            return None
+        rest = rest[end + 1:]
+    elif rest and rest[0] in _NAME:
+        size = next((i for i, char in enumerate(rest) if char not in _NAME), len(rest))
+        key, rest = rest[:size], rest[size:].lstrip(" \t")
+        if rest[:1] != "=":
+            return None
+        value, rest = _flat_value_text(rest[1:].lstrip(" \t"))
+        if value is None:
+            return None
+    rest = rest.lstrip(" \t")
+    if rest and (rest[0] != "#" or not _CONTROL.isdisjoint(rest)):
+        return None
+    return table, key, value
+
+
+def _flat_value_text(rest: str) -> tuple[str | None, str]:
+    """The value at the start of `rest` (a simple string, boolean or number) and what follows."""
+    quote = rest[:1]
+    if quote in ("\"", "'") and quote:
+        end = rest.find(quote, 1)
+        body = rest[1:end]
+        if end < 0 or not _CONTROL.isdisjoint(body) or (quote == '"' and "\\" in body):
+            return None, ""
+        return rest[:end + 1], rest[end + 1:]
+    size = next((i for i, char in enumerate(rest) if char in " \t#"), len(rest))
+    token = rest[:size]
+    digits = token[1:] if token[:1] == "-" else token
+    whole, dot, fraction = digits.partition(".")
+    number = (bool(whole) and _DIGITS.issuperset(whole) and (whole == "0" or whole[0] != "0")
+              and (not dot or (bool(fraction) and _DIGITS.issuperset(fraction))))
+    return (token, rest[size:]) if number or token in ("true", "false") else (None, "")
 
 
 def _flat_value(text: str) -> str | bool | int | float:

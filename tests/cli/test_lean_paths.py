@@ -38,8 +38,9 @@ HEAVY = {"tempfile", "shutil", "random", "secrets", "getpass", "subprocess", "tr
          "memtree.cli.app", "memtree.cli.main", "memtree.cli.common", "memtree.history",
          "memtree.agents.install", "memtree.cli.views"}
 QUERY_HEAVY = HEAVY | {"memtree.memory", "memtree.entries.store", "memtree.entries.codec", "memtree.agents",
-                       "hashlib", "inspect", "ast", "dis", "tokenize"}
-HOOK_HEAVY = HEAVY | ({"hashlib"} if importlib.util.find_spec("_sha256") else set())
+                       "hashlib", "inspect", "ast", "dis", "tokenize", "ipaddress", "ntpath"}
+HOOK_HEAVY = HEAVY | {"inspect", "ast", "dis", "tokenize", "ipaddress", "ntpath"} | (
+    {"hashlib"} if importlib.util.find_spec("_sha256") else set())
 
 
 def imported(args: list[str], cwd: Path, stdin: str = "",
@@ -93,7 +94,7 @@ def test_piped_query_text_is_written_without_rich(project: Path, extra: list[str
 
 
 def test_a_deferred_module_loads_at_its_first_use_and_replaces_its_stand_in() -> None:
-    code = ("import sys; from memtree.cli.fastquery import defer; defer('inspect'); "
+    code = ("import sys; from memtree.startup import defer; defer('inspect'); "
             "import inspect; assert 'ast' not in sys.modules; "
             "from dataclasses import dataclass; "
             "Point = dataclass(type('Point', (), {'__annotations__': {'x': int}})); "
@@ -137,6 +138,7 @@ FLAT = [
     "autocommit = false\n", "[agents]\nbudget = 600\nmin_score = 0.25\nobserve = true\n",
     "a = 'single'  # comment\r\n[b]\r\nc = -0\r\n", "key\t=\t\"tab\there\"\n", "x = \"é ü\"",
     "  indented = 1\n[ spaced ]\n", "1 = 2\ntrue = false\n", "a=1#c\n[t]#c\n", "a = -12.50\n",
+    "a = 'back\\slash'\n", "a = \"#\" # \"\n", "a = 0.0\n", "[t] # [u]\n", "a = true#\n",
 ]
 NOT_FLAT = [
     "a = 01\n", "a = +1\n", "a = 1e3\n", "a = 1_000\n", "a = 1.\n", "a = .5\n", "a = [1, 2]\n",
@@ -144,6 +146,8 @@ NOT_FLAT = [
     "a.b = 1\n", "\"q\" = 1\n", "[a.b]\n", "[[a]]\n", "a = 1\na = 2\n", "[t]\n[t]\n", "t = 1\n[t]\n",
     "a = True\n", "a = 1 2\n", "a = \"open\n", "a = 1\rb = 2\n", "a = 1\r", "\ufeffa = 1\n",
     "a = \"\x01\"\n", "# \x7f\n", "a = nan\n", "[]\n", "a = \"x\" y\n",
+    "[a b]\n", "[a]x\n", "[a\n", "a]\n", "= 1\n", "a =\n", "a = -\n", "a = --1\n", "a = 1.2.3\n",
+    "a = 'x\n", "a = \"\t\x0b\"\n", "a = truex\n", "a 1\n", "a = '' ''\n", "a = 00.5\n",
 ]
 
 

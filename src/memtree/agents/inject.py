@@ -40,8 +40,9 @@ class Options(Record):
     start_budget: int = 1200  # tokens for the session-start briefing
     pinned_budget: int = 2000  # tokens for pinned entries in full
     limit: int = 3  # entries per prompt at most
-    min_score: float = 0.25  # hits scoring lower are not injected
-    min_evidence: float = 0.35  # nor full-text hits holding less of the prompt's information
+    min_score: float = 0.25  # entries are injected in rank order while they score this much,
+    min_evidence: float = 0.25  # hold this share of the prompt's information (full-text hits)
+    margin: float = 0.2  # and score within this share of the first hit's score
     observe: bool = False  # log what would be injected, inject nothing
     review: bool = False  # agent writes become proposals
     remind_after: int = 2  # prompts in a session before a stop reminder is due
@@ -51,7 +52,8 @@ class Options(Record):
 # The valid range of each number in `[agents]` (inclusive; None: no upper bound).
 RANGES: dict[str, tuple[float, float | None]] = {
     "budget": (1, None), "start_budget": (1, None), "pinned_budget": (1, None), "limit": (1, None),
-    "min_score": (0.0, 1.0), "min_evidence": (0.0, 1.0), "remind_after": (0, None),
+    "min_score": (0.0, 1.0), "min_evidence": (0.0, 1.0), "margin": (0.0, 1.0),
+    "remind_after": (0, None),
 }
 
 
@@ -250,16 +252,22 @@ def wants_memory(prompt: str) -> bool:
 
 def for_prompt(memory: Memory, prompt: str, opts: Options, exclude: Collection[str],
                now: dt.datetime | None = None, files: Sequence[str] = ()) -> Injection:
-    """The few entries most relevant to a prompt, not given earlier, within the budget (`now`:
-    the clock entries are aged by, the wall clock by default; `files`: the project files the
-    session read or edited, a second signal besides the text, retrieval/touched.py)."""
+    """The few entries that lead the ranking for a prompt, not given earlier, within the budget
+    (`now`: the clock entries are aged by, the wall clock by default; `files`: the project files
+    the session read or edited, a second signal besides the text, retrieval/touched.py).
+
+    Entries are taken in rank order while each passes the gate (packs.leading): evidence at
+    least `min_evidence` (absolute: nothing is injected when the best hit holds too little of
+    the prompt), score at least `min_score`, and within `margin` of the first hit's score (one
+    entry when only the first stands out). The first hit that fails ends the choice."""
     if not wants_memory(prompt) or opts.limit == 0:
         return Injection(budget=opts.budget)
     from ..retrieval import packs
 
     pack = packs.build(memory.ws, prompt, budget=min(opts.budget, MAX_CHARS // 4), limit=opts.limit,
-                       exclude=exclude, now=now, min_evidence=opts.min_evidence, files=files)
-    chosen = [i for i in pack.items if i.score >= opts.min_score]
+                       exclude=exclude, now=now, min_evidence=opts.min_evidence, files=files,
+                       min_score=opts.min_score, margin=opts.margin)
+    chosen = list(pack.items)
     if opts.require_approval:
         known = vetting.approvals(memory.root)
         chosen = [i for i in chosen if not _held(memory.root, i.path, i.id, known)]

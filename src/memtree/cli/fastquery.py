@@ -2,13 +2,12 @@
 
 Output and exit codes are those of the typer command; anything this parser is unsure of (help,
 an unknown option, a bad value) returns None so the full CLI handles it. No other command here.
-`inspect` is deferred on this path (`defer`).
+Standard modules it never uses are deferred (`memtree.startup`).
 """
 
 from __future__ import annotations
 
 import sys
-import types
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
@@ -18,25 +17,6 @@ VALUED = {"--limit": "limit", "-n": "limit", "--domain": "domain", "--type": "ty
           "--tag": "tag"}
 FLAGS = {"--all": "all", "--explain": "explain", "--json": "json"}
 LLM_FLAGS = {"--llm": True, "--no-llm": False}
-
-
-class _Deferred(types.ModuleType):
-    """Stands in `sys.modules` for a top-level module until an attribute of it is read."""
-
-    def __getattr__(self, attr: str) -> object:
-        if sys.modules.get(self.__name__) is self:
-            del sys.modules[self.__name__]
-        return getattr(__import__(self.__name__), attr)
-
-
-def defer(name: str) -> None:
-    """Load the top-level module `name` at its first use, not at its import (if not yet loaded).
-
-    For `inspect`: `dataclasses` imports it (with ast, dis, tokenize: about 7 ms of a cold query)
-    only to write the docstring of a dataclass that has none, which no class on this path lacks.
-    """
-    if name not in sys.modules:
-        sys.modules[name] = _Deferred(name)
 
 
 def parse(args: list[str]) -> dict[str, Any] | None:
@@ -82,7 +62,9 @@ def run(args: list[str]) -> int | None:
     opts = parse(args)
     if opts is None:
         return None
-    defer("inspect")
+    from ..startup import lean
+
+    lean()
     from ..errors import ExitCode, MemtreeError
     from . import output as render
 

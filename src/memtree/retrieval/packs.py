@@ -77,15 +77,20 @@ MIN_ITEM_TOKENS = 24  # below this a cut entry says too little to be worth its p
 
 def build(ws: Workspace, text: str, budget: int = 800, limit: int = 8,
           exclude: Collection[str] = (), now: dt.datetime | None = None,
-          min_evidence: float = 0.0, files: Sequence[str] = ()) -> Pack:
+          min_evidence: float = 0.0, files: Sequence[str] = (), min_score: float = 0.0,
+          margin: float = 1.0) -> Pack:
     """Pack the top hits for `text` into `budget` tokens, skipping ids in `exclude`.
 
     Hits come best first (ties by path), so the same tree and query give the same pack. An
     entry too long for what is left is cut at a word boundary; one that cannot keep even its
-    heading and a few words is left out and named in `omitted`. Full-text hits whose evidence
-    (the share of the query's information, idf-weighted, held in their own fields) is below
-    `min_evidence` are not packed at all. `files` (project files the agent has open) rank as a
-    signal of their own (touched.py).
+    heading and a few words is left out and named in `omitted`. `files` (project files the
+    agent has open) rank as a signal of their own (touched.py).
+
+    The gate (`leading`): hits are taken in rank order while each holds at least `min_evidence`
+    of the query's information (full-text hits; the share, idf-weighted, held in its own
+    fields), scores at least `min_score` and within `margin` of the first hit's score; the first
+    hit that fails ends the pack, since every hit below it ranks lower still. The defaults gate
+    nothing.
     """
     if files:
         from .touched import search
@@ -93,12 +98,13 @@ def build(ws: Workspace, text: str, budget: int = 800, limit: int = 8,
         result = search(ws, text, files, limit * 2, now)
     else:
         result = query(ws, text, limit=limit * 2, now=now)
+    hits = leading(result.hits, min_evidence, min_score, margin)
     items: list[PackItem] = []
     omitted: list[str] = []
     used = 0
-    labels = _entries(ws, [h.path for h in result.hits])
-    for hit in result.hits:
-        if hit.id in exclude or dict(hit.parts).get("evidence", 1.0) < min_evidence:
+    labels = _entries(ws, [h.path for h in hits])
+    for hit in hits:
+        if hit.id in exclude:
             continue
         if len(items) >= limit:
             omitted.append(hit.path)
@@ -113,6 +119,24 @@ def build(ws: Workspace, text: str, budget: int = 800, limit: int = 8,
                               hit.why, cost, block, hit.scope))
         used += cost
     return Pack(text, budget, tuple(items), result.escalate, tuple(omitted))
+
+
+def leading(hits: Sequence[Hit], min_evidence: float = 0.0, min_score: float = 0.0,
+            margin: float = 1.0) -> list[Hit]:
+    """The hits ahead of the first that fails the gate: evidence (full-text hits) at least
+    `min_evidence`, score at least `min_score` and at least (1 - `margin`) x the first hit's.
+    A pack never reaches past a weak hit to a lower one: on the coding benchmark the entries
+    once taken from below a failing hit were earlier work on the same problem 10-17 % of the
+    time, the first hit 38-67 % (benchmarks/RESULTS.md)."""
+    if not hits:
+        return []
+    floor = max(min_score, (1.0 - margin) * hits[0].score)
+    out = []
+    for hit in hits:
+        if hit.score < floor or dict(hit.parts).get("evidence", 1.0) < min_evidence:
+            break
+        out.append(hit)
+    return out
 
 
 def _entries(ws: Workspace, paths: list[str]) -> dict[str, Entry]:
