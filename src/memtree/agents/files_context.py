@@ -1,7 +1,7 @@
 """File-aware memory for agents: which project files a tool call read or edited (Claude Code's
 file tools, Gemini CLI's, Codex's shell reads and patches) and the few entries about them to give
-after the call: anchored ones always; those from or naming the file only when few entries are
-about it (`touched.SPECIFIC`). Reads memory only."""
+after the call: anchored ones always; the newest from or naming the file only when it is recent
+and few entries are about the file (`touched.given`). Reads memory only."""
 
 from __future__ import annotations
 
@@ -108,23 +108,18 @@ def remember(state_files: list[str], new: list[str]) -> list[str]:
 
 def chosen(memory: Memory, files: list[str], exclude: set[str]) -> list[tuple[Entry, str]]:
     """The active entries about `files` not in `exclude` (ids), best first: anchored ones, then
-    provenance, then naming (the latter two only for files few entries are about); newest first
-    within a kind."""
+    per file its newest entry from (provenance) or naming it, if recent and few entries are
+    about the file (`touched.given`); newest first within a kind."""
     from ..index.db import open_index
     from ..retrieval import rank
 
     idx = open_index(memory.root)
     idx.sync()
     found = touched.about(idx, files, cap=ANCHORS_SEEN)
-    many = {f for f, n in touched.counts(found).items() if n > touched.SPECIFIC}
-    kinds: dict[str, str] = {}
-    for path, mine in found.items():
-        usable = [k for f, k in mine.items() if k == "anchor" or f not in many]
-        if usable:
-            kinds[path] = min(usable, key=touched.KINDS.index)
-    entries = touched.entries_at(idx, list(kinds))
-    fit = sorted((e for e in entries if e.id not in exclude and not rank.is_hidden(e)),
-                 key=lambda e: e.path)
+    active = {e.path: e for e in touched.entries_at(idx, list(found)) if not rank.is_hidden(e)}
+    kinds = touched.given(found, {p: e.updated for p, e in active.items()},
+                          idx.reads.newest(rank.RECENCY_K + 1))
+    fit = sorted((active[p] for p in kinds if active[p].id not in exclude), key=lambda e: e.path)
     fit.sort(key=lambda e: e.updated, reverse=True)  # stable: newest first, then by path
     fit.sort(key=lambda e: touched.KINDS.index(kinds[e.path]))
     return [(e, kinds[e.path]) for e in fit]

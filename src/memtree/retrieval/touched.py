@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 KINDS = ("anchor", "source", "names")  # strongest first
 OWN = "{title aliases tags summary body}"  # an entry's own fields (not its path, not context)
 MAX_FILES = 20       # files of a session a prompt is asked with (the most recently touched)
-SPECIFIC = 3         # a file more entries than this are about says little about any one of them
+SPECIFIC = 12        # a file more entries than this are about says little about any one of them
 
 
 def names_term(path: str) -> str:
@@ -65,6 +65,33 @@ def counts(found: dict[str, dict[str, str]]) -> dict[str, int]:
     for files in found.values():
         for file in files:
             out[file] = out.get(file, 0) + 1
+    return out
+
+
+def given(found: dict[str, dict[str, str]], updated: dict[str, str],
+          newest: Sequence[str]) -> dict[str, str]:
+    """entry path -> kind, for what the file hook gives of `found` (`about`; `updated`: the
+    stamps of the entries that may be given): every anchored entry; and for each file at most
+    SPECIFIC entries are about, its newest entry from or naming it, if that one is recent by the
+    ranking's measure (at most `rank.RECENCY_K` of `newest`, the memory's newest stamps, a day or
+    more newer: a recency prior of at least 1/2). Older work on a file is rarely the work at hand."""
+    from .rank import recency_prior
+
+    many = {f for f, n in counts(found).items() if n > SPECIFIC}
+    out: dict[str, str] = {}
+    latest: dict[str, str] = {}  # file -> its newest entry from or naming it
+    for path, mine in found.items():
+        if path not in updated:
+            continue
+        for file, kind in mine.items():
+            if kind == "anchor":
+                out[path] = kind
+            elif file not in many and (file not in latest
+                                       or (updated[path], path) > (updated[latest[file]], latest[file])):
+                latest[file] = path
+    for file, path in latest.items():
+        if recency_prior(updated[path], newest) >= 0.5:
+            out[path] = min(out.get(path, "names"), found[path][file], key=KINDS.index)
     return out
 
 
