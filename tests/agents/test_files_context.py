@@ -151,17 +151,20 @@ def log_after(run: Run, project: Path, session: str = "s1") -> dict[str, object]
 def test_provenance_and_naming_count_only_for_files_few_entries_are_about(
         run_process: Run, project: Path) -> None:
     memory = Memory(project / ".memory")
-    memory.add("Why app.py prints", "dev/app", "A plain print keeps the demo short.",
-               files=["src/app.py"])
+    memory.add("Why tokens sign", "dev/auth", "Imported with the signing change.",
+               files=["src/auth/tokens.py"])
     memory.add("Startup banner", "dev/app", "The banner comes from src/app.py at import time.")
     memory.add("Unrelated", "dev/other", "Nothing about any file here.")
     text = context_of(call(run_process, project, "claude-code", "PostToolUse", "Read",
+                           {"file_path": "src/auth/tokens.py"}))
+    assert "never log its argument" in text and "Imported with the signing change." in text
+    text = context_of(call(run_process, project, "claude-code", "PostToolUse", "Read",
                            {"file_path": "src/app.py"}))
-    assert "A plain print keeps the demo short." in text  # provenance
     assert "The banner comes from src/app.py" in text  # named in its text
     assert "Nothing about any file" not in text
-    kinds = {e["path"]: e["tier"] for e in log(run_process)[0]["entries"]}  # type: ignore[union-attr]
-    assert kinds == {"dev/app/why-app-py-prints": "source", "dev/app/startup-banner": "names"}
+    kinds = [{e["path"]: e["tier"] for e in r["entries"]} for r in log(run_process)]  # type: ignore[union-attr]
+    assert kinds == [{ANCHORED: "anchor", "dev/auth/why-tokens-sign": "source"},
+                     {"dev/app/startup-banner": "names"}]
     # A file that more than SPECIFIC entries name tells nothing about any of them.
     for n in range(touched.SPECIFIC):
         memory.add(f"Note {n} on the app", "dev/notes", f"See src/app.py, note {n}.")

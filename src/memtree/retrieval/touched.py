@@ -87,12 +87,21 @@ def given(found: dict[str, dict[str, str]], updated: dict[str, str],
             if kind == "anchor":
                 out[path] = kind
             elif file not in many and (file not in latest
-                                       or (updated[path], path) > (updated[latest[file]], latest[file])):
+                                       or _later(path, latest[file], file, found, updated)):
                 latest[file] = path
     for file, path in latest.items():
         if recency_prior(updated[path], newest) >= 0.5:
             out[path] = min(out.get(path, "names"), found[path][file], key=KINDS.index)
     return out
+
+
+def _later(one: str, other: str, file: str, found: dict[str, dict[str, str]],
+           updated: dict[str, str]) -> bool:
+    """Whether entry `one` goes before `other` as the newest about `file`: the later stamp, then
+    the stronger reason (provenance before naming), then the path."""
+    def key(path: str) -> tuple[str, int, str]:
+        return updated[path], -KINDS.index(found[path][file]), path
+    return key(one) > key(other)
 
 
 def search(ws: Workspace, text: str, files: Sequence[str], limit: int = 10,
