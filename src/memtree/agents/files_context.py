@@ -116,7 +116,10 @@ def chosen(memory: Memory, files: list[str], exclude: set[str]) -> list[tuple[En
     idx = open_index(memory.root)
     idx.sync()
     found = touched.about(idx, files, cap=ANCHORS_SEEN)
-    active = {e.path: e for e in touched.entries_at(idx, list(found)) if not rank.is_hidden(e)}
+    many = {f for f, n in touched.counts(found).items() if n > touched.SPECIFIC}
+    wanted = [p for p, mine in found.items() if any(k == "anchor" or f not in many
+                                                    for f, k in mine.items())]
+    active = {e.path: e for e in touched.entries_at(idx, wanted) if not rank.is_hidden(e)}
     kinds = touched.given(found, {p: e.updated for p, e in active.items()},
                           idx.reads.newest(rank.RECENCY_K + 1))
     fit = sorted((active[p] for p in kinds if active[p].id not in exclude), key=lambda e: e.path)
