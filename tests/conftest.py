@@ -29,6 +29,7 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.delenv("MEMTREE_ROOT", raising=False)
     monkeypatch.delenv("MEMTREE_PERSONAL", raising=False)
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setenv("MEMTREE_RESIDENT", "off")  # tests/resident turn it on in a folder of their own
 
 
 @pytest.fixture

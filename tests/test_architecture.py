@@ -20,6 +20,7 @@ LAYERS: dict[str, int] = {
     "memtree.lifecycle.service": 5, "memtree.health": 5, "memtree.imports": 5, "memtree.export": 5,
     "memtree.memory": 6,
     "memtree.agents": 7, "memtree.cli": 7, "memtree": 7, "memtree.__main__": 7,
+    "memtree.resident": 7,  # runs the CLI's lean paths in a resident process
 }
 
 # Which of our modules may import each third-party library (one module per library).

@@ -5,8 +5,31 @@ from __future__ import annotations
 import sys
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, resident: bool = True) -> int:
+    """Run `memtree ARGS`. A query or hook goes to the resident process when one answers
+    (`resident=False` inside it); a hook starts one in the background when none does."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if not resident or not _lean(args):
+        return _run(args)
+    from .resident import client
+
+    code = client.forward(args)
+    if code is not None:
+        if argv is None:  # the console script: nothing here to clean up, so skip the interpreter's
+            client.leave(code)  # shutdown (~4 ms of a ~25 ms process)
+        return code
+    code = _run(args)
+    if args[:1] == ["hook"]:  # an agent session: its next prompts are answered by it
+        client.start()
+    return code
+
+
+def _lean(args: list[str]) -> bool:
+    """The commands agents run on every prompt: a hook, a query."""
+    return args[:1] == ["hook"] or "query" in args[:3]
+
+
+def _run(args: list[str]) -> int:
     if args[:1] == ["hook"] and not {"--help", "-h"} & set(args):
         # Runs on every agent prompt: skip the CLI (typer, rich) and import only the hook path.
         from . import startup

@@ -62,6 +62,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "llm": ("memtree llm status",),
     "curate": ("memtree curate --file session.jsonl", "memtree curate 'we moved jobs to Redis' --apply"),
     "ingest": ("memtree ingest session.jsonl",),
+    "resident": ("memtree resident", "memtree resident start", "memtree resident stop --json"),
 }
 
 

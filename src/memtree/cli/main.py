@@ -23,6 +23,7 @@ from . import imports  # noqa: F401
 from . import llm  # noqa: F401
 from . import health  # noqa: F401
 from . import settings  # noqa: F401
+from . import resident  # noqa: F401
 # isort: on
 from .examples import attach
 

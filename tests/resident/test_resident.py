@@ -1,0 +1,310 @@
+"""The resident process, run for real: the installed `memtree` in subprocesses, a real socket in
+a private folder of the test's own, real memories. What it answers must be what the command
+answers on its own (output, errors, exit codes, side effects), and everything short of a
+resident process that takes the command falls back to running it directly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agents_support import build_tree, payload
+from conftest import MEMTREE
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def env() -> Iterator[dict[str, str]]:
+    """An environment whose resident processes live in a fresh private folder (short: socket
+    paths are limited), stopped at the end."""
+    runtime = tempfile.mkdtemp(prefix="mr", dir="/tmp")
+    os.chmod(runtime, 0o700)
+    environment = {**os.environ, "XDG_RUNTIME_DIR": runtime}
+    environment.pop("MEMTREE_RESIDENT", None)
+    yield environment
+    subprocess.run([str(MEMTREE), "resident", "stop"], env=environment, capture_output=True,
+                   timeout=30)
+    shutil.rmtree(runtime, ignore_errors=True)
+
+
+def memtree(env: dict[str, str], *args: str, cwd: Path | None = None, input: str = "",
+            **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(MEMTREE), *args], cwd=cwd, input=input, capture_output=True,
+                          text=True, env={**env, **extra}, timeout=60)
+
+
+def status(env: dict[str, str]) -> dict[str, object]:
+    out = memtree(env, "resident", "--json")
+    assert out.returncode == 0, out.stderr
+    return dict(json.loads(out.stdout))
+
+
+def wait_for(env: dict[str, str], running: bool) -> dict[str, object]:
+    deadline = time.monotonic() + 10
+    while True:
+        found = status(env)
+        if found["running"] is running or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def started(env: dict[str, str], idle: str = "60") -> dict[str, object]:
+    out = memtree(env, "resident", "start", "--idle", idle, "--json")
+    assert out.returncode == 0, out.stderr
+    found = dict(json.loads(out.stdout))
+    assert found["running"] is True
+    return found
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    build_tree(folder)
+    return folder
+
+
+def test_queries_answered_by_it_are_the_direct_answers(env: dict[str, str], project: Path) -> None:
+    before = started(env)
+    for args in (["query", "jwt signing"], ["query", "--json", "token signature"],
+                 ["query", "secrets", "--explain"], ["query", "nothing-matches-this-word"]):
+        served = memtree(env, *args, cwd=project)
+        direct = memtree(env, *args, cwd=project, MEMTREE_RESIDENT="off")
+        assert served.returncode == direct.returncode == 0, served.stderr
+        if "--json" in args:  # timings differ; everything else is the same
+            got, want = json.loads(served.stdout), json.loads(direct.stdout)
+            got.pop("took_ms"), want.pop("took_ms")
+            assert got == want
+        else:
+            assert served.stdout == direct.stdout
+        assert served.stderr == direct.stderr
+    assert "Sign access tokens with RS256" in memtree(env, "query", "jwt", cwd=project).stdout
+    after = status(env)
+    assert after["pid"] == before["pid"] and int(str(after["served"])) == 5  # it answered them
+
+
+def test_errors_and_exit_codes_are_those_of_the_command(env: dict[str, str], project: Path,
+                                                        tmp_path: Path) -> None:
+    started(env)
+    nowhere = tmp_path / "no-memory-here"
+    nowhere.mkdir()
+    cases = [(["query", "jwt"], nowhere, 6), (["query", "jwt", "--limit", "0"], project, 2),
+             (["query"], project, 2), (["query", "jwt", "--type", "nosuchtype"], project, None)]
+    for args, cwd, code in cases:
+        served = memtree(env, *args, cwd=cwd)
+        direct = memtree(env, *args, cwd=cwd, MEMTREE_RESIDENT="off")
+        assert (served.returncode, served.stdout, served.stderr) == \
+            (direct.returncode, direct.stdout, direct.stderr)
+        if code is not None:
+            assert served.returncode == code and served.stderr.startswith("memtree: error: ")
+    assert int(str(status(env)["served"])) == len(cases)
+
+
+def test_its_child_runs_in_the_callers_folder_and_environment(env: dict[str, str], project: Path,
+                                                             tmp_path: Path) -> None:
+    started(env)
+    below = project / "src" / "deep"
+    below.mkdir(parents=True)
+    assert "Sign access tokens" in memtree(env, "query", "jwt", cwd=below).stdout  # root found above
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    by_env = memtree(env, "query", "jwt", cwd=elsewhere, MEMTREE_ROOT=str(project))
+    assert by_env.returncode == 0 and "Sign access tokens" in by_env.stdout
+    by_option = memtree(env, "--root", str(project), "query", "jwt", cwd=elsewhere)
+    assert by_option.returncode == 0 and "Sign access tokens" in by_option.stdout
+    assert int(str(status(env)["served"])) == 3
+
+
+def test_it_sees_files_written_after_it_warmed_up(env: dict[str, str], project: Path) -> None:
+    started(env)
+    assert memtree(env, "query", "jwt", cwd=project).returncode == 0  # the next spare warms here
+    time.sleep(0.5)
+    note = project / ".memory" / "ops" / "deploys" / "blue-green-cutover.md"
+    note.parent.mkdir(parents=True)
+    note.write_text("---\ntitle: Blue green cutover\n---\nThe zanzibar switch flips traffic.\n")
+    found = memtree(env, "query", "zanzibar", cwd=project)
+    assert "Blue green cutover" in found.stdout
+    rule = project / ".memory" / "auth" / "tokens" / "sign-access-tokens-with-rs256.md"
+    rule.write_text(rule.read_text().replace("public key only", "public key only, quokkas"))
+    assert "Sign access tokens" in memtree(env, "query", "quokkas", cwd=project).stdout
+
+
+def test_a_hook_is_answered_by_it_or_starts_it(env: dict[str, str], project: Path) -> None:
+    prompt = payload("claude-code", "UserPromptSubmit", project)
+    log = project / ".memory" / ".local" / "injections.jsonl"
+    first = memtree(env, "hook", "claude-code", "UserPromptSubmit", cwd=project, input=prompt)
+    assert first.returncode == 0 and first.stderr == ""
+    assert "sign-access-tokens-with-rs256" in first.stdout
+    found = wait_for(env, running=True)  # the hook ran directly and left one in the background
+    assert found["running"] is True and found["served"] == 0
+    lines = len(log.read_text().splitlines())
+    other = prompt.replace('"session_id": "', '"session_id": "other-')
+    assert other != prompt
+    second = memtree(env, "hook", "claude-code", "UserPromptSubmit", cwd=project, input=other)
+    assert second.returncode == 0 and second.stderr == ""
+    assert second.stdout == first.stdout  # a new session: the same injection, read from stdin
+    assert len(log.read_text().splitlines()) == lines + 1  # and logged, as the command does
+    assert status(env)["served"] == 1
+
+
+def test_a_query_uses_one_but_never_starts_one(env: dict[str, str], project: Path) -> None:
+    assert memtree(env, "query", "jwt", cwd=project).returncode == 0
+    time.sleep(0.5)
+    assert status(env)["running"] is False
+
+
+def test_stop_and_idle_end_it(env: dict[str, str], project: Path) -> None:
+    found = started(env)
+    socket_file = Path(str(found["socket"]))
+    assert stat.S_ISSOCK(socket_file.lstat().st_mode)
+    assert stat.S_IMODE(socket_file.parent.lstat().st_mode) == 0o700
+    stopped = memtree(env, "resident", "stop")
+    assert stopped.returncode == 0 and stopped.stdout == "stopped\n"
+    assert status(env)["running"] is False and not socket_file.exists()
+    assert memtree(env, "resident", "stop").stdout == "not running\n"
+    started(env, idle="1")
+    time.sleep(3)
+    assert status(env)["running"] is False and not socket_file.exists()
+
+
+def test_a_killed_one_leaves_nothing_broken(env: dict[str, str], project: Path) -> None:
+    found = started(env)
+    pid = int(str(found["pid"]))
+    os.killpg(os.getpgid(pid), signal.SIGKILL)  # its spare too: its own session, its own group
+    time.sleep(0.3)
+    assert Path(str(found["socket"])).exists()  # a socket nobody listens on
+    answer = memtree(env, "query", "jwt", cwd=project)
+    assert answer.returncode == 0 and "Sign access tokens" in answer.stdout  # ran directly
+    prompt = payload("claude-code", "UserPromptSubmit", project)
+    assert memtree(env, "hook", "claude-code", "UserPromptSubmit", cwd=project,
+                   input=prompt).returncode == 0
+    again = wait_for(env, running=True)  # the hook started a new one over the stale socket
+    assert again["pid"] != pid
+
+
+def test_a_folder_others_can_enter_is_not_used(env: dict[str, str], project: Path) -> None:
+    folder = Path(env["XDG_RUNTIME_DIR"]) / "memtree"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    refused = memtree(env, "resident", "start")
+    assert refused.returncode == 7
+    assert refused.stderr.startswith(f"memtree: error: {folder}: not a private folder")
+    prompt = payload("claude-code", "UserPromptSubmit", project)
+    hooked = memtree(env, "hook", "claude-code", "UserPromptSubmit", cwd=project, input=prompt)
+    assert hooked.returncode == 0 and "sign-access-tokens" in hooked.stdout  # ran directly
+    time.sleep(0.5)
+    assert list(folder.iterdir()) == []  # and started nothing there
+    assert "Sign access tokens" in memtree(env, "query", "jwt", cwd=project).stdout
+
+
+def test_switched_off_it_is_neither_used_nor_started(env: dict[str, str], project: Path) -> None:
+    off = {"MEMTREE_RESIDENT": "off"}
+    refused = memtree(env, "resident", "start", **off)
+    assert refused.returncode == 5 and "MEMTREE_RESIDENT=off" in refused.stderr
+    started(env)
+    prompt = payload("claude-code", "UserPromptSubmit", project)
+    assert memtree(env, "hook", "claude-code", "UserPromptSubmit", cwd=project, input=prompt,
+                   **off).returncode == 0
+    assert memtree(env, "query", "jwt", cwd=project, **off).returncode == 0
+    assert status(env)["served"] == 0
+
+
+def test_commands_at_once_are_each_answered(env: dict[str, str], project: Path) -> None:
+    started(env)
+    words = ["jwt", "secrets", "vault", "token", "signature", "rs256", "env", "public"]
+    procs = [subprocess.Popen([str(MEMTREE), "query", "--json", w], cwd=project, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for w in words]
+    for word, proc in zip(words, procs, strict=True):
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        assert json.loads(out)["query"] == word
+    assert status(env)["served"] == len(words)
+
+
+def test_a_changed_install_is_not_served_by_the_old_process(env: dict[str, str], project: Path,
+                                                            tmp_path: Path) -> None:
+    """memtree's files change on disk (an upgrade, an edit): the old process refuses the next
+    command, which runs directly, and ends."""
+    import memtree
+
+    copy = tmp_path / "copy"
+    shutil.copytree(Path(memtree.__file__).parent, copy / "memtree",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    own = {**env, "PYTHONPATH": str(copy)}
+    python = [sys.executable, "-m", "memtree"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*python, *args], cwd=project, capture_output=True, text=True,
+                              env=own, timeout=60)
+
+    assert run("resident", "start", "--idle", "60").returncode == 0
+    assert "Sign access tokens" in run("query", "jwt").stdout
+    assert json.loads(run("resident", "--json").stdout)["served"] == 1
+    changed = copy / "memtree" / "retrieval" / "rank.py"
+    changed.write_text(changed.read_text() + "\n# changed\n")
+    answer = run("query", "jwt")
+    assert answer.returncode == 0 and "Sign access tokens" in answer.stdout
+    deadline = time.monotonic() + 10
+    while json.loads(run("resident", "--json").stdout)["running"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert json.loads(run("resident", "--json").stdout)["running"] is False
+
+
+def test_ctrl_c_interrupts_the_command_it_runs(env: dict[str, str], project: Path) -> None:
+    """The caller interrupted while the command waits on a slow model: the command is
+    interrupted too, as it would have been in the caller's own process."""
+    from llm_support import ModelServer, Reply, configure
+
+    server = ModelServer()
+    try:
+        server.replies(Reply("{}", delay=20))
+        configure(project / ".memory", "openai", server.url, timeout=30)
+        started(env)
+        began = time.monotonic()
+        proc = subprocess.Popen([str(MEMTREE), "query", "zzqx", "--llm"], cwd=project, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 15
+        while not server.requests and time.monotonic() < deadline:  # it is asking the model
+            time.sleep(0.05)
+        assert server.requests
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)  # the command's end closes the pipes
+        assert time.monotonic() - began < 15
+        assert proc.returncode == 130
+        assert "memtree: error: interrupted" in err and out == ""
+        assert status(env)["served"] == 1
+    finally:
+        server.close()
+
+
+def test_the_caller_imports_almost_nothing(env: dict[str, str], project: Path) -> None:
+    """Handing over costs Python's start and three small modules: the query path is not
+    imported by the caller (PYTHONPROFILEIMPORTTIME, as `python -X importtime`)."""
+    baseline = subprocess.run([sys.executable, "-c", "pass"], capture_output=True, text=True,
+                              env={**env, "PYTHONPROFILEIMPORTTIME": "1"}, timeout=60)
+    started(env)
+    out = memtree(env, "query", "jwt", cwd=project, PYTHONPROFILEIMPORTTIME="1")
+    assert out.returncode == 0 and "Sign access tokens" in out.stdout
+
+    def names(stderr: str) -> set[str]:
+        return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines()
+                if line.startswith("import time:") and "|" in line}
+
+    extra = names(out.stderr) - names(baseline.stderr)
+    assert extra <= {"__future__", "memtree", "memtree.__main__", "memtree.resident",
+                     "memtree.resident.place", "memtree.resident.client", "_socket"}, extra
+    assert "memtree.resident.client" in extra
+    assert status(env)["served"] == 1
