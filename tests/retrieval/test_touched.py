@@ -50,8 +50,10 @@ def test_anchors_provenance_and_names_follow_the_entries(tmp_path: Path) -> None
 def test_a_prompt_is_asked_with_the_last_distinct_files(tmp_path: Path) -> None:
     memory = Memory.init(tmp_path / "project")
     text = "Retries back off exponentially and stop after five"
-    memory.add("Retry policy", "billing/invoices", text + ".")
+    # The newer of two equal entries may rank first: the one the prompt alone should find is
+    # written last (in the same second or the next), so the file has to lift the other.
     memory.add("Retry policy", "integrations/webhooks", text + " (src/integrations/hooks.py).")
+    memory.add("Retry policy", "billing/invoices", text + ".")
     prompt = "what is our retry policy"
     assert memory.query(prompt, limit=2).hits[0].path == "billing/invoices/retry-policy"
     touched_files = ["src/integrations/hooks.py"] + [f"src/x{n}.py" for n in range(touched.MAX_FILES)]
