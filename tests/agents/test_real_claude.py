@@ -175,3 +175,38 @@ def test_a_user_level_install_runs_the_hooks_from_a_subfolder(claude: Path, serv
     assert result["permission_denials"] == []
     (answer,) = _tool_results(requests[-1])
     assert not answer.get("is_error") and "sign-access-tokens-with-rs256" in json.dumps(answer)
+
+
+def test_a_session_is_answered_by_the_resident_process_its_first_hook_starts(
+        claude: Path, server: ModelServer, tmp_path: Path) -> None:
+    """With the resident process on (the default outside this suite): the first hook answers
+    and starts it, the next prompts' hooks are answered by it, and the model gets the same
+    memory as from hooks run on their own."""
+    import shutil
+    import tempfile
+
+    runtime = tempfile.mkdtemp(prefix="mr", dir="/tmp")
+    os.chmod(runtime, 0o700)
+    project = make_project(tmp_path, "claude-code")
+    agent = Claude(claude, project, server)
+    agent.env = {**agent.env, "MEMTREE_RESIDENT": "on", "XDG_RUNTIME_DIR": runtime}
+
+    def resident() -> dict[str, Any]:
+        done = subprocess.run([str(MEMTREE), "resident", "--json"], env=agent.env,
+                              capture_output=True, text=True, timeout=60)
+        return dict(json.loads(done.stdout))
+
+    try:
+        agent.run("Look at how the release build works today, please.")
+        first = resident()
+        assert first["running"] is True
+        _, requests = agent.run("How do our refresh tokens rotate?")
+        assert resident()["served"] > first["served"]  # this prompt's hooks went to it
+        given = [i for i in project.injections() if i["event"] == "UserPromptSubmit"]
+        assert given and "refresh" in json.dumps(given[-1])
+        for title in project.titles([e["path"] for e in given[-1]["entries"]]):
+            assert any(title in r.text for r in requests), title
+    finally:
+        subprocess.run([str(MEMTREE), "resident", "stop"], env=agent.env, capture_output=True,
+                       timeout=60)
+        shutil.rmtree(runtime, ignore_errors=True)
