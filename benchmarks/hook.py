@@ -6,6 +6,8 @@ prints p50/p95 wall times. `--event PostToolUse` times the file hook: a Read of 
 entries' files.
 Usage: python benchmarks/hook.py [--entries 10000] [--runs 30] [--event UserPromptSubmit]
        [--root DIR]  (an existing tree instead: it gets the hook's session state and logs)
+       [--resident off|on] [--gap SECONDS]  (a resident process answers; seconds between hooks)
+       [--prompt TEXT]  (the same prompt in every run, each in a new session)
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -61,23 +65,26 @@ def source_file(rng: random.Random) -> str:
     return f"src/{rng.choice(WORDS)}/{rng.choice(WORDS)}_{rng.randrange(2000)}.py"
 
 
-def measure(root: Path, event: str, runs: int, seed: int = 11) -> tuple[list[float], int]:
-    """Wall times of `runs` hook processes, and how many of them injected something."""
+def measure(root: Path, event: str, runs: int, seed: int = 11, env: dict[str, str] | None = None,
+            gap: float = 0.0, prompt: str | None = None) -> tuple[list[float], int]:
+    """Wall times of `runs` hook processes (`gap` seconds apart), and how many of them injected
+    something."""
     rng = random.Random(seed)
     times = []
     injected = 0
     files = sorted({f for e in Memory(root).catalog() for f in e.source.files}) if event == "PostToolUse" else []
     for n in range(runs):
-        prompt = "how do we handle " + " ".join(rng.sample(WORDS, 3)) + " in production?"
+        asked = prompt or "how do we handle " + " ".join(rng.sample(WORDS, 3)) + " in production?"
         body = {"session_id": f"bench-{time.time_ns()}-{n}", "cwd": str(root.parent), "hook_event_name": event,
-                "prompt": prompt, "source": "startup", "tool_name": "Read",
+                "prompt": asked, "source": "startup", "tool_name": "Read",
                 "tool_input": {"file_path": str(root.parent / rng.choice(files))} if files else {}}
-        env = {**os.environ, "MEMTREE_ROOT": str(root)}
         started = time.perf_counter()
         out = subprocess.run([str(MEMTREE), "hook", "claude-code", event], input=json.dumps(body),
-                             capture_output=True, text=True, env=env, check=True)
+                             capture_output=True, text=True, check=True,
+                             env={**(env or os.environ), "MEMTREE_ROOT": str(root)})
         times.append((time.perf_counter() - started) * 1000)
         injected += bool(out.stdout.strip())
+        time.sleep(gap)
     return times, injected
 
 
@@ -87,6 +94,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--event", default="UserPromptSubmit")
     parser.add_argument("--root", type=Path, help="an existing memory root to run against")
+    parser.add_argument("--resident", choices=("off", "on"), default="off",
+                        help="on: a resident process answers the hooks (docs/resident.md), "
+                             "started for the run in a private folder of its own")
+    parser.add_argument("--gap", type=float, default=0.0, help="seconds between two hooks")
+    parser.add_argument("--prompt", help="the prompt of every run (default: three random words "
+                                         "of the synthetic tree's vocabulary)")
     args = parser.parse_args()
     root = args.root.resolve() if args.root else HERE / "out" / f"hook-tree-{args.entries}"
     if args.root:
@@ -95,12 +108,26 @@ def main() -> None:
         started = time.perf_counter()
         build(root, args.entries)
         print(f"built {args.entries} entries in {time.perf_counter() - started:.1f}s", file=sys.stderr)
-    measure(root, args.event, 2)  # warm the page cache
-    found, injected = measure(root, args.event, args.runs)
+    env = {**os.environ, "MEMTREE_RESIDENT": args.resident}
+    runtime = tempfile.mkdtemp(prefix="mtbench", dir="/tmp")
+    os.chmod(runtime, 0o700)
+    env["XDG_RUNTIME_DIR"] = runtime
+    try:
+        if args.resident == "on":
+            subprocess.run([str(MEMTREE), "resident", "start"], env=env, check=True,
+                           stdout=subprocess.DEVNULL)
+        measure(root, args.event, 2, env=env)  # warm the page cache
+        found, injected = measure(root, args.event, args.runs, env=env, gap=args.gap,
+                                  prompt=args.prompt)
+    finally:
+        if args.resident == "on":
+            subprocess.run([str(MEMTREE), "resident", "stop"], env=env, stdout=subprocess.DEVNULL)
+        shutil.rmtree(runtime, ignore_errors=True)
     times = sorted(found)
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     base = sorted(_python_start() for _ in range(10))[5]
-    print(f"{args.event}, {args.entries} entries, {args.runs} runs: p50 {statistics.median(times):.0f} ms, "
+    print(f"{args.event}, {args.entries} entries, {args.runs} runs, resident {args.resident}, "
+          f"gap {args.gap:g} s: p50 {statistics.median(times):.0f} ms, "
           f"p95 {p95:.0f} ms, min {times[0]:.0f} ms; {injected} runs injected context "
           f"(bare `python -c pass`: {base:.0f} ms)")
 

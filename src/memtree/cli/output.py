@@ -23,6 +23,12 @@ def to_data(obj: Any) -> Any:
     """Plain JSON-able data for any memtree value, secrets masked (secretscan.py)."""
     if isinstance(obj, str):
         return mask(obj)
+    if obj is None or type(obj) in (int, float, bool):  # the most common leaves, answered first
+        return obj
+    if type(obj) is dict:
+        return {str(k): to_data(v) for k, v in obj.items()}
+    if type(obj) in (list, tuple):
+        return [to_data(v) for v in obj]
     if hasattr(obj, "to_dict"):
         return to_data(obj.to_dict())
     if isinstance(obj, enum.Enum):

@@ -7,12 +7,14 @@ environment. Ends when idle, stopped, replaced, or when memtree's own files chan
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import os
 import select
 import signal
 import socket
 import sys
+import threading
 import time
 from array import array
 from dataclasses import dataclass, field
@@ -28,7 +30,8 @@ PRELOAD = (  # what `memtree query` and `memtree hook` import, imported once her
     "memtree.retrieval.packs", "memtree.retrieval.touched", "memtree.lifecycle.scores",
     "memtree.agents.hook", "memtree.agents.inject", "memtree.agents.journal",
     "memtree.agents.claude_code", "memtree.agents.codex", "memtree.agents.cursor",
-    "memtree.agents.gemini", "memtree.memory", "memtree.entries.store", "memtree.health.vetting",
+    "memtree.agents.gemini", "memtree.agents.files_context", "memtree.memory",
+    "memtree.entries.store", "memtree.health.vetting", "memtree.startup", "pwd", "threading",
 )
 
 
@@ -124,6 +127,7 @@ def serve(idle: float = IDLE) -> int:
     except OSError:
         return 0  # another one is starting or running
     loaded = preload()
+    gc.freeze()  # what is imported now is never collected: children do not copy it by collecting
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     if os.path.lexists(path):
         os.unlink(path)
@@ -369,8 +373,6 @@ def _child(conn: socket.socket, req: Request) -> None:
 def _interrupt_when_closed(conn: socket.socket) -> None:
     """The caller sends nothing more: when its side closes (Ctrl-C, killed), interrupt the
     command as the caller's own process would have been."""
-    import threading
-
     def watch() -> None:
         try:
             while conn.recv(64):
