@@ -313,16 +313,16 @@ def test_the_caller_imports_almost_nothing(env: dict[str, str], project: Path) -
 def test_the_process_has_imported_what_its_commands_import(project: Path) -> None:
     """PRELOAD covers the query and hook paths: a command imports nothing more in its child
     (each import there would be paid on every command)."""
-    script = f"""
+    script = """
 import io, sys, contextlib
 from memtree.resident import server
 server.preload()
 before = set(sys.modules)
 from memtree.__main__ import main
 out = io.StringIO()
-payloads = {{"UserPromptSubmit": '{{"session_id": "s", "prompt": "how do we sign jwt tokens"}}',
-            "PostToolUse": '{{"session_id": "s", "tool_name": "Read", "tool_input": {{"file_path": "src/a.py"}}}}',
-            "SessionStart": '{{"session_id": "t", "source": "startup"}}'}}
+payloads = {"UserPromptSubmit": '{"session_id": "s", "prompt": "how do we sign jwt tokens"}',
+            "PostToolUse": '{"session_id": "s", "tool_name": "Read", "tool_input": {"file_path": "src/a.py"}}',
+            "SessionStart": '{"session_id": "t", "source": "startup"}'}
 with contextlib.redirect_stdout(out):
     main(["query", "jwt"], resident=False)
     main(["query", "--json", "--explain", "jwt"], resident=False)
