@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -249,3 +250,14 @@ def test_neighbour_context_only_in_episode_logs(memory: Memory) -> None:
     assert {p: c for p, c in _contexts(memory).items() if p.startswith("chat/")} == \
         dict.fromkeys(["chat/day-1/m0", "chat/day-1/m1", "chat/day-1/m2", "chat/day-1/m3",
                        "chat/day-1/aside"], "")
+
+
+def test_a_deleted_database_is_made_again_by_an_open_index(memory: Memory) -> None:
+    """A long-lived process (the MCP server, the resident process's spare) keeps its Index
+    open: when `.index/` is deleted, the next sync connects afresh and makes the file again
+    instead of reading the lost one."""
+    memory.add("Rotate signing keys", "auth/keys", "Keys rotate every ninety days.")
+    assert [h.title for h in memory.query("rotate").hits] == ["Rotate signing keys"]
+    shutil.rmtree(memory.root / ".index")
+    assert [h.title for h in memory.query("rotate").hits] == ["Rotate signing keys"]
+    assert db_file(memory.root).is_file()

@@ -80,21 +80,45 @@ class Index:
         self._cursor: str | None = None  # where the rotation stopped, once read or moved here
         self._cursor_saved = -freshness.CURSOR_SAVE_S  # when it was last written for others
         self._lock = _thread.RLock()
+        self._opened: tuple[int, int] | None = None  # (device, inode) of the file connected to
+        self._on_file = False  # the connection is to the file (not an index in memory)
         self.reads = Reads(self)
 
     # ------------------------------------------------------------ connection
 
     def conn(self) -> sqlite3.Connection:
         if self._conn is None:
+            self._on_file = False
             self._conn = self._open()
+            self._opened = self._identity()
         return self._conn
+
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.file)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def _reopen_if_replaced(self) -> None:
+        """A long-lived process whose database file was deleted or replaced (`rm -rf .index`, a
+        checkout) reconnects, so the file is made again instead of reading the lost one."""
+        with self._lock:
+            if self._conn is None or not self._on_file:
+                return
+            now = self._identity()
+            if now is None or now != self._opened:  # gone, or gone while it was being opened
+                self.close()
+                self._known = None
 
     def _open(self) -> sqlite3.Connection:
         if not self._writable():  # a read-only tree: an index in memory for this process
             return self._in_memory()
         for attempt in range(2):
             try:
-                return self._connect()
+                conn = self._connect()
+                self._on_file = True
+                return conn
             except sqlite3.DatabaseError:
                 if attempt:  # e.g. a full disk: reads still work from an index in memory
                     return self._in_memory()
@@ -208,6 +232,7 @@ class Index:
         By default only what the folder gate and the rotating re-check find (or, while a watch
         runs, what its events name); `full` stats every file; `rebuild` starts from nothing.
         """
+        self._reopen_if_replaced()
         return self._retrying(lambda conn: self._sync(conn, progress, rebuild, full))
 
     def recheck(self, paths: Sequence[str]) -> bool:
