@@ -277,3 +277,20 @@ def test_prompt_entries_need_absolute_evidence(tmp_path: Path) -> None:
     everything = inject.for_prompt(memory, "please add a new page for the release notes",
                                    inject.Options(min_evidence=0.0), ())
     assert everything.items  # the same prompt without the threshold gets the weak match
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_an_answer_that_cannot_be_written_does_not_fail_the_agent(tmp_path: Path) -> None:
+    """A full disk or a closed stdout: the hook still exits 0, with nothing on stderr."""
+    import subprocess
+
+    from conftest import MEMTREE
+
+    project = tmp_path / "project"
+    build_tree(project)
+    for n, redirect in enumerate((">/dev/full", ">&-")):
+        prompt = payload("claude-code", "UserPromptSubmit", project).replace('"session_id": "',
+                                                                            f'"session_id": "{n}')
+        done = subprocess.run(["bash", "-c", f"{MEMTREE} hook claude-code UserPromptSubmit {redirect}"],
+                              input=prompt, cwd=project, capture_output=True, text=True, timeout=60)
+        assert (done.returncode, done.stderr) == (0, ""), redirect

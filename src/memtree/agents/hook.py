@@ -45,10 +45,23 @@ def main(args: list[str], stdin: IO[str] | None = None, stdout: IO[str] | None =
         if not _outside_project(exc, root_option):
             _log_error(root, args, exc)
         text = agent.EMPTY if agent is not None else ""
-    if text:
-        out.write(text + "\n")
-        out.flush()
+    if text and out is not None:  # None: this process was started with stdout closed
+        try:
+            out.write(text + "\n")
+            out.flush()
+        except (OSError, ValueError):  # a full disk, a closed pipe: the agent gets nothing
+            _discard(out)
     return 0
+
+
+def _discard(out: IO[str]) -> None:
+    """Drop what could not be written, so that nothing fails again when the process ends."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _outside_project(exc: BaseException, root_option: str | None) -> bool:
