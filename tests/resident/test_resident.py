@@ -293,8 +293,11 @@ def test_ctrl_c_interrupts_the_command_it_runs(env: dict[str, str], project: Pat
 def test_the_caller_imports_almost_nothing(env: dict[str, str], project: Path) -> None:
     """Handing over costs Python's start and three small modules: the query path is not
     imported by the caller (PYTHONPROFILEIMPORTTIME, as `python -X importtime`)."""
-    baseline = subprocess.run([sys.executable, "-c", "pass"], capture_output=True, text=True,
-                              env={**env, "PYTHONPROFILEIMPORTTIME": "1"}, timeout=60)
+    own = [line for line in MEMTREE.read_text().splitlines()  # the console script's (pip before
+           if line.startswith("import ")]                      # 25 writes `import re` in it)
+    baseline = subprocess.run([sys.executable, "-c", "\n".join(own) or "pass"], text=True,
+                              capture_output=True, env={**env, "PYTHONPROFILEIMPORTTIME": "1"},
+                              timeout=60)
     started(env)
     out = memtree(env, "query", "jwt", cwd=project, PYTHONPROFILEIMPORTTIME="1")
     assert out.returncode == 0 and "Sign access tokens" in out.stdout
@@ -335,3 +338,126 @@ print(sorted(set(sys.modules) - before))
                           text=True, timeout=60, env={**os.environ, "MEMTREE_RESIDENT": "off"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def shell(env: dict[str, str], line: str, cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    """`line` run by bash (for closed streams and umasks), `memtree` being the installed one."""
+    return subprocess.run(["bash", "-c", line.replace("memtree ", f"{MEMTREE} ")], cwd=cwd,
+                          capture_output=True, text=True, env={**env, **extra}, timeout=30)
+
+
+def test_closed_streams_and_encodings_are_the_callers(env: dict[str, str], project: Path) -> None:
+    """A closed standard stream is not replaced by the socket (the command runs on its own),
+    and the caller's PYTHONIOENCODING is the child's."""
+    started(env)
+    prompt = payload("claude-code", "UserPromptSubmit", project).replace("'", "")
+    lines = ["memtree hook claude-code UserPromptSubmit <&-",
+             f"echo '{prompt}' | memtree hook claude-code UserPromptSubmit >&-",
+             "memtree query jwt >&-", "memtree query jwt 2>&-", "memtree query --bogus 2>&-",
+             "memtree query 'café ünïcode'", "memtree query jwt <&-"]
+    for line in lines:
+        for encoding in ("", "ascii"):
+            served = shell(env, line, project, PYTHONIOENCODING=encoding)
+            alone = shell(env, line, project, PYTHONIOENCODING=encoding, MEMTREE_RESIDENT="off")
+            assert (served.returncode, served.stdout, served.stderr) == \
+                (alone.returncode, alone.stdout, alone.stderr), (line, encoding)
+            assert "Traceback" not in served.stderr
+    assert shell(env, "memtree query 'café'", project, PYTHONIOENCODING="ascii").returncode == 1
+    assert status(env)["served"] == 3  # the three with every stream open
+
+
+def test_the_command_makes_the_index_with_the_callers_umask(env: dict[str, str],
+                                                           project: Path) -> None:
+    """The spare only reads an index that exists: a deleted one is made again by the command
+    itself, with the caller's umask, as on its own."""
+    index = project / ".memory" / ".index"
+    modes = {}
+    for switch in ("on", "off"):
+        started(env) if switch == "on" else None
+        assert shell(env, "memtree query jwt", project, MEMTREE_RESIDENT=switch).returncode == 0
+        shutil.rmtree(index)
+        done = shell(env, "umask 077; memtree query jwt", project, MEMTREE_RESIDENT=switch)
+        assert done.returncode == 0 and "Sign access tokens" in done.stdout
+        assert (index / "memtree.db").is_file()  # made by the command, not later
+        modes[switch] = (stat.S_IMODE(index.stat().st_mode),
+                         stat.S_IMODE((index / "memtree.db").stat().st_mode))
+        shutil.rmtree(index)
+        assert shell(env, "umask 077; memtree query --limit 0 jwt", project,
+                     MEMTREE_RESIDENT=switch).returncode == 2
+        time.sleep(0.5)
+        assert not index.exists()  # a usage error makes no index, and no warm-up does either
+    assert modes["on"] == modes["off"] == (0o700, 0o600)
+
+
+def test_a_command_outliving_its_resident_process_does_not_block_the_next(
+        env: dict[str, str], project: Path) -> None:
+    started(env)
+    slow = subprocess.Popen(["bash", "-c", f"(sleep 4; echo '{{}}') | {MEMTREE} hook claude-code "
+                             "UserPromptSubmit"], cwd=project, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1)  # its child waits for the payload
+    assert memtree(env, "resident", "stop").returncode == 0
+    again = memtree(env, "resident", "start", "--json")
+    assert again.returncode == 0, again.stderr
+    slow.communicate(timeout=30)
+    assert slow.returncode == 0
+
+
+def test_a_removed_socket_ends_it(env: dict[str, str]) -> None:
+    found = started(env)
+    Path(str(found["socket"])).unlink()
+    deadline = time.monotonic() + 15
+    while _alive(int(str(found["pid"]))) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(int(str(found["pid"])))
+    assert memtree(env, "resident", "start").returncode == 0  # and a new one starts
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_control_works_switched_off_and_idle_is_bounded(env: dict[str, str]) -> None:
+    started(env)
+    seen = memtree(env, "resident", "--json", MEMTREE_RESIDENT="off")
+    assert seen.returncode == 0 and json.loads(seen.stdout)["running"] is True
+    assert memtree(env, "resident", "stop", MEMTREE_RESIDENT="off").stdout == "stopped\n"
+    for bad in ("inf", "nan", "0", "-1", "604801"):
+        refused = memtree(env, "resident", "start", "--idle", bad)
+        assert refused.returncode == 2 and refused.stderr.startswith("memtree: error: "), bad
+    assert status(env)["running"] is False
+
+
+@pytest.mark.skipif(not Path("/proc/self/cwd").exists(), reason="finds the child by /proc")
+def test_a_child_killed_mid_command_fails_that_command_only(env: dict[str, str],
+                                                           project: Path) -> None:
+    from llm_support import ModelServer, Reply, configure
+
+    server = ModelServer()
+    try:
+        server.replies(Reply("{}", delay=20))
+        configure(project / ".memory", "openai", server.url, timeout=30)
+        found = started(env)
+        proc = subprocess.Popen([str(MEMTREE), "query", "zzqx", "--llm"], cwd=project, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 15
+        while not server.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        children = [int(p) for p in Path(f"/proc/{found['pid']}/task/{found['pid']}/children")
+                    .read_text().split()]
+        (child,) = [c for c in children if os.readlink(f"/proc/{c}/cwd") == str(project)]
+        began = time.monotonic()
+        os.kill(child, signal.SIGKILL)
+        out, err = proc.communicate(timeout=15)
+        assert time.monotonic() - began < 5
+        assert proc.returncode == 1 and out == ""
+        assert err == "memtree: error: the resident process ended before answering " \
+                      "(`memtree resident stop` ends it)\n"
+        assert memtree(env, "query", "jwt", cwd=project).returncode == 0  # the next is served
+        assert status(env)["pid"] == found["pid"]
+    finally:
+        server.close()

@@ -32,7 +32,8 @@ def show(ctx: typer.Context, json: JsonOpt = False) -> None:
 @resident_app.command("start")
 def start(
     idle: Annotated[float | None, typer.Option(
-        "--idle", min=1, help="Seconds without a command before it ends (default 600).")] = None,
+        "--idle", min=1, max=604800,
+        help="Seconds without a command before it ends (default 600, at most a week).")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Start it in the background (an agent hook does so by itself) and wait until it answers."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 from . import place
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from _socket import socket
 
 ACCEPT_TIMEOUT = 5.0  # seconds for the resident process to take the command
+LIVENESS_S = 1.0  # how often a waiting caller checks that the child running its command lives
+INTERRUPT_WAIT_S = 2.0  # how long an interrupted caller still waits for the child's code
 DIED = "the resident process ended before answering (`memtree resident stop` ends it)"
 
 
@@ -32,15 +35,27 @@ def _connect(path: str) -> socket | None:
     return sock
 
 
-def _address() -> str | None:
-    """The socket's path when its folder is private and the path fits; else None."""
-    if not place.enabled():
+def _address(switch: bool = True) -> str | None:
+    """The socket's path when its folder is private and the path fits (and, with `switch`,
+    resident processes are not switched off); else None."""
+    if switch and not place.enabled():
         return None
     where = place.folder()
     path = place.socket_path(where)
     if not place.usable(path) or not place.private(where):
         return None
     return path
+
+
+def _streams_open() -> bool:
+    """Standard input, output and error are open (a closed one would be given the socket's
+    number, and the command run with its own socket as a stream)."""
+    try:
+        for fd in (0, 1, 2):
+            os.fstat(fd)
+    except OSError:
+        return False
+    return True
 
 
 def request(kind: bytes, args: list[str] | None = None) -> bytes:
@@ -58,7 +73,7 @@ def forward(args: list[str]) -> int | None:
     """The exit code of `memtree ARGS` run by the resident process, or None when it did not
     take the command (the caller then runs it itself)."""
     path = _address()
-    if path is None:
+    if path is None or not _streams_open():
         return None
     try:
         data = request(b"run", args)
@@ -73,36 +88,64 @@ def forward(args: list[str]) -> int | None:
         fds = b"".join(fd.to_bytes(4, sys.byteorder) for fd in (0, 1, 2))
         sent = sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
         sock.sendall(data[sent:])
-        taken = sock.recv(1) == b"A"  # else refused, or the process is exiting
-    except OSError:  # a closed standard stream, a timeout, a process that went away
-        taken = False
-    if not taken:
+        head = sock.recv(32)  # "A<pid>\n": taken by that child; else refused, or exiting
+    except OSError:  # a timeout, a process that went away
+        head = b""
+    if head[:1] != b"A" or not head.endswith(b"\n") or not head[1:-1].isdigit():
         sock.close()
         return None
-    return _answer(sock, args)
+    return _answer(sock, int(head[1:-1]), args)
 
 
-def _answer(sock: socket, args: list[str]) -> int:
+def _answer(sock: socket, child: int, args: list[str]) -> int:
     """Wait for the exit code: the command runs as long as it needs (an index rebuild, a model).
-    Interrupted (Ctrl-C, an agent ending its hook), this side closes the socket, and the command
-    is interrupted as it would have been in this process."""
+    Interrupted (Ctrl-C, an agent ending its hook), this side stops sending, the child is
+    interrupted as this process would have been, and its code is still waited for a moment.
+    A child that dies without a code (killed) is noticed even when processes it started keep
+    the socket open."""
+    import _socket
+
     reply = b""
-    try:
-        sock.settimeout(None)
-        while chunk := sock.recv(64):
+    deadline = None
+    sock.settimeout(LIVENESS_S)
+    while True:
+        try:
+            chunk = sock.recv(64)
+            if not chunk:
+                break
             reply += chunk
-    except KeyboardInterrupt:
-        return 130
-    except OSError:
-        pass
-    finally:
-        sock.close()
+        except KeyboardInterrupt:
+            if deadline is not None:
+                break
+            try:
+                sock.shutdown(_socket.SHUT_WR)  # the child sees it and interrupts the command
+            except OSError:
+                break
+            deadline = time.monotonic() + INTERRUPT_WAIT_S
+        except TimeoutError:
+            if deadline is not None and time.monotonic() > deadline or not _alive(child):
+                break
+        except OSError:
+            break
+    sock.close()
     if reply.isdigit():
         return int(reply)
+    if deadline is not None:
+        return 130
     if args[:1] == ["hook"]:
         return 0  # a hook never fails the agent
     sys.stderr.write(f"memtree: error: {DIED}\n")
     return 1
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def leave(code: int) -> None:
@@ -110,7 +153,8 @@ def leave(code: int) -> None:
     the resident process), so the interpreter's shutdown is skipped."""
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:
+                stream.flush()
         except (OSError, ValueError):
             pass
     os._exit(code)
@@ -149,8 +193,9 @@ def start(idle: float | None = None) -> bool:
 
 
 def control(kind: bytes) -> bytes | None:
-    """Send `status` or `stop`; the reply (kind letter first), or None when none is running."""
-    path = _address()
+    """Send `status` or `stop`; the reply (kind letter first), or None when none is running.
+    Switched off or not, a running one answers: it can be seen and stopped."""
+    path = _address(switch=False)
     sock = _connect(path) if path else None
     if sock is None:
         return None

@@ -23,9 +23,10 @@ class Status:
     idle: float | None = None  # seconds without a command before it ends
 
 
-def _checked() -> str:
-    """The socket path; errors when resident processes are off or cannot be used safely."""
-    if not place.enabled():
+def _checked(starting: bool = False) -> str:
+    """The socket path; errors when it cannot be used safely (or, `starting`, when resident
+    processes are switched off)."""
+    if starting and not place.enabled():
         raise InvalidEntry(f"{place.ENV_SWITCH}={os.environ.get(place.ENV_SWITCH)}: resident "
                            "processes are switched off", hint=f"unset {place.ENV_SWITCH}")
     where = place.folder()
@@ -51,7 +52,7 @@ def status() -> Status:
 
 def start(idle: float | None = None) -> Status:
     """Start one unless it runs; wait until it answers."""
-    _checked()
+    _checked(starting=True)
     found = status()
     if found.running:
         return found
@@ -74,6 +75,6 @@ def stop() -> Status:
     if found.running:
         client.control(b"stop")
         deadline = time.monotonic() + START_WAIT_S
-        while time.monotonic() < deadline and client.running():
+        while time.monotonic() < deadline and os.path.exists(found.socket):
             time.sleep(0.05)
     return found

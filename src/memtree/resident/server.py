@@ -14,16 +14,17 @@ import select
 import signal
 import socket
 import sys
-import threading
 import time
-from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from . import place
+from . import child, place, wire
+from .wire import Request
 
 IDLE = 600.0  # seconds without a command before the process ends
+MAX_IDLE = 7 * 86400.0
 READ_TIMEOUT = 2.0  # seconds a caller has to send its request
 ORPHAN_CHECK_S = 30.0  # how often a waiting spare checks that its parent still runs
+CHECK_S = 5.0  # how often the parent checks that its socket is still there
 PRELOAD = (  # what `memtree query` and `memtree hook` import, imported once here
     "memtree.__main__", "memtree.cli.fastquery", "memtree.cli.output", "memtree.cli.plainview",
     "memtree.retrieval.scopes", "memtree.retrieval.tiers", "memtree.retrieval.proximity",
@@ -33,61 +34,6 @@ PRELOAD = (  # what `memtree query` and `memtree hook` import, imported once her
     "memtree.agents.gemini", "memtree.agents.files_context", "memtree.memory",
     "memtree.entries.store", "memtree.health.vetting", "memtree.startup", "pwd", "threading",
 )
-
-
-@dataclass
-class Request:
-    kind: str
-    identity: str
-    cwd: bytes
-    umask: int
-    args: list[str]
-    env: dict[bytes, bytes]
-    fds: list[int] = field(default_factory=list)
-
-
-def parse(data: bytes, fds: list[int]) -> Request:
-    """A request's fields (client.request), or ValueError."""
-    parts = data.split(b"\0")
-    if len(parts) < 6 or parts[0] != place.MAGIC:
-        raise ValueError("not a memtree request")
-    count = int(parts[5])
-    args = [os.fsdecode(a) for a in parts[6:6 + count]]
-    env = dict(item.partition(b"=")[::2] for item in parts[6 + count:] if b"=" in item)
-    return Request(parts[1].decode(), parts[2].decode(), parts[3], int(parts[4]), args, env, fds)
-
-
-def read(conn: socket.socket) -> Request:
-    """The whole request and the descriptors that came with it."""
-    size = socket.CMSG_LEN(3 * array("i").itemsize)
-    data, ancillary, _, _ = conn.recvmsg(1 << 16, size)
-    fds: list[int] = []
-    for level, kind, payload in ancillary:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            got = array("i")
-            got.frombytes(payload[: len(payload) - len(payload) % got.itemsize])
-            fds += list(got)
-    try:
-        head, _, data = data.partition(b"\n")
-        size = int(head)
-        while len(data) < size:
-            chunk = conn.recv(1 << 16)
-            if not chunk:
-                raise ValueError("the request ended early")
-            data += chunk
-        return parse(data, fds)
-    except (ValueError, UnicodeDecodeError):
-        _close(fds)
-        raise
-
-
-def same_user(conn: socket.socket) -> bool:
-    """The caller runs as this user (checked where the system says; the folder is private)."""
-    option = getattr(socket, "SO_PEERCRED", None)
-    if option is None:
-        return True
-    creds = array("i", conn.getsockopt(socket.SOL_SOCKET, option, 3 * array("i").itemsize))
-    return creds[1] == os.getuid()
 
 
 def preload() -> dict[str, int]:
@@ -142,8 +88,10 @@ def serve(idle: float = IDLE) -> int:
     signal.signal(signal.SIGTERM, _exit_quietly)
     state = {"pid": os.getpid(), "started": time.time(), "served": 0, "idle": idle,
              "identity": place.identity(), "socket": path}
-    home = Home(listener, path, inode, loaded, state)
-    first = Hint(os.getcwdb(), os.environ.get("MEMTREE_ROOT"))  # where it was started from
+    home = Home(listener, path, inode, loaded, state, lock)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    first = Hint(os.getcwdb(), os.environ.get("MEMTREE_ROOT"), mask)  # where it was started
     os.chdir("/")  # a long-lived process pins no folder
     try:
         home.run(first)
@@ -151,7 +99,7 @@ def serve(idle: float = IDLE) -> int:
         pass
     finally:
         home.end()
-        os.close(lock)
+        os.close(lock)  # the lock file stays: removing it could let two processes both hold one
     return 0
 
 
@@ -161,14 +109,15 @@ class Hint:
 
     cwd: bytes
     root: str | None
+    umask: int = 0o022
 
     def encode(self) -> bytes:
-        return self.cwd + b"\0" + os.fsencode(self.root or "")
+        return b"\0".join([self.cwd, os.fsencode(self.root or ""), b"%d" % self.umask])
 
     @classmethod
     def decode(cls, data: bytes) -> Hint:
-        cwd, _, root = data.partition(b"\0")
-        return cls(cwd, os.fsdecode(root) or None)
+        cwd, root, umask = data.split(b"\0")
+        return cls(cwd, os.fsdecode(root) or None, int(umask))
 
     @classmethod
     def of(cls, req: Request) -> Hint:
@@ -178,7 +127,7 @@ class Hint:
                 root = os.fsencode(req.args[i + 1])
             elif arg.startswith("--root="):
                 root = os.fsencode(arg.split("=", 1)[1])
-        return cls(req.cwd, os.fsdecode(root) if root else None)
+        return cls(req.cwd, os.fsdecode(root) if root else None, req.umask)
 
 
 class Home:
@@ -191,8 +140,8 @@ class Home:
     RETRIES = 3  # spares in a row that end without taking a command before the process ends
 
     def __init__(self, listener: socket.socket, path: str, inode: int, loaded: dict[str, int],
-                 state: dict[str, object]) -> None:
-        self.listener, self.path, self.inode = listener, path, inode
+                 state: dict[str, object], lock: int) -> None:
+        self.listener, self.path, self.inode, self.lock = listener, path, inode, lock
         self.loaded, self.state = loaded, state
         self.spare = 0
         self.taken: Request | None = None
@@ -207,8 +156,8 @@ class Home:
                 os.close(r)
                 self._spare(w, hint if failures == 0 else None)
             os.close(w)
-            word = self._listen(r, float(str(self.state["idle"])))
-            if word is None:  # idle: no command for `idle` seconds
+            word = self._wait(r)
+            if word is None:  # idle for `idle` seconds, or its socket removed or replaced
                 os.close(r)
                 return
             kind, body = word[:1], word[1:]
@@ -225,6 +174,15 @@ class Home:
             failures += 1  # the spare ended without a word
             if failures > self.RETRIES:
                 return
+
+    def _wait(self, r: int) -> bytes | None:
+        """The spare's word; None when idle too long or when the socket is no longer ours."""
+        deadline = time.monotonic() + float(str(self.state["idle"]))
+        while True:
+            left = deadline - time.monotonic()
+            word = self._listen(r, min(CHECK_S, max(left, 0.0)))
+            if word is not None or left <= CHECK_S or not _ours(self.path, self.inode):
+                return word
 
     @staticmethod
     def _listen(r: int, timeout: float) -> bytes | None:
@@ -253,7 +211,8 @@ class Home:
     def _spare(self, w: int, hint: Hint | None) -> None:
         """Warm up, then wait for one command; never returns."""
         try:
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            os.close(self.lock)  # held by the parent alone: a command that outlives it must not
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # keep a new one from starting
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             if hint is not None and not self._waiting():  # a caller waiting is served cold
                 warm(hint)
@@ -267,7 +226,7 @@ class Home:
                     continue
                 if self._take(conn, w) and self.taken is not None:
                     self.listener.close()  # `w` stays open: the parent sees it close at the end
-                    _child(conn, self.taken)
+                    child.run(conn, self.taken)
         except BaseException:  # noqa: BLE001 - the parent starts another spare
             pass
         os._exit(1)
@@ -279,7 +238,7 @@ class Home:
         """Answer a control request, or take a command (True); exits on stop or staleness."""
         conn.settimeout(READ_TIMEOUT)
         try:
-            req = read(conn)
+            req = wire.read(conn)
         except (OSError, ValueError):
             conn.close()
             return False
@@ -290,7 +249,7 @@ class Home:
             reply = b"S" + json.dumps(self.state).encode()
         elif req.kind == "stop":
             reply, word = b"K", b"K"
-        elif req.kind != "run" or req.identity != self.state["identity"] or not same_user(conn):
+        elif req.kind != "run" or req.identity != self.state["identity"] or not wire.same_user(conn):
             reply = b"R"
         else:
             os.write(w, b"T" + Hint.of(req).encode() + b"\n")
@@ -300,7 +259,7 @@ class Home:
             conn.sendall(reply)
         except OSError:
             pass
-        _close(req.fds)
+        wire.close(req.fds)
         conn.close()
         if word:
             os.write(w, word + b"\n")
@@ -309,15 +268,19 @@ class Home:
 
 
 def warm(hint: Hint) -> None:
-    """Open and freshen the index of the memory at `hint` with one search (nothing printed)."""
+    """Open the index of the memory at `hint`, if it has one, and read it with one search:
+    nothing is written (no freshness check, no index built; the command does that itself)."""
     try:
         from pathlib import Path
 
         from .. import config
+        from ..index.db import db_file
         from ..retrieval import tiers
 
+        os.umask(hint.umask)  # as the caller's command would, should SQLite write anything
         root = config.find_root(hint.root, cwd=Path(os.fsdecode(hint.cwd)))
-        tiers.search(root, "warm", limit=1)
+        if db_file(root).is_file():
+            tiers.search(root, "warm", limit=1, fresh=False)
     except Exception:  # noqa: BLE001, S110 - no memory there, or a broken one: the command says so
         pass
 
@@ -332,81 +295,11 @@ def stamps_changed(loaded: dict[str, int]) -> bool:
     return False
 
 
-def _child(conn: socket.socket, req: Request) -> None:
-    """Become the command: the caller's streams, folder, umask and environment; never returns."""
-    code = 1
-    try:
-        conn.settimeout(None)
-        if len(req.fds) != 3:
-            raise OSError("the caller sent no standard streams")
-        for target, fd in enumerate(req.fds):
-            os.dup2(fd, target)
-        _close([fd for fd in req.fds if fd > 2])
-        os.chdir(req.cwd)
-        os.umask(req.umask)
-        os.environb.clear()
-        os.environb.update(req.env)
-        time.tzset()
-        _streams()
-        sys.argv = ["memtree", *req.args]
-        conn.sendall(b"A")
-        _interrupt_when_closed(conn)
-        from ..__main__ import main
-
-        code = main(req.args, resident=False)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    except BaseException:  # noqa: BLE001 - the caller gets an exit code whatever happens
-        code = 1
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:  # noqa: BLE001, S110 - a closed pipe: the answer is already lost
-                pass
-        try:
-            conn.sendall(b"%d" % code)
-        finally:
-            os._exit(0)
-
-
-def _interrupt_when_closed(conn: socket.socket) -> None:
-    """The caller sends nothing more: when its side closes (Ctrl-C, killed), interrupt the
-    command as the caller's own process would have been."""
-    def watch() -> None:
-        try:
-            while conn.recv(64):
-                pass
-        except OSError:
-            pass
-        os.kill(os.getpid(), signal.SIGINT)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-def _streams() -> None:
-    """Standard streams on the caller's descriptors, set up as Python sets them at start."""
-    encoding = sys.__stdout__.encoding if sys.__stdout__ else "utf-8"
-    sys.stdin = open(0, encoding=encoding, closefd=False)  # noqa: SIM115
-    sys.stdout = open(1, "w", encoding=encoding, closefd=False,  # noqa: SIM115
-                      buffering=1 if os.isatty(1) else -1)
-    sys.stderr = open(2, "w", encoding=encoding, errors="backslashreplace",  # noqa: SIM115
-                      closefd=False, buffering=1)
-
-
 def _ours(path: str, inode: int) -> bool:
     try:
         return os.lstat(path).st_ino == inode
     except OSError:
         return False
-
-
-def _close(fds: list[int]) -> None:
-    for fd in fds:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
 
 
 def _exit_quietly(signum: int, frame: object) -> None:
@@ -418,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     idle = IDLE
     if args[:1] == ["--idle"] and len(args) == 2:
         idle = float(args[1])
+    if not 1 <= idle <= MAX_IDLE:  # inf and nan too
+        sys.stderr.write(f"--idle: must be between 1 and {MAX_IDLE:g} seconds, got {args[-1]}\n")
+        return 2
     return serve(idle)
 
 

@@ -1,0 +1,82 @@
+"""A command in the resident process's child: take the caller's streams, folder, umask and
+environment, run `memtree.__main__.main` as the caller would have, send its exit code. Never
+returns.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+
+from .wire import Request, close
+
+
+def run(conn: socket.socket, req: Request) -> None:
+    """Become the command: the caller's streams, folder, umask and environment; never returns."""
+    code = 1
+    try:
+        conn.settimeout(None)
+        if len(req.fds) != 3:
+            raise OSError("the caller sent no standard streams")
+        for target, fd in enumerate(req.fds):
+            os.dup2(fd, target)
+        close([fd for fd in req.fds if fd > 2])
+        os.chdir(req.cwd)
+        os.umask(req.umask)
+        os.environb.clear()
+        os.environb.update(req.env)
+        time.tzset()
+        _streams()
+        sys.argv = ["memtree", *req.args]
+        conn.sendall(b"A%d\n" % os.getpid())
+        _interrupt_when_closed(conn)
+        from ..__main__ import main
+
+        code = main(req.args, resident=False)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:  # noqa: BLE001 - the caller gets an exit code whatever happens
+        code = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001, S110 - a closed pipe: the answer is already lost
+                pass
+        try:
+            conn.sendall(b"%d" % code)
+        finally:
+            os._exit(0)
+
+
+def _interrupt_when_closed(conn: socket.socket) -> None:
+    """The caller sends nothing more: when its side closes (Ctrl-C, killed), interrupt the
+    command as the caller's own process would have been."""
+    def watch() -> None:
+        try:
+            while conn.recv(64):
+                pass
+        except OSError:
+            pass
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _streams() -> None:
+    """Standard streams on the caller's descriptors, set up as Python sets them at start."""
+    encoding = sys.__stdout__.encoding if sys.__stdout__ else "utf-8"
+    errors: str | None = None
+    asked = os.environ.get("PYTHONIOENCODING", "")  # the caller's, as its Python would read it
+    if asked:
+        name, _, how = asked.partition(":")
+        encoding, errors = name or encoding, how or None
+    sys.stdin = open(0, encoding=encoding, errors=errors, closefd=False)  # noqa: SIM115
+    sys.stdout = open(1, "w", encoding=encoding, errors=errors, closefd=False,  # noqa: SIM115
+                      buffering=1 if os.isatty(1) else -1)
+    sys.stderr = open(2, "w", encoding=encoding, errors="backslashreplace",  # noqa: SIM115
+                      closefd=False, buffering=1)
