@@ -461,3 +461,41 @@ def test_a_child_killed_mid_command_fails_that_command_only(env: dict[str, str],
         assert status(env)["pid"] == found["pid"]
     finally:
         server.close()
+
+
+def test_a_caller_that_gives_up_before_confirming_leaves_the_command_unrun(
+        env: dict[str, str], project: Path) -> None:
+    """The child runs a command only after the caller says it waits for it ("G"): a caller that
+    timed out and runs the command itself never sees it run twice."""
+
+    found = started(env)
+    log = project / ".memory" / ".local" / "injections.jsonl"
+    before = log.read_text() if log.exists() else ""
+    prompt = payload("claude-code", "UserPromptSubmit", project)
+    script = f"""
+import os, socket, sys
+from memtree.resident import client
+os.chdir({str(project)!r})
+r, w = os.pipe()
+os.write(w, {prompt.encode()!r}); os.close(w)
+out_r, out_w = os.pipe()
+os.dup2(r, 0); os.dup2(out_w, 1)
+data = client.request(b"run", ["hook", "claude-code", "UserPromptSubmit"])
+s = socket.socket(socket.AF_UNIX)
+s.connect({str(found["socket"])!r})
+s.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, b"".join(
+    fd.to_bytes(4, sys.byteorder) for fd in (0, 1, 2)))])
+head = s.recv(32)
+import time; time.sleep(1.5)  # no "G": the caller is still deciding, or gave up
+log = {str(log)!r}
+print(head[:1].decode(), os.path.exists(log) and open(log).read() != {before!r}, file=sys.stderr)
+s.close()
+"""
+    python = MEMTREE.read_text().splitlines()[0][2:].strip()  # the install's, as in its identity
+    done = subprocess.run([python, "-c", script], capture_output=True, text=True, env=env,
+                          timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "A False"  # taken, and nothing run while no "G" came
+    time.sleep(1)
+    assert (log.read_text() if log.exists() else "") == before  # and nothing injected
+    assert memtree(env, "query", "jwt", cwd=project).returncode == 0

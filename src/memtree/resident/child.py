@@ -14,6 +14,8 @@ import time
 
 from .wire import Request, close
 
+GO_TIMEOUT = 10.0  # seconds the caller has to confirm that it waits for this child
+
 
 def run(conn: socket.socket, req: Request) -> None:
     """Become the command: the caller's streams, folder, umask and environment; never returns."""
@@ -33,6 +35,10 @@ def run(conn: socket.socket, req: Request) -> None:
         _streams()
         sys.argv = ["memtree", *req.args]
         conn.sendall(b"A%d\n" % os.getpid())
+        conn.settimeout(GO_TIMEOUT)
+        if conn.recv(1) != b"G":  # the caller gave up waiting and runs the command itself
+            raise OSError("the caller did not take the answer")
+        conn.settimeout(None)
         _interrupt_when_closed(conn)
         from ..__main__ import main
 

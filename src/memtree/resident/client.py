@@ -84,14 +84,25 @@ def forward(args: list[str]) -> int | None:
         return None
     import _socket
 
+    head = b""
     try:
         fds = b"".join(fd.to_bytes(4, sys.byteorder) for fd in (0, 1, 2))
         sent = sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
         sock.sendall(data[sent:])
-        head = sock.recv(32)  # "A<pid>\n": taken by that child; else refused, or exiting
-    except OSError:  # a timeout, a process that went away
-        head = b""
-    if head[:1] != b"A" or not head.endswith(b"\n") or not head[1:-1].isdigit():
+        while b"\n" not in head and len(head) < 32:  # "A<pid>\n": a child took it
+            chunk = sock.recv(32 - len(head))
+            if not chunk:
+                break
+            head += chunk
+        taken = head[:1] == b"A" and head.endswith(b"\n") and head[1:-1].isdigit()
+        if taken:
+            sock.sendall(b"G")  # the child runs the command only once this side is committed
+    except OSError:  # a timeout (then the child, finding no "G", does not run it), or gone
+        taken = False
+    except KeyboardInterrupt:  # before the command began: it will not run
+        sock.close()
+        return _interrupted(args)
+    if not taken:
         sock.close()
         return None
     return _answer(sock, int(head[1:-1]), args)
@@ -131,11 +142,19 @@ def _answer(sock: socket, child: int, args: list[str]) -> int:
     if reply.isdigit():
         return int(reply)
     if deadline is not None:
-        return 130
+        return _interrupted(args)
     if args[:1] == ["hook"]:
         return 0  # a hook never fails the agent
     sys.stderr.write(f"memtree: error: {DIED}\n")
     return 1
+
+
+def _interrupted(args: list[str]) -> int:
+    """As the command ends when interrupted: a hook quietly (it never fails the agent)."""
+    if args[:1] == ["hook"]:
+        return 0
+    sys.stderr.write("memtree: error: interrupted\n")
+    return 130
 
 
 def _alive(pid: int) -> bool:
