@@ -23,14 +23,21 @@ def session(project: Path, body: Session, *args: str) -> Any:
     params = StdioServerParameters(command=str(MEMTREE), args=["mcp", *args], cwd=str(project),
                                    env=env)
 
-    async def main() -> Any:
-        with open(os.devnull, "w") as quiet:
-            async with stdio_client(params, errlog=quiet) as (read, write):
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as errors:  # the server's stderr, shown if it fails
+        async def main() -> Any:
+            async with stdio_client(params, errlog=errors) as (read, write):
                 async with ClientSession(read, write) as client:
                     await client.initialize()
                     return await body(client)
 
-    return anyio.run(main)
+        try:
+            return anyio.run(main)
+        except BaseException as exc:
+            errors.seek(0)
+            raise AssertionError(f"the MCP session failed; the server's stderr: "
+                                 f"{errors.read()[-3000:]!r}") from exc
 
 
 def data(result: Any) -> Any:

@@ -499,3 +499,48 @@ s.close()
     time.sleep(1)
     assert (log.read_text() if log.exists() else "") == before  # and nothing injected
     assert memtree(env, "query", "jwt", cwd=project).returncode == 0
+
+
+def test_each_caller_gets_its_own_encodings(env: dict[str, str], project: Path) -> None:
+    """The resident process's own locale does not decide a caller's: its streams are set up
+    with the encodings the caller's Python chose."""
+    note = project / ".memory" / "intl" / "misc" / "cafe.md"
+    note.parent.mkdir(parents=True)
+    note.write_text("---\ntitle: Café naïve entry — ünïcode\n---\nThe cafe zanzibar note.\n",
+                    encoding="utf-8")
+    ascii_only = {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    for server_env, caller_env in (({}, {}), (ascii_only, {}), ({}, ascii_only)):
+        memtree(env, "resident", "stop")
+        assert memtree({**env, **server_env}, "resident", "start").returncode == 0
+        for args in (["query", "zanzibar"], ["query", "--json", "zanzibar"], ["query", "café"]):
+            served = memtree(env, *args, cwd=project, **caller_env)
+            alone = memtree(env, *args, cwd=project, MEMTREE_RESIDENT="off", **caller_env)
+            if "--json" in args and served.returncode == 0:
+                got, want = json.loads(served.stdout), json.loads(alone.stdout)
+                got.pop("took_ms"), want.pop("took_ms")
+                assert got == want
+            else:
+                assert (served.returncode, served.stdout, served.stderr) == \
+                    (alone.returncode, alone.stdout, alone.stderr), (server_env, caller_env, args)
+        assert status(env)["served"] == (0 if caller_env else 3)  # ASCII callers run alone
+
+
+def test_a_killed_caller_ends_its_command_quietly(env: dict[str, str], project: Path) -> None:
+    """A hook whose caller is killed (an agent's timeout) ends as a killed process does: no
+    error logged, nothing left running."""
+    started(env)
+    errors = project / ".memory" / ".local" / "hook-errors.log"
+    caller = subprocess.Popen([str(MEMTREE), "hook", "claude-code", "UserPromptSubmit"],
+                              cwd=project, env=env, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.5)  # its child waits for the payload, which never comes
+    assert status(env)["served"] == 1
+    caller.terminate()
+    caller.wait(timeout=10)
+    assert caller.stdin is not None
+    caller.stdin.close()
+    time.sleep(1)
+    assert not errors.exists() or errors.read_text() == ""
+    children = Path(f"/proc/{status(env)['pid']}/task/{status(env)['pid']}/children")
+    if children.exists():  # the spare alone: the command's child has ended
+        assert len(children.read_text().split()) == 1

@@ -32,7 +32,7 @@ def run(conn: socket.socket, req: Request) -> None:
         os.environb.clear()
         os.environb.update(req.env)
         time.tzset()
-        _streams()
+        _streams(req.streams)
         sys.argv = ["memtree", *req.args]
         conn.sendall(b"A%d\n" % os.getpid())
         conn.settimeout(GO_TIMEOUT)
@@ -60,29 +60,27 @@ def run(conn: socket.socket, req: Request) -> None:
 
 
 def _interrupt_when_closed(conn: socket.socket) -> None:
-    """The caller sends nothing more: when its side closes (Ctrl-C, killed), interrupt the
-    command as the caller's own process would have been."""
+    """The caller sends nothing but "I" (Ctrl-C: interrupt the command, as the caller's own
+    process would have been) until it ends; if it ends first (killed), end as it did."""
     def watch() -> None:
         try:
-            while conn.recv(64):
-                pass
+            while data := conn.recv(64):
+                if b"I" in data:
+                    os.kill(os.getpid(), signal.SIGINT)
         except OSError:
             pass
-        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGTERM)  # the caller is gone (or has its code: no matter)
 
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _streams() -> None:
-    """Standard streams on the caller's descriptors, set up as Python sets them at start."""
-    encoding = sys.__stdout__.encoding if sys.__stdout__ else "utf-8"
-    errors: str | None = None
-    asked = os.environ.get("PYTHONIOENCODING", "")  # the caller's, as its Python would read it
-    if asked:
-        name, _, how = asked.partition(":")
-        encoding, errors = name or encoding, how or None
-    sys.stdin = open(0, encoding=encoding, errors=errors, closefd=False)  # noqa: SIM115
-    sys.stdout = open(1, "w", encoding=encoding, errors=errors, closefd=False,  # noqa: SIM115
+def _streams(caller: list[tuple[str, str]]) -> None:
+    """Standard streams on the caller's descriptors, with the encodings and error handlers its
+    Python chose (its locale, PYTHONIOENCODING, UTF-8 mode), buffered as Python buffers them."""
+    fallback = sys.__stdout__.encoding if sys.__stdout__ else "utf-8"
+    (ine, inr), (oute, outr), (erre, errr) = ((e or fallback, r or None) for e, r in caller)
+    sys.stdin = open(0, encoding=ine, errors=inr, closefd=False)  # noqa: SIM115
+    sys.stdout = open(1, "w", encoding=oute, errors=outr, closefd=False,  # noqa: SIM115
                       buffering=1 if os.isatty(1) else -1)
-    sys.stderr = open(2, "w", encoding=encoding, errors="backslashreplace",  # noqa: SIM115
+    sys.stderr = open(2, "w", encoding=erre, errors=errr or "backslashreplace",  # noqa: SIM115
                       closefd=False, buffering=1)

@@ -62,8 +62,10 @@ def request(kind: bytes, args: list[str] | None = None) -> bytes:
     """One request's bytes: NUL-separated fields (none can hold a NUL)."""
     umask = os.umask(0)
     os.umask(umask)
+    streams = "|".join(f"{getattr(f, 'encoding', '')}:{getattr(f, 'errors', '')}"
+                       for f in (sys.stdin, sys.stdout, sys.stderr))  # as this Python set them
     fields = [place.MAGIC, kind, place.identity().encode(), os.getcwdb(), b"%d" % umask,
-              b"%d" % len(args or []), *(os.fsencode(a) for a in args or [])]
+              streams.encode(), b"%d" % len(args or []), *(os.fsencode(a) for a in args or [])]
     fields += [k + b"=" + v for k, v in os.environb.items()]
     body = b"\0".join(fields)
     return b"%d\n" % len(body) + body  # its length first: the socket stays open both ways
@@ -73,8 +75,8 @@ def forward(args: list[str]) -> int | None:
     """The exit code of `memtree ARGS` run by the resident process, or None when it did not
     take the command (the caller then runs it itself)."""
     path = _address()
-    if path is None or not _streams_open():
-        return None
+    if path is None or not _streams_open() or sys.getfilesystemencoding() != "utf-8":
+        return None  # (a Python in an ASCII locale decodes arguments and names its own way)
     try:
         data = request(b"run", args)
     except OSError:  # the working folder is gone: the command itself says so
@@ -110,11 +112,11 @@ def forward(args: list[str]) -> int | None:
 
 def _answer(sock: socket, child: int, args: list[str]) -> int:
     """Wait for the exit code: the command runs as long as it needs (an index rebuild, a model).
-    Interrupted (Ctrl-C, an agent ending its hook), this side stops sending, the child is
-    interrupted as this process would have been, and its code is still waited for a moment.
+    Interrupted (Ctrl-C), this side says so, the child interrupts the command as this process
+    would have been, and its code is still waited for a moment; ended (killed), the socket
+    closes and the child ends as this process did.
     A child that dies without a code (killed) is noticed even when processes it started keep
     the socket open."""
-    import _socket
 
     reply = b""
     deadline = None
@@ -129,7 +131,7 @@ def _answer(sock: socket, child: int, args: list[str]) -> int:
             if deadline is not None:
                 break
             try:
-                sock.shutdown(_socket.SHUT_WR)  # the child sees it and interrupts the command
+                sock.sendall(b"I")  # the child interrupts the command (a closed socket: ended)
             except OSError:
                 break
             deadline = time.monotonic() + INTERRUPT_WAIT_S
@@ -200,7 +202,7 @@ def start(idle: float | None = None) -> bool:
         return False
     import subprocess
 
-    command = [sys.executable, "-m", "memtree.resident.server"]
+    command = [sys.executable, "-X", "utf8", "-m", "memtree.resident.server"]  # any locale
     if idle is not None:
         command += ["--idle", str(idle)]
     try:

@@ -9,7 +9,7 @@ import os
 import sys
 
 ENV_SWITCH = "MEMTREE_RESIDENT"  # `off`: never use or start a resident process
-MAGIC = b"memtree-resident/1"
+MAGIC = b"memtree-resident/2"
 MAX_SOCKET_PATH = 100  # sun_path holds 104-108 bytes depending on the system
 
 

@@ -19,6 +19,7 @@ class Request:
     identity: str
     cwd: bytes
     umask: int
+    streams: list[tuple[str, str]]  # (encoding, errors) of the caller's stdin, stdout, stderr
     args: list[str]
     env: dict[bytes, bytes]
     fds: list[int] = field(default_factory=list)
@@ -27,12 +28,16 @@ class Request:
 def parse(data: bytes, fds: list[int]) -> Request:
     """A request's fields (client.request), or ValueError."""
     parts = data.split(b"\0")
-    if len(parts) < 6 or parts[0] != place.MAGIC:
+    if len(parts) < 7 or parts[0] != place.MAGIC:
         raise ValueError("not a memtree request")
-    count = int(parts[5])
-    args = [os.fsdecode(a) for a in parts[6:6 + count]]
-    env = dict(item.partition(b"=")[::2] for item in parts[6 + count:] if b"=" in item)
-    return Request(parts[1].decode(), parts[2].decode(), parts[3], int(parts[4]), args, env, fds)
+    streams = [tuple(s.split(":", 1)) for s in parts[5].decode().split("|")]
+    if len(streams) != 3 or any(len(s) != 2 for s in streams):
+        raise ValueError("bad stream encodings")
+    count = int(parts[6])
+    args = [os.fsdecode(a) for a in parts[7:7 + count]]
+    env = dict(item.partition(b"=")[::2] for item in parts[7 + count:] if b"=" in item)
+    return Request(parts[1].decode(), parts[2].decode(), parts[3], int(parts[4]),
+                   [(e, r) for e, r in streams], args, env, fds)
 
 
 def read(conn: socket.socket) -> Request:
