@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from agents_support import build_tree
 from conftest import MEMTREE
@@ -149,3 +152,74 @@ def test_read_only_calls_are_answered_before_the_sdk_loads_as_the_sdk_answers(tm
     assert {k: _steady(v) for k, v in fast.items() if k >= 10} == {
         k: _steady(v) for k, v in sdk.items() if k >= 10}
     assert fast[13]["isError"] and not fast[12]["isError"]
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(p) for p in text.split()]
+
+
+def _gone(pid: int, limit: float = 15) -> bool:
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        if state == "Z":  # ended, its parent (killed) not yet replaced by a reaper
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _started(project: Path) -> subprocess.Popen[bytes]:
+    """`memtree mcp` after its SDK server has answered a write (so it is loaded)."""
+    proc = subprocess.Popen([str(MEMTREE), "mcp"], cwd=project, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    write = _call(7, "add", title="Queue retries", path="dev/queues", body="Retry three times.")
+    proc.stdin.write("".join(json.dumps(m) + "\n" for m in [*HELLO, write]).encode())
+    proc.stdin.flush()
+    seen: set[Any] = set()
+    while 7 not in seen:
+        line = proc.stdout.readline()
+        assert line, proc.stderr.read() if proc.stderr else ""
+        seen.add(json.loads(line).get("id"))
+    return proc
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
+def test_the_sdk_server_ends_with_memtree_mcp_killed(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    build_tree(project)
+    proc = _started(project)
+    children = _children(proc.pid)
+    assert len(children) == 1  # the SDK server's process
+    proc.kill()
+    _, err = proc.communicate(timeout=30)
+    assert _gone(children[0])
+    assert err == b""  # nothing said on the way out
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
+def test_memtree_mcp_ends_when_its_sdk_server_is_killed(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    build_tree(project)
+    proc = _started(project)
+    os.kill(_children(proc.pid)[0], signal.SIGKILL)
+    assert proc.wait(timeout=30) == 1  # stdin still open: it ends by itself
+    assert proc.stderr is not None and proc.stdin is not None
+    err = proc.stderr.read()
+    proc.stdin.close()
+    assert err.decode() == "memtree mcp: the MCP SDK server ended (signal SIGKILL)\n"
+
+
+def test_a_closed_stdin_ends_both_processes_cleanly(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    build_tree(project)
+    proc = _started(project)
+    children = _children(proc.pid)
+    _, err = proc.communicate(timeout=30)
+    assert (proc.returncode, err) == (0, b"")
+    assert _gone(children[0], 1)
+    assert "Retry three times." in (project / ".memory/dev/queues/queue-retries.md").read_text()

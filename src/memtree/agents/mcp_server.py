@@ -6,7 +6,7 @@ render.to_data, and writes with the agent's provenance (`agent:<name>`, tool `mc
 
 from __future__ import annotations
 
-import threading
+import os
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -218,8 +218,9 @@ def serve(root: str | None = None, agent: str = "mcp", session: str | None = Non
 
 
 def serve_pipes(root: str | None, agent: str, session: str | None, read_fd: int, write_fd: int,
-                loaded: threading.Event) -> None:
-    """Serve over two pipes (agents/mcp_start.py relays stdio); `loaded` is set once serving."""
+                ready_fd: int) -> None:
+    """Serve over two pipes (agents/mcp_start.py relays stdio); one byte on `ready_fd` once
+    serving."""
     import anyio
     from mcp.server.stdio import stdio_server
 
@@ -230,7 +231,8 @@ def serve_pipes(root: str | None, agent: str, session: str | None, read_fd: int,
         stdin = anyio.wrap_file(open(read_fd, encoding="utf-8", errors="replace"))
         stdout = anyio.wrap_file(open(write_fd, "w", encoding="utf-8"))
         async with stdio_server(stdin, stdout) as (read, write):
-            loaded.set()
+            os.write(ready_fd, b"1")
+            os.close(ready_fd)
             await lowlevel.run(read, write, lowlevel.create_initialization_options())
         await stdout.aclose()
 

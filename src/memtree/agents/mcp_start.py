@@ -1,17 +1,20 @@
 """`memtree mcp` start-up: `initialize`, `tools/list` and `ping` answered at once from a manifest
-generated from the SDK server (mcp_manifest.json), and read-only tool calls by mcp_fast.py, while
-a thread loads the SDK (~1 s) and gets every other message, in order; its answers to requests
-already answered are dropped. Only the handshake protocol is spoken (`server/discover` is
-refused). Imports only the standard library until a tool is called.
+generated from the SDK server (mcp_manifest.json), read-only tool calls by mcp_fast.py, and every
+other message relayed, in order, to the SDK server in a child process (loaded in ~1 s; its answers
+to requests already answered here are dropped). Only the handshake protocol is spoken
+(`server/discover` is refused). Imports only the standard library until a tool is called.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
+import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
@@ -137,21 +140,127 @@ def serve(root: str | None, agent: str, session: str | None) -> None:
     session = session or f"mcp-{os.urandom(5).hex()}"  # one session for both answerers
     front = Front(sys.stdout.buffer, json.loads(MANIFEST.read_text(encoding="utf-8")),
                   (root, agent, session))
-    to_sdk_r, to_sdk_w = os.pipe()
-    from_sdk_r, from_sdk_w = os.pipe()
     lines: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-    threads = [threading.Thread(target=_run_sdk, args=(root, agent, session, to_sdk_r, from_sdk_w,
-                                                       front), daemon=True),
-               threading.Thread(target=_relay, args=(from_sdk_r, front), daemon=True),
-               threading.Thread(target=_forward, args=(lines, to_sdk_w, front), daemon=True)]
-    for thread in threads:
-        thread.start()
+    sdk: Child | None = None
+    threads: list[threading.Thread] = []
     for line in iter(sys.stdin.buffer.readline, b""):
         if not front.early(line):
             lines.put(line)
+        if sdk is None:  # started once the first message is answered: not competing with it
+            try:
+                sdk = Child(root, agent, session)
+            except OSError as exc:
+                sys.stderr.write(f"memtree mcp: cannot start the MCP SDK server: {exc}\n")
+                sys.stderr.flush()
+                os._exit(1)
+            threads = [threading.Thread(target=_ready, args=(sdk.ready, front), daemon=True),
+                       threading.Thread(target=_relay, args=(sdk, front), daemon=True),
+                       threading.Thread(target=_forward, args=(lines, sdk.to_sdk, front),
+                                        daemon=True)]
+            for thread in threads:
+                thread.start()
+    if sdk is None:
+        return
+    sdk.closing = True
     lines.put(None)
     for thread in threads:
-        thread.join()
+        thread.join(CLOSE_WAIT)
+    sdk.end()
+
+
+class Child:
+    """The SDK server's process: `python -c CHILD SPEC`, its ends of four pipes passed.
+
+    A process, not a thread: memtree's reads here and the SDK's imports there never share an
+    interpreter (CPython 3.11 was seen to fail an import in one thread while another imported and
+    queried: `NameError: name 'sys' is not defined` inside importlib). Started once the first
+    message is answered, it reads and writes two pipes, says it is serving with one byte on a
+    third, and ends when its input closes (the client closed stdin) or, at once, when the fourth
+    closes (this process ended). If it ends first, so does this process.
+    """
+
+    def __init__(self, root: str | None, agent: str, session: str) -> None:
+        to_sdk_r, self.to_sdk = os.pipe()
+        self.from_sdk, from_sdk_w = os.pipe()
+        self.ready, ready_w = os.pipe()
+        life_r, self.life = os.pipe()  # never written: it closes when this process ends
+        ends = (to_sdk_r, from_sdk_w, ready_w, life_r)
+        spec = {"root": root, "agent": agent, "session": session, "fds": ends,
+                "path": str(Path(__file__).resolve().parents[2])}
+        for fd in ends:
+            os.set_inheritable(fd, True)
+        null = os.devnull  # its stdin and stdout: nothing stray reaches the client's stream
+        self.pid = os.posix_spawn(sys.executable, [sys.executable, "-c", CHILD, json.dumps(spec)],
+                                  os.environ, file_actions=[
+                                      (os.POSIX_SPAWN_OPEN, 0, null, os.O_RDONLY, 0),
+                                      (os.POSIX_SPAWN_OPEN, 1, null, os.O_WRONLY, 0)])
+        for fd in ends:
+            os.close(fd)
+        self.closing = False  # set when the client closed stdin: the child's end is expected
+        self.code: int | None = None
+
+    def wait(self, limit: float | None = None) -> int | None:
+        """The child's exit code (negative: the signal that ended it), or None if still running
+        after `limit` seconds."""
+        end = None if limit is None else time.monotonic() + limit
+        while self.code is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG if end is not None else 0)
+            if pid:
+                self.code = os.waitstatus_to_exitcode(status)
+            elif end is None or time.monotonic() > end:
+                break
+            else:
+                time.sleep(0.02)
+        return self.code
+
+    def end(self) -> None:
+        if self.wait(CLOSE_WAIT) is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            self.wait()
+
+
+CHILD = ("import json, sys; spec = json.loads(sys.argv[1]); sys.path.append(spec['path']); "
+         "from memtree.agents.mcp_start import sdk_main; sys.exit(sdk_main(spec))")
+CLOSE_WAIT = 10.0  # seconds the SDK server has to end once the client closed stdin
+
+
+def sdk_main(spec: dict[str, Any]) -> int:
+    """The SDK server's process: serve the pipes until the first one closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for `memtree mcp`, which ends this
+    read_fd, write_fd, ready_fd, life_fd = spec["fds"]
+    threading.Thread(target=_orphaned, args=(life_fd,), daemon=True).start()
+    try:
+        from .mcp_server import serve_pipes
+
+        serve_pipes(spec["root"], spec["agent"], spec["session"], read_fd, write_fd, ready_fd)
+    except BaseException as exc:  # noqa: BLE001 - the one line `memtree mcp` shows for it
+        if _front_gone(exc):  # killed, or its client gone: nobody to tell
+            return 0
+        sys.stderr.write(f"memtree mcp: {type(exc).__name__}: {exc}\n")
+        return 1
+    return 0
+
+
+def _orphaned(fd: int) -> None:
+    """End this process at once when `memtree mcp` has ended (killed; it would otherwise go on
+    loading the SDK for a second before reading the end of its input)."""
+    while os.read(fd, 1):
+        pass
+    os._exit(0)
+
+
+def _front_gone(exc: BaseException) -> bool:
+    """Whether `exc` is only broken pipes: `memtree mcp` has ended (or closed its ends)."""
+    if isinstance(exc, BaseExceptionGroup):
+        return exc.split(BrokenPipeError)[1] is None
+    return isinstance(exc, BrokenPipeError)
+
+
+def _ready(fd: int, front: Front) -> None:
+    with open(fd, "rb", buffering=0) as ready:
+        if ready.read(1):
+            front.loaded.set()
 
 
 def _forward(lines: queue.SimpleQueue[bytes | None], fd: int, front: Front) -> None:
@@ -160,24 +269,33 @@ def _forward(lines: queue.SimpleQueue[bytes | None], fd: int, front: Front) -> N
     with open(fd, "wb", buffering=0) as to_sdk:
         for line in iter(lines.get, None):
             handshake = front.handshake(line)
-            to_sdk.write(line)
+            try:
+                to_sdk.write(line)
+            except OSError:  # the SDK server has ended: _relay ends this process
+                return
             if handshake is not None:
                 handshake.wait(HANDSHAKE_WAIT)
 
 
-def _relay(fd: int, front: Front) -> None:
-    with open(fd, "rb") as lines:
+def _relay(sdk: Child, front: Front) -> None:
+    """Pass the SDK server's lines on; if it ends before the client closed stdin, end too."""
+    with open(sdk.from_sdk, "rb") as lines:
         for line in iter(lines.readline, b""):
             front.relay(line)
+    if sdk.closing:
+        return
+    code = sdk.wait(CLOSE_WAIT)
+    if code != 1:  # 1: it said why itself
+        sys.stderr.write(f"memtree mcp: the MCP SDK server ended ({_ended(code)})\n")
+    sys.stderr.flush()
+    os._exit(1)
 
 
-def _run_sdk(root: str | None, agent: str, session: str | None, read_fd: int, write_fd: int,
-             front: Front) -> None:
-    try:
-        from .mcp_server import serve_pipes
-
-        serve_pipes(root, agent, session, read_fd, write_fd, front.loaded)
-    except BaseException as exc:  # noqa: BLE001 - the process cannot serve without the SDK
-        sys.stderr.write(f"memtree mcp: {type(exc).__name__}: {exc}\n")
-        sys.stderr.flush()
-        os._exit(1)
+def _ended(code: int | None) -> str:
+    if code is None:
+        return "its output closed"
+    if code >= 0:
+        return f"exit code {code}"
+    with contextlib.suppress(ValueError):
+        return f"signal {signal.Signals(-code).name}"
+    return f"signal {-code}"
