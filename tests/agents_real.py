@@ -131,4 +131,5 @@ def run_agent(argv: list[str], project: Project, env: dict[str, str],
                           timeout=TIMEOUT, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, f"{argv[0]} exited {done.returncode}:\n{done.stdout[-3000:]}\n" \
                                  f"{done.stderr[-3000:]}"
+    assert "Unrecognized tool name" not in done.stdout + done.stderr, done.stderr[-3000:]
     return done

@@ -39,9 +39,9 @@ WRITE_CALL = (r'"name":\s*"mcp_memtree_(?:add|update|link|supersede|archive)"'
 HOOK_CONTEXT = r"<hook_context>.*?</hook_context>\s*"  # what hooks added, sent back as the prompt
 POLICY = """# {mark}: written by `memtree install gemini`; `memtree uninstall gemini` removes it
 # Headless Gemini CLI runs offer only the MCP tools a policy allows: memtree's read-only ones.
+# Full names: with `mcpName`, Gemini takes the short name `get` for a misspelt built-in tool.
 [[rule]]
-mcpName = "memtree"
-toolName = ["query", "get", "list", "tree"]
+toolName = ["mcp_memtree_query", "mcp_memtree_get", "mcp_memtree_list", "mcp_memtree_tree"]
 decision = "allow"
 priority = 100
 """
