@@ -40,6 +40,7 @@ def test_a_rejecting_pre_commit_hook_is_one_line_exit_11_and_loses_nothing(tmp_p
     first = done.stderr.splitlines()[0]
     assert "pre-commit hook rejected memtree's commit" in first
     assert "(secrets scan: no notes on Fridays);" in first and "nothing is lost" in first
+    assert "the change (add a/b/rejected) stays" in first  # what was written, though not committed
     assert git(proj, "rev-parse", "HEAD") == head
     assert (proj / ".memory/a/b/rejected.md").read_text().rstrip().endswith("kept")
     assert json.loads((proj / QUEUE).read_text())["summary"] == "add a/b/rejected: Rejected"

@@ -178,10 +178,17 @@ def record(ws: Workspace, change: Change) -> None:
         try:
             _locked_commit(ws, repo, queued[:-1], [change], everything=False, reverts=(),
                            strict=False, here=False, in_queue=True)
-        except HookRejected:
-            raise  # the person must hear it (exit 11); the write is done and stays queued
+        except HookRejected as exc:  # the person must hear it (exit 11), and what was written:
+            raise HookRejected(_naming(exc.message, change), hint=exc.hint) from exc  # it stays
         except HistoryError as exc:  # the write itself succeeded: it stays queued
             _note(f"commit failed ({exc}); the change is queued for the next commit")
+
+
+def _naming(message: str, change: Change) -> str:
+    """A hook's refusal that names the change it kept: "the change (add a/b.md) stays …"."""
+    shown = ", ".join(change.paths[:3]) + (f" and {len(change.paths) - 3} more"
+                                           if len(change.paths) > 3 else "")
+    return message.replace("the change stays", f"the change ({change.action} {shown}) stays", 1)
 
 
 def commit(ws: Workspace, repo: Repo, changes: Sequence[Change], *, everything: bool = False,
