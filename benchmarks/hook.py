@@ -41,7 +41,7 @@ WORDS = ("auth token session cache queue worker deploy build release schema migr
 def build(root: Path, count: int, seed: int = 7) -> None:
     """Write `count` entries straight through the codec (fast; same files Memory writes)."""
     rng = random.Random(seed)
-    Memory.init(root, as_root=True)
+    Memory.init(root, as_root=True, autocommit=False)  # never commits into the project around it
     domains = [f"{w}" for w in rng.sample(WORDS, 12)]
     for n in range(count):
         words = rng.choices(WORDS, k=6, weights=[1 / (i + 1) for i in range(len(WORDS))])
