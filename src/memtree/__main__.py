@@ -43,7 +43,10 @@ def _run(args: list[str]) -> int:
         if lean is not None:  # agents wait for this server: answer the handshake without typer
             from .agents.mcp_start import serve
 
-            serve(None, *lean)
+            try:
+                serve(None, *lean)
+            except KeyboardInterrupt:  # Ctrl-C in a terminal: INTERRUPTED, no traceback
+                return 130
             return 0
     if "query" in args[:3]:  # lean path: no typer import for the agents' hottest command
         from .cli import fastquery

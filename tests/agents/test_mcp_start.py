@@ -223,3 +223,18 @@ def test_a_closed_stdin_ends_both_processes_cleanly(tmp_path: Path) -> None:
     assert (proc.returncode, err) == (0, b"")
     assert _gone(children[0], 1)
     assert "Retry three times." in (project / ".memory/dev/queues/queue-retries.md").read_text()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
+def test_ctrl_c_ends_both_processes_with_130_and_no_traceback(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    build_tree(project)
+    proc = _started(project)
+    children = _children(proc.pid)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 130
+    assert proc.stderr is not None and proc.stdin is not None
+    err = proc.stderr.read()
+    proc.stdin.close()
+    assert err == b""
+    assert _gone(children[0])
