@@ -3,6 +3,7 @@ of the index, checked against plain FTS5 queries on the same real database."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -117,3 +118,14 @@ def test_usage_is_read_again_only_when_a_signal_file_changes(quick: Memory) -> N
     signals.flush(quick.root, "person:bob")
     signals.record(quick.root, made.id, "useful")
     assert signals.usage(quick.root) == {(made.id, "recall"): 1, (made.id, "useful"): 1}
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
+def test_parsing_workers_hold_none_of_the_callers_streams() -> None:
+    """A command killed mid-build must not leave a worker holding its stdout (a pipe's reader
+    would wait for that worker to end)."""
+    from memtree.index.source import pool
+
+    with pool(2) as workers:
+        held = [workers.submit(os.readlink, f"/proc/self/fd/{fd}").result() for fd in (0, 1, 2)]
+    assert held == [os.devnull] * 3

@@ -18,6 +18,10 @@ from ..errors import InvalidEntry, NotFound
 from ..model import Entry, Maturity, Relation, Source, Status
 from . import tokens
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
 
 def author_of(item: Entry) -> str:
     """Who wrote an entry, as a lowercase name (`person:Alice Smith` -> `alice smith`)."""
@@ -100,14 +104,27 @@ def prepare_all(root: Path, paths: list[str]) -> Iterator[Prepared | str]:
     if len(paths) < PARALLEL_MIN or workers < 2:
         yield from (prepare(root, p) for p in paths)
         return
+    chunks = [(root, paths[i:i + 250]) for i in range(0, len(paths), 250)]
+    with pool(workers) as parsers:
+        for batch in parsers.map(_prepare_chunk, chunks):
+            yield from batch
+
+
+def pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes for parsing, forked, their standard streams on /dev/null: a command
+    killed mid-build leaves no worker holding its output (a pipe's reader waits for it)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    chunks = [(root, paths[i:i + 250]) for i in range(0, len(paths), 250)]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        for batch in pool.map(_prepare_chunk, chunks):
-            yield from batch
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_quiet)
+
+
+def _quiet() -> None:
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
 
 
 def row_entry(row: tuple[object, ...]) -> Entry:
