@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
+
+from hypothesis import given, settings, strategies as st
 
 from conftest import Run
 from memtree import Memory
 from memtree.config import Workspace
+from memtree.lifecycle import consolidate
+from memtree.lifecycle.consolidate import Proposal
 from memtree.lifecycle.service import Lifecycle
-from memtree.model import Change, Maturity, Status
+from memtree.model import Change, Entry, Maturity, Relation, Status
 
 LATER = dt.datetime.now(dt.UTC) + dt.timedelta(days=100)
 TEXT = ("Run the database migrations with alembic upgrade head before starting the api server "
@@ -125,3 +130,42 @@ def test_lifecycle_pass_then_maturity_is_written(memory: Memory) -> None:
     assert [(c.old, c.new) for c in changes] == [(Maturity.DRAFT, Maturity.CORE)]
     assert [c.action for c in recorder.changes] == ["lifecycle"]
     assert memory.get(made.id).maturity is Maturity.CORE
+
+
+def _links_pairwise(entries: list[Entry], skip: set[frozenset[str]],
+                    shortest: float) -> list[Proposal]:
+    """Every pair compared: what `links` must propose, in the same order."""
+    out = []
+    for item in entries:
+        body = item.body.lower()
+        linked = {r.target for r in item.relations}
+        for other in entries:
+            if other is item or {other.path, other.id} & linked or \
+                    frozenset((item.path, other.path)) in skip:
+                continue
+            for name in (n.lower() for n in (other.title, *other.aliases) if len(n) >= shortest):
+                if re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", body):
+                    out.append(Proposal("link", item.path, f"mentions {name!r}", other.path))
+                    break
+    return out
+
+
+WORDS = ["cache", "queue", "retry", "jwt", "token", "deploy", "db", "c++", "x", "--", "api v2"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.sampled_from(WORDS), min_size=1, max_size=3),
+                          st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=2),
+                                   max_size=2),
+                          st.lists(st.sampled_from(WORDS), max_size=12),
+                          st.booleans()),
+                min_size=1, max_size=12))
+def test_link_proposals_are_those_of_comparing_every_pair(
+        made: list[tuple[list[str], list[list[str]], list[str], bool]]) -> None:
+    entries = [Entry(id=f"e{n}", title=" ".join(title), path=f"d/t/e{n}",
+                     aliases=tuple(" ".join(a) for a in aliases), body=" ".join(body).upper()
+                     if shout else " ".join(body) + ".",
+                     relations=(Relation("relates_to", "d/t/e0"),) if n == 3 else ())
+               for n, (title, aliases, body, shout) in enumerate(made)]
+    skip = {frozenset(("d/t/e1", "d/t/e2"))}
+    assert consolidate.links(entries, skip, 2) == _links_pairwise(entries, skip, 2)

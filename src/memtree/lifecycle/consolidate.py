@@ -106,13 +106,27 @@ def _mentions(body: str, name: str) -> bool:
 
 
 def links(entries: list[Entry], skip: set[frozenset[str]], shortest: float) -> list[Proposal]:
+    """A link proposal for each entry whose body mentions another's title or alias. Each name
+    is filed under its rarest word, so an entry is checked only against the names whose every
+    word its body has (linear in the entries, where comparing every pair took 20 s at 10,000)."""
     out = []
     names = {e.path: [(n, set(TOKEN_RE.findall(n))) for n in _names(e, shortest)] for e in entries}
+    seen = Counter(w for found in names.values() for _, words in found for w in words)
+    filed: dict[str, set[int]] = defaultdict(set)  # a word -> the entries with a name keyed on it
+    wordless: set[int] = set()  # names without a word: checked against every body
+    for n, other in enumerate(entries):
+        for _, words in names[other.path]:
+            if words:
+                filed[min(words, key=lambda w: (seen[w], w))].add(n)
+            else:
+                wordless.add(n)
     for item in entries:
         body = item.body.lower()
         body_words = set(TOKEN_RE.findall(body))
         linked = {r.target for r in item.relations} | set(wikilinks(item.body))
-        for other in entries:
+        candidates = set(wordless).union(*(filed.get(w, ()) for w in body_words))
+        for n in sorted(candidates):
+            other = entries[n]
             if other is item or {other.path, other.id} & linked:
                 continue
             if frozenset((item.path, other.path)) in skip:
