@@ -41,8 +41,10 @@ def _run(args: list[str]) -> int:
     if args[:1] == ["mcp"]:
         lean = _mcp_options(args[1:])
         if lean is not None:  # agents wait for this server: answer the handshake without typer
-            from .agents.mcp_start import serve
+            from .agents.mcp_start import HINT, serve
 
+            if sys.stdin.isatty():  # typed by hand: say what this is instead of waiting
+                print(HINT, file=sys.stderr)
             try:
                 serve(None, *lean)
             except KeyboardInterrupt:  # Ctrl-C in a terminal: INTERRUPTED, no traceback
@@ -68,8 +70,8 @@ def _mcp_options(args: list[str]) -> tuple[str, str | None] | None:
         if name not in ("--agent", "--session") or name in found:
             return None
         found[name] = value or next(pairs, "")
-        if not found[name]:
-            return None
+        if not found[name] or not found[name].isprintable():
+            return None  # the CLI refuses it, with the usual one-line error
     return found.get("--agent", "mcp"), found.get("--session")
 
 

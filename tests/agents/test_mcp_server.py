@@ -164,3 +164,22 @@ def test_cli_help_does_not_need_the_sdk_loaded() -> None:
     probe = "import sys, memtree.cli.main; print('mcp' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False"
+
+
+def test_resources_outside_a_memory_say_how_to_make_one(tmp_path: Path) -> None:
+    empty = tmp_path / "no-memory"
+    empty.mkdir()
+
+    async def body(s: ClientSession) -> list[str]:
+        said = []
+        for uri in ("memtree://tree", "memtree://entry/a/b"):
+            try:
+                await s.read_resource(uri)
+                said.append("")
+            except MCPError as exc:
+                said.append(str(exc))
+        return said
+
+    tree, entry = session(empty, body)
+    assert tree.startswith("no .memory/ found in") and "run `memtree init`" in tree, tree
+    assert entry.startswith("no .memory/ found in") and "run `memtree init`" in entry, entry

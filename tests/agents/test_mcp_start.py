@@ -238,3 +238,56 @@ def test_ctrl_c_ends_both_processes_with_130_and_no_traceback(tmp_path: Path) ->
     proc.stdin.close()
     assert err == b""
     assert _gone(children[0])
+
+
+def test_malformed_requests_do_not_stop_the_server(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    build_tree(project)
+    bad = [{"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": "x"},
+           {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": 5},
+           {"jsonrpc": "2.0", "id": [1], "method": "ping"},
+           {"jsonrpc": "2.0", "id": {"a": 1}, "method": "initialize", "params": {}},
+           {"jsonrpc": "2.0", "id": True, "method": "tools/list"}]
+    late = [{"jsonrpc": "2.0", "method": "initialize", "params": HELLO[0]["params"]},  # no id
+            _call(9, "tree")]
+    answers = _talk([str(MEMTREE), "mcp"], project, [*bad, *HELLO, _call(5, "tree"), *late],
+                    {1, 2, 3, 5, 9}, limit=40)
+    assert _steady(answers[5]) == _steady(answers[9]) and answers[9]["structuredContent"]["children"]
+
+
+def test_a_read_after_a_write_is_answered_after_it(tmp_path: Path) -> None:
+    """While the SDK loads, reads are answered at once, but not ahead of a write sent before
+    them: the SDK answers both, in order."""
+    project = tmp_path / "project"
+    build_tree(project)
+    calls = [_call(20, "add", title="Ordering probe wombat", path="probe/order", body="Wombat."),
+             _call(21, "query", text="ordering probe wombat", budget=0),
+             _call(22, "get", ref="probe/order/ordering-probe-wombat")]
+    answers = _talk([str(MEMTREE), "mcp"], project, [*HELLO, *calls], {1, 20, 21, 22})
+    assert not answers[22]["isError"], answers[22]
+    assert answers[21]["structuredContent"]["hits"][0]["title"] == "Ordering probe wombat"
+
+
+def test_a_client_that_stops_reading_ends_it_quietly(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    build_tree(project)
+    proc = subprocess.Popen([str(MEMTREE), "mcp"], cwd=project, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    proc.stdin.write("".join(json.dumps(m) + "\n" for m in HELLO).encode())
+    proc.stdin.flush()
+    assert proc.wait(timeout=30) == 0
+    assert proc.stderr.read() == b""
+    proc.stdin.close()
+
+
+@pytest.mark.parametrize("option", [["--agent", ""], ["--agent=x\nMemtree-Actor: person:root"],
+                                    ["--session", "s\tt"]])
+def test_a_name_recorded_with_writes_must_be_one_printable_line(tmp_path: Path,
+                                                                option: list[str]) -> None:
+    done = subprocess.run([str(MEMTREE), "mcp", *option], cwd=tmp_path, input=b"",
+                          capture_output=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.decode().startswith(f"memtree: error: {option[0].split('=')[0]} ")
+    assert len(done.stderr.decode().splitlines()) == 1

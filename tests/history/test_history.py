@@ -235,3 +235,29 @@ def test_init_twice_is_idempotent(tmp_path: Path) -> None:
     assert config.count('[merge "memtree"]') == 1
     assert commits(proj) == 2
     assert mt(proj, "init", "--mode", "standalone").returncode == 11
+
+
+def test_a_reason_or_a_name_cannot_forge_a_trailer(tmp_path: Path) -> None:
+    proj = project(tmp_path / "p")
+    Memory.init(proj)
+    agent = Memory.open(proj, actor="agent:x\nMemtree-Tool: cli", session="s\nMemtree-Action: rm",
+                        tool="mcp")
+    made = agent.add("Retry budget", "net/http", "Three retries.",
+                     reason="first line\n\nMemtree-Actor: person:root\nMemtree-Tool: cli")
+    first = agent.history.why(made.id)["changes"][0]
+    assert (first["actor"], first["tool"], first["action"], first["session"]) == (
+        "agent:x Memtree-Tool: cli", "mcp", "add", "s Memtree-Action: rm")
+    body = git(proj, "log", "-1", "--format=%B")
+    assert body.count("\nMemtree-Actor: ") == 2  # the reason's line stays in the body, unread
+
+
+def test_trailers_are_read_from_the_last_paragraph_that_has_them() -> None:
+    from memtree.history import trailers
+    from memtree.model import Change
+
+    change = Change("add", ("a/b",), "add a/b: B", reason="why\n\nMemtree-Reverts: 1234abcd",
+                    actor="person:ann")
+    text = trailers.message([change]) + "\nChecked-By: a commit-msg hook\n"
+    found = trailers.parse(text)
+    assert found["actor"] == "person:ann" and found["paths"] == "a/b"
+    assert "reverts" not in found

@@ -204,12 +204,19 @@ def _resources(server: MCPServer, who: Agent) -> None:
         try:
             return mask(render_entry(who.memory().get(path.removesuffix(".md"))))
         except MemtreeError as exc:
-            raise ResourceError(exc.message) from exc
+            raise ResourceError(_said(exc)) from exc
 
     @server.resource("memtree://tree", name="tree", mime_type="application/json",
                      description="The map of the memory: domains, topics and entries.")
     def tree() -> str:
-        return render.dumps(who.call(lambda m: m.tree()))
+        try:
+            return render.dumps(render.to_data(who.memory().tree()))
+        except MemtreeError as exc:
+            raise ResourceError(_said(exc)) from exc
+
+
+def _said(exc: MemtreeError) -> str:
+    return exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
 
 
 def serve(root: str | None = None, agent: str = "mcp", session: str | None = None) -> None:

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 MANIFEST = Path(__file__).with_name("mcp_manifest.json")
 EARLY = ("initialize", "tools/list", "ping")  # answered here until the SDK server is loaded
+HINT = ("memtree mcp: an MCP server speaking JSON-RPC on stdin/stdout; an agent starts it "
+        "(see `memtree install`). Ctrl-C stops it.")
 HANDSHAKE_WAIT = 120.0  # seconds the SDK may take to load and answer `initialize`
 
 
@@ -39,6 +41,7 @@ class Front:
         self.dropped: set[Any] = set()  # ids of requests answered here, not by the SDK
         self.waiting: dict[Any, threading.Event] = {}  # `initialize` ids the SDK has to answer
         self.loaded = threading.Event()
+        self.relayed_call = False  # a tool call went to the SDK: later ones follow it, in order
 
     def handshake(self, line: bytes) -> threading.Event | None:
         """An event set when the SDK has answered this line, if it is an `initialize` request."""
@@ -48,15 +51,18 @@ class Front:
             message = json.loads(line)
         except ValueError:
             return None
-        if not isinstance(message, dict) or message.get("method") != "initialize":
-            return None
+        if _request(message) is None or message.get("method") != "initialize":
+            return None  # a notification or a malformed request gets no answer to wait for
         with self.lock:
             return self.waiting.setdefault(message.get("id"), threading.Event())
 
     def write(self, line: bytes) -> None:
         with self.lock:
-            self.out.write(line if line.endswith(b"\n") else line + b"\n")
-            self.out.flush()
+            try:
+                self.out.write(line if line.endswith(b"\n") else line + b"\n")
+                self.out.flush()
+            except BrokenPipeError:  # the client stopped reading: nobody left to serve
+                os._exit(0)
 
     def early(self, line: bytes) -> bool:
         """Answer `line` here if it is an early request and the SDK is not loaded yet; True if
@@ -65,17 +71,19 @@ class Front:
         if self.loaded.is_set() and b"server/discover" not in line:
             return False
         try:
-            message = json.loads(line)
+            message = _request(json.loads(line))
         except ValueError:
             return False
-        if not isinstance(message, dict) or "id" not in message:
+        if message is None:  # a notification, or not a valid request: the SDK's to judge
             return False
         if message.get("method") == "server/discover":
             self.send(message["id"], "error", {"code": -32601, "message": "Method not found"})
             return True
         if message.get("method") == "tools/call" and not self.loaded.is_set():
-            answer = self.read_call(message.get("params"))
-            if answer is not None:
+            answer = None if self.relayed_call else self.read_call(message.get("params"))
+            if answer is None:  # a read after a write would overtake it: the SDK answers both
+                self.relayed_call = True
+            else:
                 self.send(message["id"], "result", answer)
             return answer is not None
         if message.get("method") not in EARLY or self.loaded.is_set():
@@ -125,7 +133,8 @@ class Front:
                 message = json.loads(line)
             except ValueError:
                 message = None
-            if isinstance(message, dict) and "method" not in message:
+            if isinstance(message, dict) and "method" not in message \
+                    and isinstance(message.get("id"), str | int):
                 with self.lock:
                     if message.get("id") in self.waiting:
                         self.waiting.pop(message.get("id")).set()
@@ -133,6 +142,19 @@ class Front:
                         self.dropped.discard(message.get("id"))
                         return
         self.write(line)
+
+
+def _request(message: Any) -> dict[str, Any] | None:
+    """`message` if it is a JSON-RPC request this process may answer or wait on: an object with
+    a string or integer id, a string method and, if any, object params."""
+    if not isinstance(message, dict) or not isinstance(message.get("method"), str):
+        return None
+    ident = message.get("id")
+    if not isinstance(ident, str | int) or isinstance(ident, bool):
+        return None
+    if not isinstance(message.get("params", {}), dict):
+        return None
+    return message
 
 
 def serve(root: str | None, agent: str, session: str | None) -> None:

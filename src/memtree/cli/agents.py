@@ -31,12 +31,15 @@ def mcp(
     session: Annotated[str | None, typer.Option("--session", help="Session id recorded with writes.")] = None,
 ) -> None:
     """Serve the Model Context Protocol over stdio (tools: query, get, list, tree, add, update, link, supersede, archive)."""
-    from ..agents.mcp_start import serve
-    from ..errors import ExitCode
+    from ..agents.mcp_start import HINT, serve
+    from ..errors import ExitCode, UsageError
 
+    for flag, value in (("--agent", agent), ("--session", session)):
+        if value is not None and (not value.strip() or not value.isprintable()):
+            raise UsageError(f"{flag} {value!r}: give a name on one line, without control "
+                             "characters (it is recorded with every write)")
     if sys.stdin.isatty():  # typed by hand: say what this is instead of waiting in silence
-        print("memtree mcp: an MCP server speaking JSON-RPC on stdin/stdout; an agent starts it "
-              "(see `memtree install`). Ctrl-C stops it.", file=sys.stderr)
+        print(HINT, file=sys.stderr)
     try:
         serve(common.STATE.root, agent, session)
     except KeyboardInterrupt:

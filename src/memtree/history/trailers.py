@@ -71,15 +71,20 @@ def message(changes: Sequence[Change], ids: Iterable[str] = (), reverts: Iterabl
         ("Ids", " ".join(sorted(set(ids)))),
         ("Reverts", " ".join(reverts)),
     ]
-    trailer = [f"{PREFIX}{k}: {v}" for k, v in pairs if v]
+    trailer = [f"{PREFIX}{k}: {_one_line(v)}" for k, v in pairs if _one_line(v)]
     return "\n\n".join(part for part in (subject, "\n".join(body), "\n".join(trailer)) if part) + "\n"
 
 
 def parse(text: str) -> dict[str, str]:
-    """The `Memtree-*` trailers of a commit message, keyed by lowercase name."""
+    """The `Memtree-*` trailers of a commit message, keyed by lowercase name: those of its last
+    paragraph that has any (memtree writes them after the body, so a reason that reads like a
+    trailer cannot pass for one; a hook may add its own paragraph after them)."""
     found: dict[str, str] = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(": ")
-        if sep and key.startswith(PREFIX) and key[len(PREFIX):] in KEYS:
-            found[key[len(PREFIX):].lower()] = value.strip()
+    for paragraph in reversed(text.replace("\r\n", "\n").split("\n\n")):
+        for line in paragraph.splitlines():
+            key, sep, value = line.partition(": ")
+            if sep and key.startswith(PREFIX) and key[len(PREFIX):] in KEYS:
+                found[key[len(PREFIX):].lower()] = value.strip()
+        if found:
+            return found
     return found
