@@ -291,3 +291,37 @@ def test_a_name_recorded_with_writes_must_be_one_printable_line(tmp_path: Path,
     assert done.returncode == 2
     assert done.stderr.decode().startswith(f"memtree: error: {option[0].split('=')[0]} ")
     assert len(done.stderr.decode().splitlines()) == 1
+
+
+def test_what_the_sdk_would_drop_is_answered_with_an_error(tmp_path: Path) -> None:
+    """A client must never wait for ever: a line that is not JSON, a batch, or text with an
+    unpaired surrogate get JSON-RPC errors, before and after the SDK has loaded."""
+    project = tmp_path / "project"
+    build_tree(project)
+    proc = subprocess.Popen([str(MEMTREE), "mcp"], cwd=project, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdin is not None and proc.stdout is not None
+    lines: queue.Queue[bytes] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in iter(proc.stdout.readline, b"")],
+                     daemon=True).start()
+
+    def bad(ident: int) -> bytes:
+        return (b"{not json\n[" + json.dumps(HELLO[2]).encode() + b"]\n"
+                + b'{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"query",'
+                  b'"arguments":{"text":"jwt \\ud800"}}}\n' % ident)
+
+    got: list[dict[str, Any]] = []
+    try:
+        write = _call(6, "add", title="Loaded", path="dev/tools")  # answered once the SDK is
+        for chunk, count in ((bad(5) + "".join(json.dumps(m) + "\n" for m in [*HELLO, write])
+                              .encode(), 7), (bad(7), 3)):
+            proc.stdin.write(chunk)
+            proc.stdin.flush()
+            got += [json.loads(lines.get(timeout=60)) for _ in range(count)]
+    finally:
+        proc.kill()
+        proc.wait()
+    errors = [(g.get("id"), g["error"]["code"]) for g in got if "error" in g]
+    assert errors == [(None, -32700), (None, -32600), (5, -32602),
+                      (None, -32700), (None, -32600), (7, -32602)], got
+    assert got[6]["id"] == 6 and not got[6]["result"]["isError"]

@@ -67,12 +67,26 @@ class Front:
     def early(self, line: bytes) -> bool:
         """Answer `line` here if it is an early request and the SDK is not loaded yet; True if
         the SDK must not see it (`server/discover`, the stateless protocol's probe, is refused:
-        the server speaks the `initialize` handshake, which the client then falls back to)."""
-        if self.loaded.is_set() and b"server/discover" not in line:
-            return False
+        the server speaks the `initialize` handshake, which the client then falls back to).
+        What the SDK would drop without a word is answered here: a line that is not JSON, not
+        an object (a batch), text with an unpaired surrogate (else the client would wait for ever)."""
         try:
-            message = _request(json.loads(line))
+            parsed = json.loads(line)
         except ValueError:
+            if line.strip():
+                self.send(None, "error", {"code": -32700, "message": "Parse error"})
+            return True
+        if not isinstance(parsed, dict):
+            self.send(None, "error", {"code": -32600, "message": "Invalid Request" + (
+                ": batches are not supported" if isinstance(parsed, list) else "")})
+            return True
+        message = _request(parsed)
+        if b"\\u" in line and _unpaired(parsed):
+            if message is not None:
+                self.send(message["id"], "error", {
+                    "code": -32602, "message": "Invalid params: text with an unpaired surrogate"})
+            return True
+        if self.loaded.is_set() and b"server/discover" not in line:
             return False
         if message is None:  # a notification, or not a valid request: the SDK's to judge
             return False
@@ -142,6 +156,15 @@ class Front:
                         self.dropped.discard(message.get("id"))
                         return
         self.write(line)
+
+
+def _unpaired(value: Any) -> bool:
+    """Whether decoded JSON holds a string with an unpaired surrogate (`"\\ud800"`)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _request(message: Any) -> dict[str, Any] | None:
