@@ -294,8 +294,9 @@ def test_a_name_recorded_with_writes_must_be_one_printable_line(tmp_path: Path,
 
 
 def test_what_the_sdk_would_drop_is_answered_with_an_error(tmp_path: Path) -> None:
-    """A client must never wait for ever: a line that is not JSON, a batch, or text with an
-    unpaired surrogate get JSON-RPC errors, before and after the SDK has loaded."""
+    """A client must never wait for ever: a line that is not JSON, a batch, params that are not
+    an object, or text with an unpaired surrogate get JSON-RPC errors, before and after the SDK
+    has loaded."""
     project = tmp_path / "project"
     build_tree(project)
     proc = subprocess.Popen([str(MEMTREE), "mcp"], cwd=project, stdin=subprocess.PIPE,
@@ -307,6 +308,7 @@ def test_what_the_sdk_would_drop_is_answered_with_an_error(tmp_path: Path) -> No
 
     def bad(ident: int) -> bytes:
         return (b"{not json\n[" + json.dumps(HELLO[2]).encode() + b"]\n"
+                + json.dumps({**_call(ident + 100, "tree"), "params": "x"}).encode() + b"\n"
                 + b'{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"query",'
                   b'"arguments":{"text":"jwt \\ud800"}}}\n' % ident)
 
@@ -314,7 +316,7 @@ def test_what_the_sdk_would_drop_is_answered_with_an_error(tmp_path: Path) -> No
     try:
         write = _call(6, "add", title="Loaded", path="dev/tools")  # answered once the SDK is
         for chunk, count in ((bad(5) + "".join(json.dumps(m) + "\n" for m in [*HELLO, write])
-                              .encode(), 7), (bad(7), 3)):
+                              .encode(), 8), (bad(7), 4)):
             proc.stdin.write(chunk)
             proc.stdin.flush()
             got += [json.loads(lines.get(timeout=60)) for _ in range(count)]
@@ -322,6 +324,6 @@ def test_what_the_sdk_would_drop_is_answered_with_an_error(tmp_path: Path) -> No
         proc.kill()
         proc.wait()
     errors = [(g.get("id"), g["error"]["code"]) for g in got if "error" in g]
-    assert errors == [(None, -32700), (None, -32600), (5, -32602),
-                      (None, -32700), (None, -32600), (7, -32602)], got
-    assert got[6]["id"] == 6 and not got[6]["result"]["isError"]
+    assert errors == [(None, -32700), (None, -32600), (105, -32602), (5, -32602),
+                      (None, -32700), (None, -32600), (107, -32602), (7, -32602)], got
+    assert got[7]["id"] == 6 and not got[7]["result"]["isError"]

@@ -69,7 +69,8 @@ class Front:
         the SDK must not see it (`server/discover`, the stateless protocol's probe, is refused:
         the server speaks the `initialize` handshake, which the client then falls back to).
         What the SDK would drop without a word is answered here: a line that is not JSON, not
-        an object (a batch), text with an unpaired surrogate (else the client would wait for ever)."""
+        an object (a batch), params that are not an object, text with an unpaired surrogate
+        (else the client would wait for ever)."""
         try:
             parsed = json.loads(line)
         except ValueError:
@@ -81,6 +82,10 @@ class Front:
                 ": batches are not supported" if isinstance(parsed, list) else "")})
             return True
         message = _request(parsed)
+        if message is None and _request({**parsed, "params": {}}) is not None:
+            self.send(parsed["id"], "error", {"code": -32602,
+                                              "message": "Invalid params: not an object"})
+            return True
         if b"\\u" in line and _unpaired(parsed):
             if message is not None:
                 self.send(message["id"], "error", {
