@@ -100,7 +100,7 @@ class Front:
             return True
         if message.get("method") == "tools/call" and not self.loaded.is_set():
             answer = None if self.relayed_call else self.read_call(message.get("params"))
-            if answer is None:  # a read after a write would overtake it: the SDK answers both
+            if answer is None:  # an early read after a write would overtake it: the SDK gets both
                 self.relayed_call = True
             else:
                 self.send(message["id"], "result", answer)
